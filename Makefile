@@ -1,0 +1,52 @@
+# LIS Workbench — everything is installed by these targets (Debian 12). Run as root or with sudo.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+OUT := out
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-mod-spatialite gdal-bin \
+	python3-gdal python3-venv poppler-utils python3-numpy python3-pandas python3-scipy \
+	postgresql postgis fonts-dejavu-core xauth
+QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
+
+.PHONY: setup demo test test-unit test-qgis package bench lint screenshot clean
+
+setup: .stamp-apt .stamp-venv
+
+.stamp-apt: Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+.stamp-venv: pyproject.toml .stamp-apt
+	@[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/lis sample build --out $(OUT)
+
+test: setup
+	$(QGIS_ENV) $(PY) -m pytest tests
+
+test-unit: setup
+	$(PY) -m pytest -p no:qgis tests/unit
+
+package: setup
+	@rm -rf build/package dist && mkdir -p build/package dist
+	$(PY) -m lis_workbench.packaging dist/lis_workbench.zip
+
+bench: setup
+	$(PY) bench/store.py
+
+lint: setup
+	$(VENV)/bin/ruff check lis_workbench tests bench
+
+screenshot: setup package demo
+	$(PY) tests/e2e/screenshot.py --zip dist/lis_workbench.zip --store $(OUT)/wigan_store.gpkg --png $(OUT)/qgis_dock.png
+
+clean:
+	rm -rf build dist $(OUT) .stamp-* $(VENV)

@@ -1,0 +1,362 @@
+"""The `lis` command line: one sub-command per capability, thin over the engine (core/).
+
+Exit codes: 0 done, 1 a data or store problem (explained), 2 a usage mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .core.errors import LisError
+
+app = typer.Typer(help="LIS Workbench: the shared indicator store and its analyses, from the terminal.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+store_app = typer.Typer(help="Create, build and inspect stores.", no_args_is_help=True)
+geography_app = typer.Typer(help="Boundary layers (geographies) and facility point layers.", no_args_is_help=True)
+lookup_app = typer.Typer(help="Lookups between geographies (e.g. LSOA -> ward).", no_args_is_help=True)
+sample_app = typer.Typer(help="The Wigan sample store.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+app.add_typer(geography_app, name="geography")
+app.add_typer(lookup_app, name="lookup")
+app.add_typer(sample_app, name="sample")
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+STORE_ARG = typer.Argument(..., help="The store file (.gpkg or .sqlite).")
+
+
+def _open(path: Path):
+    from .core.store import Store
+
+    return Store.open(path)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal)
+
+
+def _run_with_progress(label: str, work):
+    with _progress() as bar:
+        task = bar.add_task(label, total=1.0)
+
+        def report(fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=message[:48])
+
+        return work(report)
+
+
+# ------------------------------------------------------------------ store
+@store_app.command("create")
+def store_create(path: Path = typer.Argument(..., help="New store file: name.gpkg (GeoPackage) or name.sqlite "
+                                                   "(SpatiaLite)."),
+                 overwrite: bool = typer.Option(False, help="Replace an existing file.")) -> None:
+    """Create an empty store."""
+    from .core.store import Store
+
+    Store.create(path, overwrite=overwrite).close()
+    console.print(f"Created store {path}")
+
+
+@store_app.command("build")
+def store_build(recipe: Path = typer.Argument(..., help="A store recipe (TOML), see sample_data/wigan_store.toml."),
+                out: Path = typer.Option(..., "--out", help="The store file to write (replaced if present).")) -> None:
+    """Build a store from a recipe: geographies, point layers, lookups and partner files."""
+    from .core.recipe import build_store
+
+    report = _run_with_progress("Building", lambda p: build_store(recipe, out, progress=p))
+    _print_build(report)
+
+
+@store_app.command("info")
+def store_info(store: Path = STORE_ARG) -> None:
+    """Summarise a store: geographies, lookups, indicators, values."""
+    with _open(store) as opened:
+        _print_summary(opened)
+
+
+@store_app.command("audit")
+def store_audit(store: Path = STORE_ARG) -> None:
+    """The audit log: every import, lookup and deletion, with file checksums and skipped codes."""
+    with _open(store) as opened:
+        frame = opened.audit()
+    table = Table("at", "action", "target", "file", "rows", "skipped", "message")
+    for row in frame.itertuples(index=False):
+        skipped = len(json.loads(row.skipped_codes)) if row.skipped_codes else 0
+        table.add_row(row.at, row.action, (row.target or "")[:40], row.file or "", str(row.rows or ""),
+                      str(skipped or ""), row.message or "")
+    console.print(table)
+
+
+# ------------------------------------------------------------------ geographies and lookups
+@geography_app.command("add")
+def geography_add(store: Path = STORE_ARG,
+                  name: str = typer.Argument(..., help="Short name, e.g. lsoa11, ward23."),
+                  source: Path = typer.Argument(..., help="Any vector file OGR reads (GeoJSON, shapefile, "
+                                                          "GeoPackage...), any CRS."),
+                  layer: Optional[str] = typer.Option(None, help="Layer of a multi-layer source."),
+                  code_field: Optional[str] = typer.Option(None, help="Field holding the area code."),
+                  name_field: Optional[str] = typer.Option(None, help="Field holding the area name."),
+                  title: Optional[str] = typer.Option(None, help="A readable title."),
+                  replace: bool = typer.Option(False, help="Replace a geography of the same name.")) -> None:
+    """Add a boundary layer as a geography (reprojected to British National Grid)."""
+    with _open(store) as opened:
+        report = opened.add_geography(name, str(source), layer=layer, code_field=code_field,
+                                      name_field=name_field, title=title, replace=replace)
+    console.print(f"Added geography {name}: {report.feature_count} areas"
+                  + (f"; repaired {len(report.repaired)} invalid geometries ({', '.join(report.repaired[:5])})"
+                     if report.repaired else ""))
+
+
+@geography_app.command("list")
+def geography_list(store: Path = STORE_ARG) -> None:
+    """List geographies and point layers."""
+    with _open(store) as opened:
+        frame = opened.geographies()
+    table = Table("name", "kind", "features", "title", "source")
+    for row in frame.itertuples(index=False):
+        table.add_row(row.name, row.kind, str(row.feature_count), row.title or "", row.source or "")
+    console.print(table)
+
+
+@lookup_app.command("add")
+def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_ward23."),
+               file: Path = typer.Argument(..., help="CSV with one row per pair of codes."),
+               from_geography: str = typer.Option(..., "--from", help="Geography of the first codes."),
+               to_geography: str = typer.Option(..., "--to", help="Geography of the second codes."),
+               from_column: str = typer.Option(..., help="Column of the first codes."),
+               to_column: str = typer.Option(..., help="Column of the second codes."),
+               weight_column: Optional[str] = typer.Option(None, help="Column of weights (default 1)."),
+               replace: bool = typer.Option(False, help="Replace a lookup of the same name.")) -> None:
+    """Add a lookup between two geographies from a CSV."""
+    import pandas as pd
+
+    frame = pd.read_csv(file, dtype=str)
+    columns = {from_column: "from_code", to_column: "to_code"}
+    if weight_column:
+        columns[weight_column] = "weight"
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise LisError(f"{file} has no column(s) {', '.join(missing)}; its columns are {', '.join(frame.columns)}.")
+    frame = frame.rename(columns=columns)[list(columns.values())].drop_duplicates()
+    with _open(store) as opened:
+        rows = opened.add_lookup(name, from_geography, to_geography, frame, source=str(file), replace=replace)
+    console.print(f"Added lookup {name}: {rows} rows")
+
+
+@lookup_app.command("best-fit")
+def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
+                    from_geography: str = typer.Option(..., "--from"),
+                    to_geography: str = typer.Option(..., "--to"),
+                    centroids: Optional[Path] = typer.Option(
+                        None, help="CSV of (population-weighted) centroids: code, x/lon, y/lat. "
+                                   "Default: the centroids of the --from polygons."),
+                    centroids_epsg: int = typer.Option(4326, help="CRS of the centroid coordinates."),
+                    replace: bool = typer.Option(False)) -> None:
+    """Build a best-fit lookup: each --from area goes to the --to area holding its centroid."""
+    from .core.recipe import _lookup_step
+
+    step = {"name": name, "from": from_geography, "to": to_geography, "method": "best_fit"}
+    if centroids:
+        step.update(centroids=str(centroids.resolve()), centroids_epsg=centroids_epsg)
+    with _open(store) as opened:
+        if replace and name in set(opened.lookups()["name"]):
+            opened._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
+        unmatched = _lookup_step(opened, step, Path("."))
+        rows = len(opened.lookup(name))
+    console.print(f"Added best-fit lookup {name}: {rows} areas matched"
+                  + (f", {len(unmatched)} unmatched: {', '.join(unmatched[:10])}" if unmatched else ""))
+
+
+# ------------------------------------------------------------------ indicators
+@app.command("import")
+def import_cmd(store: Path = STORE_ARG,
+               file: Path = typer.Argument(..., help="Partner CSV, long (code, period, value) or wide (code + one "
+                                                     "column per indicator)."),
+               geography: Optional[str] = typer.Option(None, help="Geography of the codes (inferred if omitted)."),
+               layout: Optional[str] = typer.Option(None, help="long or wide (inferred if omitted)."),
+               code_column: Optional[str] = typer.Option(None, help="Column of area codes (inferred)."),
+               period_column: Optional[str] = typer.Option(None, help="Column of periods (inferred from its name)."),
+               period: Optional[str] = typer.Option(None, help="The period of a file without a period column."),
+               period_format: Optional[str] = typer.Option(None, help="month or year: turn dates into periods."),
+               indicator_column: Optional[str] = typer.Option(None, help="Long layout: column naming the "
+                                                                         "indicator of each row."),
+               indicator: Optional[str] = typer.Option(None, help="Long layout, one indicator: its id."),
+               value_column: list[str] = typer.Option([], help="Column(s) to import: 'column' or 'column=id'. "
+                                                               "Repeat for several."),
+               prefix: str = typer.Option("", help="Prefix for the ids made from column names."),
+               title: Optional[str] = typer.Option(None, help="Title (one-indicator files)."),
+               theme: Optional[str] = typer.Option(None), unit: Optional[str] = typer.Option(None),
+               polarity: Optional[str] = typer.Option(None, help="high_is_bad, high_is_good or neutral."),
+               source: Optional[str] = typer.Option(None), partner: Optional[str] = typer.Option(None),
+               licence: Optional[str] = typer.Option(None), notes: Optional[str] = typer.Option(None),
+               metadata: Optional[Path] = typer.Option(None, help="TOML with per-indicator titles, units..."),
+               encoding: str = typer.Option("utf-8-sig", help="Text encoding of the file."),
+               allow_unmatched: bool = typer.Option(False, help="Import rows whose codes are known and record the "
+                                                                "others in the audit log."),
+               replace: bool = typer.Option(False, help="Overwrite values already stored for these periods."),
+               dry_run: bool = typer.Option(False, help="Validate only; write nothing.")) -> None:
+    """Import a partner file: validated in full, then written all at once (or not at all)."""
+    from .core.ingest import ImportSpec, import_file
+    from .core.recipe import load_recipe
+
+    spec = ImportSpec(geography=geography, layout=layout, code_column=code_column, period_column=period_column,
+                      period=period, period_format=period_format, indicator_column=indicator_column,
+                      indicator=indicator, id_prefix=prefix, allow_unmatched=allow_unmatched, replace=replace,
+                      encoding=encoding)
+    for item in value_column:
+        column, _, ind_id = item.partition("=")
+        spec.value_columns[column] = ind_id or None
+    spec.value_columns = {c: i for c, i in spec.value_columns.items()}
+    spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity, source=source,
+                                            partner=partner, licence=licence, notes=notes).items() if v}
+    if metadata:
+        spec.metadata = {k: dict(v, id=k) for k, v in load_recipe(metadata).items()}
+    with _open(store) as opened:
+        report = _run_with_progress("Importing", lambda p: import_file(opened, str(file), spec, dry_run=dry_run,
+                                                                       progress=p))
+    verb = "Would import" if dry_run else "Imported"
+    console.print(f"{verb} {len(report.indicators)} indicator(s), {report.rows} values on {report.geography} "
+                  f"({report.layout} layout), periods {', '.join(report.periods[:6])}"
+                  + ("..." if len(report.periods) > 6 else ""))
+    if report.suppressed:
+        console.print(f"  {report.suppressed} suppressed value(s) kept as suppressed")
+    if report.empty_cells:
+        console.print(f"  {report.empty_cells} empty cell(s) skipped")
+    if report.ignored_columns:
+        console.print(f"  text columns not imported: {', '.join(report.ignored_columns)}")
+    if report.skipped_codes:
+        console.print(f"  [yellow]{len(report.skipped_codes)} unknown area code(s) skipped (recorded in the audit "
+                      f"log): {', '.join(report.skipped_codes[:10])}[/yellow]")
+    for ind in report.indicators:
+        console.print(f"  {ind}")
+
+
+@app.command("list")
+def list_cmd(store: Path = STORE_ARG, search: Optional[str] = typer.Option(None, "--search", "-s",
+                                                                          help="Words to look for."),
+             theme: Optional[str] = typer.Option(None), geography: Optional[str] = typer.Option(None),
+             as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The catalogue: one indicator a line (id, geography, periods, title)."""
+    with _open(store) as opened:
+        frame = opened.catalogue(search, theme, geography)
+    if as_json:
+        print(frame.to_json(orient="records"))
+        return
+    for row in frame.itertuples(index=False):
+        periods = row.periods[0] if len(row.periods) == 1 else (
+            f"{row.periods[0]}..{row.periods[-1]} ({len(row.periods)})" if row.periods else "-")
+        print(f"{row.id:<48} {row.geography:<8} {periods:<22} {row.title}")
+    err.print(f"{len(frame)} indicator(s)")
+
+
+@app.command("show")
+def show_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id.")) -> None:
+    """Everything the catalogue knows about one indicator, and a summary of its latest values."""
+    with _open(store) as opened:
+        entry = opened.indicator(indicator)
+        values = opened.get_values(indicator)
+    table = Table(show_header=False)
+    for key, value in entry.items():
+        if key == "periods":
+            value = ", ".join(value)
+        table.add_row(key, "" if value is None else str(value))
+    v = values["value"]
+    table.add_row("latest period", str(values["period"].iloc[0]) if len(values) else "-")
+    table.add_row("areas / suppressed", f"{len(values)} / {int(values['suppressed'].sum())}")
+    if v.notna().any():
+        table.add_row("min / median / max", f"{v.min():g} / {v.median():g} / {v.max():g}")
+    console.print(table)
+
+
+@app.command("export")
+def export_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
+               out: Path = typer.Argument(..., help="A .csv (values) or .gpkg (values with boundaries)."),
+               period: Optional[str] = typer.Option(None, help="Period (default: the latest); 'all' for every "
+                                                               "period (CSV only).")) -> None:
+    """Export one indicator to CSV or to a GeoPackage layer."""
+    from .core.export import export_indicator
+
+    with _open(store) as opened:
+        rows = export_indicator(opened, indicator, str(out), period)
+    console.print(f"Wrote {rows} rows to {out}")
+
+
+@app.command("delete")
+def delete_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
+               yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
+    """Delete an indicator and its values (recorded in the audit log)."""
+    if not yes and not typer.confirm(f"Delete {indicator} and all its values?"):
+        raise typer.Exit(2)
+    with _open(store) as opened:
+        rows = opened.delete_indicator(indicator)
+    console.print(f"Deleted {indicator} ({rows} values)")
+
+
+# ------------------------------------------------------------------ sample
+@sample_app.command("build")
+def sample_build(out: Path = typer.Option(Path("out"), "--out", help="Folder for wigan_store.gpkg.")) -> None:
+    """Build the Wigan sample store (real open data, OGL v3) into OUT/wigan_store.gpkg."""
+    from .core.recipe import build_store
+
+    recipe = sample_recipe()
+    target = out / "wigan_store.gpkg"
+    report = _run_with_progress("Building", lambda p: build_store(recipe, target, progress=p))
+    _print_build(report)
+
+
+def sample_recipe() -> Path:
+    """The Wigan sample recipe: sample_data/ beside the package (a source checkout or editable install)."""
+    recipe = Path(__file__).resolve().parent.parent / "sample_data" / "wigan_store.toml"
+    if not recipe.exists():
+        raise LisError(f"The sample data is not here ({recipe}); run from a source checkout of LIS Workbench.")
+    return recipe
+
+
+def _print_build(report) -> None:
+    from .core.store import Store
+
+    for imp in report.imports:
+        console.print(f"  {imp.file}: {len(imp.indicators)} indicator(s), {imp.rows} values on {imp.geography}")
+    for name, unmatched in report.unmatched.items():
+        if unmatched:
+            console.print(f"  [yellow]lookup {name}: {len(unmatched)} area(s) unmatched[/yellow]")
+    with Store.open(report.path) as opened:
+        _print_summary(opened)
+
+
+def _print_summary(store) -> None:
+    summary = store.summary()
+    console.print(f"[bold]{summary['path']}[/bold] (store version {summary['schema_version']})")
+    geos = store.geographies()
+    for row in geos.itertuples(index=False):
+        console.print(f"  {row.kind:<6} {row.name:<14} {row.feature_count:>6} features  {row.title or ''}")
+    for row in store.lookups().itertuples(index=False):
+        console.print(f"  lookup {row.name:<14} {row.rows:>6} rows      {row.from_geography} -> {row.to_geography} "
+                      f"({row.method})")
+    cat = store.catalogue()
+    console.print(f"  {summary['indicators']} indicators, {summary['values']:,} values, {summary['imports']} imports")
+    for theme, group in cat.groupby(cat["theme"].fillna("(no theme)")):
+        console.print(f"    {theme}: {len(group)}")
+
+
+def main() -> None:
+    """Entry point: typer handles usage errors (exit 2); a LisError becomes a plain message and exit 1."""
+    try:
+        app()
+    except LisError as exc:
+        err.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

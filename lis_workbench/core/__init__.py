@@ -1,0 +1,1 @@
+"""The LIS Workbench engine: plain data in, plain data out. Never imports qgis, Qt or processing."""

@@ -1,0 +1,42 @@
+"""The LisError family: every failure an analyst can meet, said in words they understand.
+
+Messages name the file, row (spreadsheet line, header = line 1) and column at fault, so the
+fix can be made in the partner's file without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class LisError(Exception):
+    """Base of every error LIS Workbench reports to a user (CLI exit code 1)."""
+
+
+class StoreError(LisError):
+    """The store file is missing, not a store, locked, or from a newer version."""
+
+
+class GeographyError(LisError):
+    """A boundary layer or lookup cannot be used (duplicate or empty codes, no polygons, ...)."""
+
+
+class ImportValidationError(LisError):
+    """A partner file failed validation; nothing was written to the store."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        where = []
+        if file:
+            where.append(f"file {file}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column:
+            where.append(f"column '{column}'")
+        prefix = (", ".join(where) + ": ") if where else ""
+        super().__init__(prefix + message)
+
+
+class IndicatorNotFound(LisError):
+    """An indicator id or period asked for is not in the store's catalogue."""

@@ -1,0 +1,52 @@
+"""Export an indicator from the store to CSV (values) or a GeoPackage layer (values with boundaries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from osgeo import ogr
+
+from .errors import LisError
+from .store import Store
+from .store.layers import write_layer
+
+ogr.UseExceptions()
+
+
+def export_indicator(store: Store, indicator: str, out: str, period: str | None = None) -> int:
+    """Write one indicator (one period, or every period to CSV with period='all'); returns rows written."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".csv", ".gpkg"):
+        raise LisError(f"{out}: export writes .csv or .gpkg files.")
+    entry = store.indicator(indicator)
+    if suffix == ".csv":
+        frame = store.get_series(indicator) if period == "all" else store.get_values(indicator, period)
+        frame.insert(0, "indicator", indicator)
+        frame.to_csv(out, index=False)
+        return len(frame)
+    if period == "all":
+        raise LisError("A GeoPackage export holds one period; give --period (or none for the latest).")
+    frame = store.get_values(indicator, period, with_geometry=True)
+    fields = [("area_code", ogr.OFTString), ("area_name", ogr.OFTString), ("period", ogr.OFTString),
+              ("value", ogr.OFTReal), ("numerator", ogr.OFTReal), ("denominator", ogr.OFTReal),
+              ("lower_ci", ogr.OFTReal), ("upper_ci", ogr.OFTReal), ("suppressed", ogr.OFTInteger)]
+    rows = []
+    for rec in frame.itertuples(index=False):
+        values = [rec.area_code, rec.area_name, rec.period] + [
+            None if v != v else float(v) for v in (rec.value, rec.numerator, rec.denominator, rec.lower_ci,
+                                                   rec.upper_ci)] + [int(rec.suppressed)]
+        rows.append((values, ogr.CreateGeometryFromWkb(rec.geometry)))
+    if not Path(out).exists():
+        ogr.GetDriverByName("GPKG").CreateDataSource(out)
+    write_layer(out, indicator, ogr.wkbMultiPolygon, fields, rows)
+    _describe(out, indicator, entry)
+    return len(rows)
+
+
+def _describe(path: str, layer: str, entry: dict) -> None:
+    """Put the indicator's title and source into the layer's GeoPackage description."""
+    ds = ogr.Open(path, update=1)
+    lyr = ds.GetLayerByName(layer)
+    lyr.SetMetadataItem("DESCRIPTION", f"{entry['title']}. Source: {entry.get('source') or 'unknown'}. "
+                                       f"Licence: {entry.get('licence') or 'unknown'}.")
+    ds = None

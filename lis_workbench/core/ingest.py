@@ -1,0 +1,376 @@
+"""Partner CSV import: infer the layout and geography, validate every cell, then write all or nothing.
+
+Long files have an area code, a period and a value column (optionally an indicator column and
+numerator / denominator / confidence-interval columns); wide files have an area code column and one
+column per indicator. Suppressed cells ("*", "c", "..", "-", "x", ":") become suppressed values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .errors import ImportValidationError as Invalid
+from .store import POLARITIES, Store, ValueRows
+
+SUPPRESSED_MARKERS = frozenset({"*", "c", "..", "-", "x", ":"})
+EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
+PERIOD_HINTS = ("period", "date", "year", "month", "time_period", "time")
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ImportSpec:
+    """How to read one partner file. Anything left None is inferred from the file and the store."""
+
+    geography: str | None = None
+    layout: str | None = None  # "long" or "wide"
+    code_column: str | None = None
+    period_column: str | None = None
+    period: str | None = None  # the one period of a file without a period column
+    period_format: str | None = None  # "month" (YYYY-MM) or "year" (YYYY) from dates
+    indicator_column: str | None = None  # long: the column naming each row's indicator
+    indicator: str | None = None  # long without an indicator column: the indicator's id
+    value_columns: dict[str, str] = field(default_factory=dict)  # column -> id (or id template)
+    extra_columns: dict[str, str] = field(default_factory=dict)  # numerator/denominator/... -> column
+    sum_columns: dict[str, list[str]] = field(default_factory=dict)  # wide: new id -> columns summed
+    id_prefix: str = ""
+    title_template: str | None = None  # e.g. "IMD 2015 {name} score"
+    metadata: dict[str, dict] = field(default_factory=dict)  # id -> title/theme/unit/polarity/...
+    defaults: dict = field(default_factory=dict)  # metadata for every indicator of the file
+    allow_unmatched: bool = False
+    replace: bool = False
+    encoding: str = "utf-8-sig"
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote (or, for a dry run, would write)."""
+
+    file: str
+    geography: str
+    layout: str
+    indicators: list[str]
+    periods: list[str]
+    rows: int
+    suppressed: int
+    empty_cells: int
+    skipped_codes: list[str]
+    ignored_columns: list[str]
+
+
+def import_file(store: Store, path: str, spec: ImportSpec | None = None, *, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportReport:
+    """Validate a CSV fully, then write every indicator in it in one transaction."""
+    spec = spec or ImportSpec()
+    progress = progress or (lambda fraction, message: None)
+    progress(0.0, f"Reading {Path(path).name}")
+    raw = _read_bytes(path)
+    table = read_table(path, raw, spec.encoding)
+    progress(0.2, "Checking area codes")
+    batches, report = build_batches(store, table, spec, path)
+    progress(0.6, f"Writing {len(batches)} indicator(s)")
+    if not dry_run:
+        store.write_indicators(batches, file=path, checksum=hashlib.sha256(raw).hexdigest(),
+                               replace=spec.replace, skipped_codes=report.skipped_codes)
+    progress(1.0, "Done")
+    return report
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise Invalid(f"cannot be read ({exc.strerror}).", file=path) from exc
+
+
+def read_table(path: str, raw: bytes, encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """Decode and parse a CSV as text cells (nothing converted yet), naming the row of a bad byte."""
+    name = Path(path).name
+    if not raw.strip():
+        raise Invalid("the file is empty.", file=name)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        raise Invalid(f"is not {encoding.replace('-sig', '').upper()} text (byte 0x{raw[exc.start]:02x}). "
+                      "Save it as CSV UTF-8 from Excel, or give the file's encoding (e.g. --encoding cp1252).",
+                      file=name, row=row) from None
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise Invalid(f"is not a well-formed CSV: {exc}", file=name) from None
+    table.columns = [str(c).strip() for c in table.columns]
+    dupes = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
+    if dupes:
+        raise Invalid(f"the header repeats column name(s) {', '.join(dupes)}.", file=name, row=1)
+    if table.empty:
+        raise Invalid("has a header but no data rows.", file=name)
+    return table
+
+
+def parse_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Parse text cells: (values, suppressed, empty, bad) — thousands separators allowed."""
+    text = cells.astype(str).str.strip()
+    empty = (text == "").to_numpy()
+    suppressed = text.str.lower().isin(SUPPRESSED_MARKERS).to_numpy()
+    cleaned = text.where(~text.str.match(THOUSANDS), text.str.replace(",", "", regex=False))
+    values = pd.to_numeric(cleaned.where(~(empty | suppressed), None), errors="coerce").to_numpy(float)
+    bad = np.isnan(values) & ~empty & ~suppressed
+    bad |= np.isinf(values)
+    return values, suppressed, empty, bad
+
+
+def slug(text: str) -> str:
+    """An indicator id from a name: lower case, words joined by underscores."""
+    out = re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
+    return out or "indicator"
+
+
+def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
+                  path: str) -> tuple[list[ValueRows], ImportReport]:
+    """Turn a parsed table into validated ValueRows, one per indicator (raises on any fault)."""
+    name = Path(path).name
+    columns = list(table.columns)
+    for col in [spec.code_column, spec.period_column, spec.indicator_column, *spec.value_columns,
+                *spec.extra_columns.values(), *(c for cols in spec.sum_columns.values() for c in cols)]:
+        if col and col not in columns:
+            raise Invalid(f"has no column '{col}' (its columns are: {', '.join(columns)}).", file=name, row=1,
+                          column=col)
+    code_col, geography = _resolve_geography(store, table, spec, name)
+    codes = table[code_col].astype(str).str.strip()
+    empty_code = codes == ""
+    if empty_code.any():
+        raise Invalid("the area code is empty.", file=name, row=int(np.argmax(empty_code.to_numpy())) + 2,
+                      column=code_col)
+    known = store.area_codes(geography)
+    unmatched = ~codes.isin(known)
+    skipped: list[str] = []
+    if unmatched.any():
+        bad = list(dict.fromkeys(codes[unmatched]))
+        if not spec.allow_unmatched:
+            first = int(np.argmax(unmatched.to_numpy())) + 2
+            raise Invalid(
+                f"{len(bad)} area code(s) are not in geography {geography}, e.g. {', '.join(bad[:5])}. "
+                "Check the codes, or import the rest with --allow-unmatched (the skipped codes are "
+                "recorded in the audit log).", file=name, row=first, column=code_col)
+        skipped = bad
+    periods = _resolve_periods(table, spec, name, code_col)
+    layout = spec.layout or ("long" if (spec.indicator_column or spec.indicator or
+                                        any(c.lower() == "value" for c in columns)) else "wide")
+    keep = ~unmatched.to_numpy()
+    if layout == "long":
+        batches, ignored, stats = _long_batches(table, spec, name, code_col, codes, periods, keep)
+    elif layout == "wide":
+        batches, ignored, stats = _wide_batches(table, spec, name, code_col, codes, periods, keep)
+    else:
+        raise Invalid(f"layout must be 'long' or 'wide', not '{layout}'.", file=name)
+    if not batches:
+        raise Invalid("no indicator columns found: give the value column(s) to import.", file=name)
+    for batch in batches:
+        batch.entry["geography"] = geography
+        _check_duplicates(batch, name, code_col)
+    report = ImportReport(
+        file=name, geography=geography, layout=layout, indicators=[b.entry["id"] for b in batches],
+        periods=sorted({p for b in batches for p in b.frame["period"]}),
+        rows=sum(len(b.frame) for b in batches), suppressed=stats[0], empty_cells=stats[1],
+        skipped_codes=skipped, ignored_columns=ignored)
+    return batches, report
+
+
+def _resolve_geography(store: Store, table: pd.DataFrame, spec: ImportSpec, name: str) -> tuple[str, str]:
+    geographies = {g: set(store.area_codes(g)) for g in store.geographies().query("kind == 'areas'")["name"]}
+    if not geographies:
+        raise Invalid("the store has no geographies yet; add boundaries first (lis geography add).", file=name)
+    candidates = [spec.code_column] if spec.code_column else list(table.columns)
+    best = (0, None, None)
+    tied: list[str] = []
+    for col in candidates:
+        values = set(table[col].astype(str).str.strip())
+        for geog, codes in geographies.items():
+            hits = len(values & codes)
+            if hits > best[0]:
+                best, tied = (hits, col, geog), [geog]
+            elif hits and hits == best[0] and col == best[1]:
+                tied.append(geog)
+    hits, code_col, found = best
+    if len(tied) > 1:  # e.g. LSOA 2011 and 2021 codes mostly coincide: the column name may tell
+        hinted = [g for g in tied if re.sub(r"\D", "", g) and re.sub(r"\D", "", g) in code_col]
+        if len(hinted) == 1:
+            tied, found = hinted, hinted[0]
+    if len(tied) > 1 and not spec.geography:
+        raise Invalid(f"the codes in column '{code_col}' fit several geographies equally well "
+                      f"({', '.join(tied)}); say which with --geography.", file=name, column=code_col)
+    if spec.geography:
+        if spec.geography not in geographies:
+            raise Invalid(f"the store has no geography '{spec.geography}' (it has: "
+                          f"{', '.join(sorted(geographies))}).", file=name)
+        col = spec.code_column or code_col or candidates[0]
+        values = set(table[col].astype(str).str.strip())
+        own = len(values & geographies[spec.geography])
+        if found and found != spec.geography and hits > own:
+            raise Invalid(f"the codes in column '{col}' belong to geography {found} ({hits} of {len(values)} "
+                          f"match), not {spec.geography}. Import it as {found}, or check the file.",
+                          file=name, column=col)
+        if own == 0 and spec.code_column is None:
+            raise Invalid(f"no column holds area codes of geography {spec.geography}; name it with "
+                          "--code-column.", file=name)
+        return col, spec.geography
+    if code_col is None:
+        raise Invalid("no column holds area codes known to the store (geographies: "
+                      f"{', '.join(sorted(geographies))}). Add the geography first, or name the column "
+                      "with --code-column.", file=name, column=spec.code_column)
+    return code_col, found
+
+
+def _resolve_periods(table: pd.DataFrame, spec: ImportSpec, name: str, code_col: str) -> pd.Series:
+    if spec.period_column is None and spec.period is None:
+        for col in table.columns:
+            if col != code_col and col.lower() in PERIOD_HINTS:
+                spec.period_column = col
+                break
+    if spec.period_column is None:
+        if spec.period is None:
+            raise Invalid("has no period column (period, date, year, ...); say which period the file is "
+                          "for with --period (e.g. --period 2019).", file=name)
+        return pd.Series([str(spec.period)] * len(table), index=table.index)
+    periods = table[spec.period_column].astype(str).str.strip()
+    empty = periods == ""
+    if empty.any():
+        raise Invalid("the period is empty.", file=name, row=int(np.argmax(empty.to_numpy())) + 2,
+                      column=spec.period_column)
+    if spec.period_format in ("month", "year"):
+        dates = pd.to_datetime(periods, errors="coerce", format="mixed") if _pandas2() else \
+            pd.to_datetime(periods, errors="coerce")
+        bad = dates.isna()
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy())) + 2
+            raise Invalid(f"'{periods[bad].iloc[0]}' is not a date.", file=name, row=row,
+                          column=spec.period_column)
+        periods = dates.dt.strftime("%Y-%m" if spec.period_format == "month" else "%Y")
+    return periods
+
+
+def _pandas2() -> bool:
+    return int(pd.__version__.split(".")[0]) >= 2
+
+
+def _numeric_column(table: pd.DataFrame, col: str, name: str, keep: np.ndarray, strict: bool):
+    """Parse one column; raise on the first non-number (strict) or return None if it is a label column."""
+    values, suppressed, empty, bad = parse_numbers(table[col])
+    bad &= keep
+    if bad.any():
+        if not strict and bad.sum() > (~empty & keep).sum() / 2:
+            return None
+        row = int(np.argmax(bad)) + 2
+        raise Invalid(f"'{table[col].iloc[row - 2]}' is not a number ({int(bad.sum())} cell(s) in this "
+                      "column are not numbers; suppressed cells may be *, c, .., -, x or :).",
+                      file=name, row=row, column=col)
+    return values, suppressed, empty
+
+
+def _frame(codes, periods, values, suppressed, rows, extras=None) -> pd.DataFrame:
+    frame = pd.DataFrame({"area_code": codes.to_numpy()[rows], "period": periods.to_numpy()[rows],
+                          "value": values[rows], "suppressed": suppressed[rows], "row": np.flatnonzero(rows) + 2})
+    for col in EXTRA_COLUMNS:
+        frame[col] = extras[col][rows] if extras and col in extras else np.nan
+    return frame
+
+
+def _entry(spec: ImportSpec, ind_id: str, name: str, column: str) -> dict:
+    meta = {"id": ind_id, "title": spec.title_template.format(name=name) if spec.title_template else
+            str(name).replace("_", " ").strip().capitalize(), "polarity": "neutral"}
+    meta.update({k: v for k, v in spec.defaults.items() if k in META_FIELDS})
+    meta.update({k: v for k, v in spec.metadata.get(ind_id, {}).items() if k in META_FIELDS})
+    if meta["polarity"] not in POLARITIES:
+        raise Invalid(f"polarity of {ind_id} must be one of {', '.join(POLARITIES)}, not '{meta['polarity']}'.",
+                      column=column)
+    return meta
+
+
+def _indicator_id(spec: ImportSpec, template: str | None, name: str) -> str:
+    if template and "{" in template:
+        return template.format(slug=slug(name), name=name)
+    return template or spec.id_prefix + slug(name)
+
+
+def _long_batches(table, spec, name, code_col, codes, periods, keep):
+    value_cols = dict(spec.value_columns)
+    if not value_cols:
+        col = next((c for c in table.columns if c.lower() == "value"), None)
+        if col is None:
+            raise Invalid("long layout needs a value column: name it with --value-column.", file=name)
+        value_cols = {col: spec.indicator or ""}
+    extras_cols = dict(spec.extra_columns)
+    for extra in EXTRA_COLUMNS:
+        match = next((c for c in table.columns if c.lower() == extra), None)
+        if match and extra not in extras_cols:
+            extras_cols[extra] = match
+    extras = {k: _numeric_column(table, c, name, keep, True)[0] for k, c in extras_cols.items()}
+    groups = (table[spec.indicator_column].astype(str).str.strip() if spec.indicator_column
+              else pd.Series([""] * len(table), index=table.index))
+    batches, suppressed_total, empty_total = [], 0, 0
+    for col, template in value_cols.items():
+        values, suppressed, empty = _numeric_column(table, col, name, keep, True)
+        for group in dict.fromkeys(groups):
+            label = group or col
+            if not spec.indicator_column and not template:
+                template = spec.id_prefix + slug(Path(name).stem if col.lower() == "value" else col)
+            ind_id = _indicator_id(spec, template, label)
+            rows = keep & (groups == group).to_numpy() & ~empty
+            empty_total += int((keep & (groups == group).to_numpy() & empty).sum())
+            suppressed_total += int(suppressed[rows].sum())
+            batches.append(ValueRows(_entry(spec, ind_id, label, col),
+                                     _frame(codes, periods, values, suppressed, rows, extras)))
+    return batches, [], (suppressed_total, empty_total)
+
+
+def _wide_batches(table, spec, name, code_col, codes, periods, keep):
+    skip = {code_col, spec.period_column}
+    explicit = bool(spec.value_columns) or bool(spec.sum_columns)
+    candidates = list(spec.value_columns) if explicit else [c for c in table.columns if c not in skip]
+    batches, ignored, suppressed_total, empty_total = [], [], 0, 0
+    parsed = {}
+    for col in candidates:
+        result = _numeric_column(table, col, name, keep, strict=explicit)
+        if result is None:
+            ignored.append(col)
+            continue
+        parsed[col] = result
+    for col, (values, suppressed, empty) in parsed.items():
+        ind_id = _indicator_id(spec, spec.value_columns.get(col), col)
+        rows = keep & ~empty
+        empty_total += int((keep & empty).sum())
+        suppressed_total += int(suppressed[rows].sum())
+        batches.append(ValueRows(_entry(spec, ind_id, col, col), _frame(codes, periods, values, suppressed, rows)))
+    for ind_id, cols in spec.sum_columns.items():
+        parts = [_numeric_column(table, c, name, keep, True) for c in cols]
+        values = np.sum([p[0] for p in parts], axis=0)  # NaN (empty/suppressed) makes the sum suppressed
+        suppressed = np.any([p[1] for p in parts], axis=0)
+        empty = np.all([p[2] for p in parts], axis=0)
+        rows = keep & ~empty
+        batches.append(ValueRows(_entry(spec, ind_id, ind_id, cols[0]),
+                                 _frame(codes, periods, values, suppressed, rows)))
+    return batches, ignored, (suppressed_total, empty_total)
+
+
+def _check_duplicates(batch: ValueRows, name: str, code_col: str) -> None:
+    frame = batch.frame
+    dup = frame.duplicated(["area_code", "period"], keep=False)
+    if dup.any():
+        first = frame[dup].iloc[0]
+        rows = frame[(frame["area_code"] == first["area_code"]) & (frame["period"] == first["period"])]["row"]
+        raise Invalid(f"area {first['area_code']} appears more than once for period {first['period']} "
+                      f"(rows {', '.join(map(str, rows.tolist()))}) in indicator {batch.entry['id']}.",
+                      file=name, row=int(rows.iloc[1]), column=code_col)
+    batch.frame = frame.drop(columns="row")

@@ -1,0 +1,135 @@
+"""Store recipes: a TOML file listing the geographies, point layers, lookups and partner files of a
+store, so a whole store can be rebuilt (or refreshed) with one command."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .errors import LisError
+from .geography import best_fit_lookup
+from .ingest import ImportReport, ImportSpec, import_file, read_table
+from .store import Store
+
+Progress = Callable[[float, str], None]
+SPEC_KEYS = ("geography", "layout", "code_column", "period_column", "period", "period_format",
+             "indicator_column", "indicator", "id_prefix", "title_template", "allow_unmatched", "replace",
+             "encoding")
+
+
+@dataclass
+class BuildReport:
+    """What a recipe built: the store path and one ImportReport per partner file."""
+
+    path: str
+    imports: list[ImportReport] = field(default_factory=list)
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
+
+
+def load_recipe(path: str | Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise LisError(f"Cannot read the recipe {path}: {exc.strerror}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise LisError(f"The recipe {path} is not valid TOML: {exc}.") from exc
+
+
+def spec_from_recipe(step: dict) -> ImportSpec:
+    """An ImportSpec from one [[import]] table of a recipe."""
+    spec = ImportSpec(**{k: step[k] for k in SPEC_KEYS if k in step})
+    spec.defaults = dict(step.get("defaults", {}))
+    for column, target in step.get("columns", {}).items():
+        meta = {"id": target} if isinstance(target, str) else dict(target)
+        spec.value_columns[column] = meta["id"]
+        spec.metadata[meta["id"]] = meta
+    for column, template in step.get("values", {}).items():
+        spec.value_columns[column] = template
+        spec.layout = spec.layout or "long"
+    for ind_id, target in step.get("sums", {}).items():
+        spec.sum_columns[ind_id] = list(target["columns"])
+        spec.metadata[ind_id] = {"id": ind_id, **{k: v for k, v in target.items() if k != "columns"}}
+    return spec
+
+
+def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: bool = True,
+                progress: Progress | None = None) -> BuildReport:
+    """Create a store at out_path and run every step of the recipe, in order."""
+    progress = progress or (lambda fraction, message: None)
+    recipe = load_recipe(recipe_path)
+    base = Path(recipe_path).resolve().parent
+    steps = ([("geography", s) for s in recipe.get("geography", [])]
+             + [("points", s) for s in recipe.get("points", [])]
+             + [("lookup", s) for s in recipe.get("lookup", [])]
+             + [("import", s) for s in recipe.get("import", [])])
+    report = BuildReport(str(out_path))
+    store = Store.create(out_path, overwrite=overwrite)
+    try:
+        for number, (kind, step) in enumerate(steps):
+            progress(number / len(steps), f"{kind}: {step.get('name') or step.get('file')}")
+            if kind == "geography":
+                store.add_geography(step["name"], str(base / step["file"]), title=step.get("title"),
+                                    code_field=step.get("code_field"), name_field=step.get("name_field"))
+            elif kind == "points":
+                file = base / step["file"]
+                frame = read_table(str(file), file.read_bytes())
+                store.add_points(step["name"], frame, step["x"], step["y"], crs_epsg=step.get("epsg", 27700),
+                                 code_field=step.get("code_field"), name_field=step.get("name_field"),
+                                 title=step.get("title"), source=str(file))
+            elif kind == "lookup":
+                report.unmatched[step["name"]] = _lookup_step(store, step, base)
+            else:
+                report.imports.append(import_file(store, str(base / step["file"]), spec_from_recipe(step)))
+        progress(1.0, "Store built")
+    finally:
+        store.close()
+    return report
+
+
+def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:
+    if step.get("method", "best_fit") != "best_fit":
+        frame = pd.read_csv(base / step["file"], dtype=str)
+        frame = frame.rename(columns={step["from_column"]: "from_code", step["to_column"]: "to_code"})
+        store.add_lookup(step["name"], step["from"], step["to"], frame, method="given", source=step["file"])
+        return []
+    target = store.areas(step["to"])
+    polygons = dict(zip(target["area_code"], target["geometry"]))
+    if "centroids" in step:
+        points = centroid_points(base / step["centroids"], step.get("centroids_epsg", 4326))
+        source = step["centroids"]
+    else:
+        from .geography import centroids_from_polygons
+
+        origin = store.areas(step["from"])
+        points = centroids_from_polygons(dict(zip(origin["area_code"], origin["geometry"])))
+        source = f"centroids of {step['from']}"
+    known = set(store.area_codes(step["from"]))
+    points = points[points["area_code"].isin(known)]
+    pairs, unmatched = best_fit_lookup(points, polygons)
+    store.add_lookup(step["name"], step["from"], step["to"], pairs, method="best_fit", source=source)
+    return unmatched
+
+
+def centroid_points(path: Path, epsg: int) -> pd.DataFrame:
+    """Read a centroid CSV (code, x/lon, y/lat) into area_code, x, y in British National Grid."""
+    from osgeo import osr
+
+    frame = pd.read_csv(path, dtype={0: str})
+    code, xcol, ycol = frame.columns[:3]
+    frame = frame.rename(columns={code: "area_code", xcol: "x", ycol: "y"})
+    if epsg != 27700:
+        src, dst = osr.SpatialReference(), osr.SpatialReference()
+        src.ImportFromEPSG(epsg)
+        dst.ImportFromEPSG(27700)
+        for srs in (src, dst):
+            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        transform = osr.CoordinateTransformation(src, dst)
+        xy = transform.TransformPoints(frame[["x", "y"]].to_numpy(float).tolist())
+        frame["x"] = [p[0] for p in xy]
+        frame["y"] = [p[1] for p in xy]
+    return frame[["area_code", "x", "y"]]

@@ -1,0 +1,105 @@
+"""The store's tables, its schema version and the migrations that bring older stores up to date."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+SCHEMA_VERSION = 1
+
+#: Attribute tables (no geometry). Geometry layers are made through OGR (see layers.py).
+TABLES: dict[str, str] = {
+    "lis_meta": """
+        CREATE TABLE lis_meta (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            value TEXT)""",
+    "lis_geography": """
+        CREATE TABLE lis_geography (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('areas', 'points')),
+            title TEXT,
+            layer_name TEXT NOT NULL,
+            source TEXT,
+            feature_count INTEGER,
+            repaired INTEGER DEFAULT 0,
+            added_at TEXT)""",
+    "lis_area": """
+        CREATE TABLE lis_area (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            geography TEXT NOT NULL,
+            area_code TEXT NOT NULL,
+            area_name TEXT,
+            UNIQUE (geography, area_code))""",
+    "lis_lookup": """
+        CREATE TABLE lis_lookup (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            from_geography TEXT NOT NULL,
+            to_geography TEXT NOT NULL,
+            method TEXT,
+            source TEXT,
+            added_at TEXT)""",
+    "lis_lookup_row": """
+        CREATE TABLE lis_lookup_row (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            lookup TEXT NOT NULL,
+            from_code TEXT NOT NULL,
+            to_code TEXT NOT NULL,
+            weight REAL NOT NULL DEFAULT 1.0,
+            UNIQUE (lookup, from_code, to_code))""",
+    "lis_catalogue": """
+        CREATE TABLE lis_catalogue (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            theme TEXT,
+            unit TEXT,
+            value_type TEXT,
+            polarity TEXT NOT NULL DEFAULT 'neutral'
+                CHECK (polarity IN ('high_is_bad', 'high_is_good', 'neutral')),
+            geography TEXT NOT NULL,
+            source TEXT,
+            partner TEXT,
+            licence TEXT,
+            notes TEXT,
+            import_file TEXT,
+            import_checksum TEXT,
+            row_count INTEGER,
+            imported_at TEXT)""",
+    "lis_value": """
+        CREATE TABLE lis_value (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            indicator TEXT NOT NULL,
+            area_code TEXT NOT NULL,
+            period TEXT NOT NULL,
+            value REAL,
+            numerator REAL,
+            denominator REAL,
+            lower_ci REAL,
+            upper_ci REAL,
+            suppressed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (indicator, period, area_code))""",
+    "lis_audit": """
+        CREATE TABLE lis_audit (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            file TEXT,
+            checksum TEXT,
+            rows INTEGER,
+            skipped_codes TEXT,
+            user TEXT,
+            host TEXT,
+            message TEXT)""",
+}
+
+INDEXES = [
+    "CREATE INDEX lis_value_area ON lis_value (area_code)",
+    "CREATE INDEX lis_lookup_row_from ON lis_lookup_row (lookup, from_code)",
+]
+
+#: version -> function upgrading a store from that version to version + 1.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}

@@ -1,0 +1,557 @@
+"""The indicator store: one GeoPackage or SpatiaLite file holding geographies, lookups, the
+catalogue, indicator values in long form and an audit log of every change."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+from osgeo import ogr
+
+from ..errors import GeographyError, IndicatorNotFound, StoreError
+from . import layers, schema
+from .connection import connect, write_transaction
+
+CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
+                    "source", "partner", "licence", "notes", "import_file", "import_checksum",
+                    "row_count", "imported_at")
+VALUE_FIELDS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+POLARITIES = ("high_is_bad", "high_is_good", "neutral")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _kind_of(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gpkg":
+        return "gpkg"
+    if suffix in (".sqlite", ".db", ".spatialite"):
+        return "sqlite"
+    raise StoreError(f"{path}: a store is a GeoPackage (.gpkg) or SpatiaLite (.sqlite) file.")
+
+
+@dataclass
+class GeographyReport:
+    """What add_geography did: features written, geometries repaired, features dropped."""
+
+    name: str
+    feature_count: int
+    repaired: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValueRows:
+    """Validated rows ready to write: one indicator's catalogue entry and its values."""
+
+    entry: dict
+    frame: pd.DataFrame  # area_code, period, value, numerator, denominator, lower_ci, upper_ci, suppressed
+
+
+class Store:
+    """An open indicator store. Create with Store.create(path) or open with Store.open(path)."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection, kind: str) -> None:
+        self.path = str(path)
+        self.kind = kind
+        self._conn = conn
+
+    # ----------------------------------------------------------------- open / create
+    @classmethod
+    def create(cls, path: str | os.PathLike, overwrite: bool = False) -> "Store":
+        """Create a new, empty store file (GeoPackage or SpatiaLite by extension)."""
+        path = str(path)
+        kind = _kind_of(path)
+        if os.path.exists(path):
+            if not overwrite:
+                raise StoreError(f"{path} already exists; choose another name or remove it first.")
+            os.remove(path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        layers.create_container(path, kind)
+        conn = connect(path)
+        with write_transaction(conn, "creating the store"):
+            for name, ddl in schema.TABLES.items():
+                conn.execute(ddl)
+                if kind == "gpkg":
+                    conn.execute(
+                        "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                        "VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (name, name))
+            for ddl in schema.INDEXES:
+                conn.execute(ddl)
+            conn.executemany("INSERT INTO lis_meta (key, value) VALUES (?, ?)", [
+                ("schema_version", str(schema.SCHEMA_VERSION)),
+                ("created_at", _now()),
+                ("created_by", _tool_version()),
+            ])
+        return cls(path, conn, kind)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Store":
+        """Open an existing store, migrating an older schema or refusing a newer one."""
+        path = str(path)
+        kind = _kind_of(path)
+        if not os.path.exists(path):
+            raise StoreError(f"There is no store at {path}. Create one with `lis store create {path}`.")
+        try:
+            conn = connect(path)
+            row = conn.execute("SELECT value FROM lis_meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not an LIS Workbench store ({exc}).") from exc
+        if row is None:
+            raise StoreError(f"{path} is not an LIS Workbench store (it has no schema version).")
+        version = int(row[0])
+        if version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} was made by a newer LIS Workbench (store version {version}; this one reads up to "
+                f"{schema.SCHEMA_VERSION}). Update the plugin to open it.")
+        while version < schema.SCHEMA_VERSION:
+            migrate = schema.MIGRATIONS.get(version)
+            if migrate is None:
+                raise StoreError(f"{path} has store version {version}, which cannot be upgraded.")
+            with write_transaction(conn, f"upgrading the store from version {version}"):
+                migrate(conn)
+                version += 1
+                conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        return cls(path, conn, kind)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._scalar("SELECT value FROM lis_meta WHERE key = 'schema_version'"))
+
+    # ----------------------------------------------------------------- geographies
+    def add_geography(self, name: str, source: str, *, layer: str | None = None,
+                      code_field: str | None = None, name_field: str | None = None,
+                      title: str | None = None, replace: bool = False) -> GeographyReport:
+        """Add a polygon layer (any OGR file, any CRS) as geography `name`, in EPSG:27700.
+
+        Invalid geometries are repaired (and reported); missing or duplicate codes are errors."""
+        _check_name(name)
+        self._check_new_geography(name, replace)
+        features, fields = layers.read_source(source, layer)
+        if not features:
+            raise GeographyError(f"{source} has no features.")
+        code_field = code_field or _guess_field(fields, ("area_code", "code", "cd"), source, "area code")
+        name_field = name_field or _guess_field(fields, ("area_name", "name", "nm"), source, None)
+        seen: dict[str, int] = {}
+        rows, repaired = [], []
+        for feat in features:
+            code = feat.attributes.get(code_field)
+            code = str(code).strip() if code is not None else ""
+            if not code:
+                raise GeographyError(f"{source}, feature {feat.row}: the area code ('{code_field}') is empty.")
+            if code in seen:
+                raise GeographyError(f"{source}, feature {feat.row}: area code {code} is repeated "
+                                     f"(first at feature {seen[code]}). Area codes must be unique.")
+            seen[code] = feat.row
+            if feat.geometry is None:
+                raise GeographyError(f"{source}, feature {feat.row} ({code}): it has no geometry.")
+            geom, was_repaired = layers.as_multipolygon(feat.geometry)
+            if geom is None:
+                raise GeographyError(f"{source}, feature {feat.row} ({code}): it is not a polygon "
+                                     "(or nothing is left of it after repair).")
+            if was_repaired:
+                repaired.append(code)
+            area_name = feat.attributes.get(name_field) if name_field else None
+            rows.append(((code, area_name), geom))
+        layer_name = f"geo_{name}"
+        self._write_layer_and_register(
+            name, "areas", layer_name, ogr.wkbMultiPolygon, [("area_code", ogr.OFTString),
+                                                              ("area_name", ogr.OFTString)],
+            rows, title or name, source, len(repaired))
+        return GeographyReport(name, len(rows), repaired)
+
+    def add_points(self, name: str, frame: pd.DataFrame, x: str, y: str, *, crs_epsg: int = 27700,
+                   code_field: str | None = None, name_field: str | None = None,
+                   title: str | None = None, source: str | None = None,
+                   replace: bool = False) -> int:
+        """Add a facilities point layer from a table with coordinates (any CRS EPSG code)."""
+        from osgeo import osr
+
+        _check_name(name)
+        self._check_new_geography(name, replace)
+        src = osr.SpatialReference()
+        src.ImportFromEPSG(crs_epsg)
+        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        transform = None if crs_epsg == layers.BNG_EPSG else osr.CoordinateTransformation(src, layers._bng())
+        keep = [c for c in frame.columns if c not in (x, y)]
+        rows = []
+        for i, rec in enumerate(frame.itertuples(index=False), start=2):
+            values = dict(zip(frame.columns, rec))
+            try:
+                px, py = float(values[x]), float(values[y])
+            except (TypeError, ValueError):
+                raise GeographyError(f"{source or name}, row {i}: coordinates '{values[x]}', '{values[y]}' "
+                                     "are not numbers.") from None
+            if pd.isna(px) or pd.isna(py):
+                raise GeographyError(f"{source or name}, row {i}: the coordinates are missing.")
+            pt = ogr.Geometry(ogr.wkbPoint)
+            pt.AddPoint_2D(px, py)
+            if transform is not None:
+                pt.Transform(transform)
+            code = values.get(code_field) if code_field else i - 1
+            label = values.get(name_field) if name_field else None
+            attrs = [str(code), None if label is None else str(label)]
+            attrs += [None if pd.isna(values[c]) else str(values[c]) for c in keep]
+            rows.append((attrs, pt))
+        fields = [("area_code", ogr.OFTString), ("area_name", ogr.OFTString)]
+        used = {"area_code", "area_name"}
+        for column in keep:
+            safe = _safe_field(column)
+            while safe in used:
+                safe = f"src_{safe}"
+            used.add(safe)
+            fields.append((safe, ogr.OFTString))
+        self._write_layer_and_register(name, "points", f"pts_{name}", ogr.wkbPoint, fields, rows,
+                                       title or name, source, 0)
+        return len(rows)
+
+    def _check_new_geography(self, name: str, replace: bool) -> None:
+        if name in self.geography_names() and not replace:
+            raise GeographyError(f"The store already has a geography or layer called '{name}'.")
+
+    def _write_layer_and_register(self, name, kind, layer_name, geom_type, fields, rows, title,
+                                  source, repaired) -> None:
+        conn = self._conn
+        codes = [(name, values[0], values[1]) for values, _ in rows]
+        layers.write_layer(self.path, layer_name, geom_type, fields, rows)
+        try:
+            with write_transaction(conn, f"registering geography {name}"):
+                conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
+                conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
+                conn.execute(
+                    "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
+                    "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
+                    (name, kind, title, layer_name, _basename(source), len(rows), repaired, _now()))
+                conn.executemany("INSERT INTO lis_area (geography, area_code, area_name) VALUES (?,?,?)",
+                                 codes)
+                self._audit("add_geography", name, source, None, len(rows), None,
+                            f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else ""))
+        except BaseException:
+            layers.delete_layer(self.path, layer_name)
+            raise
+
+    def geography_names(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT name FROM lis_geography ORDER BY name")]
+
+    def geographies(self) -> pd.DataFrame:
+        """One row per geography or point layer: name, kind, title, layer, source, features."""
+        return pd.read_sql_query(
+            "SELECT name, kind, title, layer_name, source, feature_count, repaired, added_at "
+            "FROM lis_geography ORDER BY kind, name", self._conn)
+
+    def geography(self, name: str) -> dict:
+        row = self._conn.execute("SELECT name, kind, title, layer_name, feature_count FROM lis_geography "
+                                 "WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = ", ".join(self.geography_names()) or "none yet"
+            raise GeographyError(f"The store has no geography '{name}' (it has: {known}).")
+        return dict(zip(("name", "kind", "title", "layer_name", "feature_count"), row))
+
+    def area_codes(self, geography: str) -> dict[str, str | None]:
+        """{area_code: area_name} of one geography."""
+        self.geography(geography)
+        return dict(self._conn.execute(
+            "SELECT area_code, area_name FROM lis_area WHERE geography = ?", (geography,)).fetchall())
+
+    def areas(self, geography: str, with_geometry: bool = True) -> pd.DataFrame:
+        """The areas of a geography: area_code, area_name (and geometry as WKB)."""
+        info = self.geography(geography)
+        frame = pd.DataFrame(sorted(self.area_codes(geography).items()), columns=["area_code", "area_name"])
+        if with_geometry:
+            wkb = layers.read_geometries(self.path, info["layer_name"])
+            frame["geometry"] = frame["area_code"].map(wkb)
+        return frame
+
+    # ----------------------------------------------------------------- lookups
+    def add_lookup(self, name: str, from_geography: str, to_geography: str, pairs: pd.DataFrame,
+                   *, method: str = "given", source: str | None = None, replace: bool = False) -> int:
+        """Store a lookup (from_code, to_code[, weight]) between two geographies of the store."""
+        _check_name(name)
+        from_codes = self.area_codes(from_geography)
+        to_codes = self.area_codes(to_geography)
+        missing = [c for c in ("from_code", "to_code") if c not in pairs.columns]
+        if missing:
+            raise GeographyError(f"Lookup {name}: missing column(s) {', '.join(missing)}.")
+        pairs = pairs.copy()
+        if "weight" not in pairs.columns:
+            pairs["weight"] = 1.0
+        for col, known, geog in (("from_code", from_codes, from_geography),
+                                 ("to_code", to_codes, to_geography)):
+            bad = sorted(set(pairs[col]) - set(known))
+            if bad:
+                raise GeographyError(f"Lookup {name}: {len(bad)} code(s) in {col} are not in geography "
+                                     f"{geog}, e.g. {', '.join(map(str, bad[:5]))}.")
+        if self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (name,)) and not replace:
+            raise GeographyError(f"The store already has a lookup called '{name}'.")
+        with write_transaction(self._conn, f"adding lookup {name}"):
+            self._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
+            self._conn.execute("DELETE FROM lis_lookup_row WHERE lookup = ?", (name,))
+            self._conn.execute(
+                "INSERT INTO lis_lookup (name, from_geography, to_geography, method, source, added_at) "
+                "VALUES (?,?,?,?,?,?)", (name, from_geography, to_geography, method, _basename(source), _now()))
+            self._conn.executemany(
+                "INSERT INTO lis_lookup_row (lookup, from_code, to_code, weight) VALUES (?,?,?,?)",
+                [(name, str(a), str(b), float(w)) for a, b, w in
+                 pairs[["from_code", "to_code", "weight"]].itertuples(index=False)])
+            self._audit("add_lookup", name, source, None, len(pairs), None,
+                        f"{from_geography} -> {to_geography} ({method})")
+        return len(pairs)
+
+    def lookups(self) -> pd.DataFrame:
+        return pd.read_sql_query(
+            "SELECT l.name, l.from_geography, l.to_geography, l.method, l.source, "
+            "(SELECT COUNT(*) FROM lis_lookup_row r WHERE r.lookup = l.name) AS rows "
+            "FROM lis_lookup l ORDER BY l.name", self._conn)
+
+    def lookup(self, name: str) -> pd.DataFrame:
+        """The rows of one lookup: from_code, to_code, weight."""
+        if not self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (name,)):
+            raise GeographyError(f"The store has no lookup '{name}'.")
+        return pd.read_sql_query("SELECT from_code, to_code, weight FROM lis_lookup_row WHERE lookup = ? "
+                                 "ORDER BY from_code, to_code", self._conn, params=(name,))
+
+    # ----------------------------------------------------------------- catalogue
+    def catalogue(self, search: str | None = None, theme: str | None = None,
+                  geography: str | None = None) -> pd.DataFrame:
+        """The catalogue, one row per indicator, with its periods; filtered by text, theme, geography."""
+        sql = ("SELECT c.id, c.title, c.theme, c.unit, c.value_type, c.polarity, c.geography, c.source, "
+               "c.partner, c.licence, c.notes, c.import_file, c.import_checksum, c.row_count, c.imported_at, "
+               "(SELECT group_concat(period, ',') FROM (SELECT DISTINCT period FROM lis_value v "
+               " WHERE v.indicator = c.id ORDER BY period)) AS periods FROM lis_catalogue c WHERE 1=1")
+        params: list = []
+        if search:
+            for word in search.split():
+                sql += (" AND (c.id LIKE ? OR c.title LIKE ? OR c.theme LIKE ? OR c.source LIKE ? "
+                        "OR c.notes LIKE ?)")
+                params += [f"%{word}%"] * 5
+        if theme:
+            sql += " AND c.theme LIKE ?"
+            params.append(f"%{theme}%")
+        if geography:
+            sql += " AND c.geography = ?"
+            params.append(geography)
+        sql += " ORDER BY c.theme, c.id"
+        frame = pd.read_sql_query(sql, self._conn, params=params)
+        frame["periods"] = frame["periods"].fillna("").map(lambda s: [p for p in s.split(",") if p])
+        return frame
+
+    def indicator(self, indicator_id: str) -> dict:
+        """The catalogue entry of one indicator, with its periods."""
+        row = self._conn.execute(f"SELECT {', '.join(CATALOGUE_FIELDS)} FROM lis_catalogue WHERE id = ?",
+                                 (indicator_id,)).fetchone()
+        if row is None:
+            close = [r[0] for r in self._conn.execute(
+                "SELECT id FROM lis_catalogue WHERE id LIKE ? LIMIT 5", (f"%{indicator_id}%",))]
+            hint = f" Did you mean: {', '.join(close)}?" if close else " `lis list STORE` shows them all."
+            raise IndicatorNotFound(f"The store has no indicator '{indicator_id}'.{hint}")
+        entry = dict(zip(CATALOGUE_FIELDS, row))
+        entry["periods"] = self.periods(indicator_id)
+        return entry
+
+    def periods(self, indicator_id: str) -> list[str]:
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT period FROM lis_value WHERE indicator = ? ORDER BY period", (indicator_id,))]
+
+    def get_values(self, indicator_id: str, period: str | None = None,
+                   with_geometry: bool = False) -> pd.DataFrame:
+        """One indicator's values (latest period unless one is given), with area names and,
+        if asked, geometry as WKB: area_code, area_name, period, value, numerator, denominator,
+        lower_ci, upper_ci, suppressed[, geometry]."""
+        entry = self.indicator(indicator_id)
+        if period is None:
+            if not entry["periods"]:
+                raise IndicatorNotFound(f"Indicator '{indicator_id}' has no values.")
+            period = entry["periods"][-1]
+        elif str(period) not in entry["periods"]:
+            raise IndicatorNotFound(f"Indicator '{indicator_id}' has no period '{period}'; "
+                                    f"it has: {', '.join(entry['periods'])}.")
+        frame = pd.read_sql_query(
+            "SELECT v.area_code, a.area_name, v.period, v.value, v.numerator, v.denominator, v.lower_ci, "
+            "v.upper_ci, v.suppressed FROM lis_value v LEFT JOIN lis_area a "
+            "ON a.geography = ? AND a.area_code = v.area_code "
+            "WHERE v.indicator = ? AND v.period = ? ORDER BY v.area_code",
+            self._conn, params=(entry["geography"], indicator_id, str(period)))
+        for col in VALUE_FIELDS:
+            frame[col] = frame[col].astype(float)
+        frame["suppressed"] = frame["suppressed"].astype(bool)
+        if with_geometry:
+            info = self.geography(entry["geography"])
+            wkb = layers.read_geometries(self.path, info["layer_name"], codes=frame["area_code"])
+            frame["geometry"] = frame["area_code"].map(wkb)
+        return frame
+
+    def get_series(self, indicator_id: str) -> pd.DataFrame:
+        """All periods of one indicator in long form (area_code, period, value, ...)."""
+        self.indicator(indicator_id)
+        return pd.read_sql_query(
+            "SELECT area_code, period, value, numerator, denominator, lower_ci, upper_ci, suppressed "
+            "FROM lis_value WHERE indicator = ? ORDER BY period, area_code", self._conn,
+            params=(indicator_id,))
+
+    # ----------------------------------------------------------------- writes of values
+    def write_indicators(self, batches: Sequence[ValueRows], *, file: str | None, checksum: str | None,
+                         replace: bool = False, skipped_codes: Iterable[str] = ()) -> None:
+        """Write validated indicators in one transaction: all land or none (see ingest.py)."""
+        conn = self._conn
+        skipped = sorted(set(skipped_codes))
+        existing = {r[0]: r[1] for r in conn.execute("SELECT id, geography FROM lis_catalogue")}
+        for batch in batches:
+            ind = batch.entry["id"]
+            if ind in existing and existing[ind] != batch.entry["geography"]:
+                raise StoreError(f"Indicator '{ind}' is already in the store on geography "
+                                 f"{existing[ind]}, not {batch.entry['geography']}; choose another id.")
+            if ind in existing and not replace:
+                periods = sorted(set(batch.frame["period"]))
+                clash = conn.execute(
+                    f"SELECT DISTINCT period FROM lis_value WHERE indicator = ? AND period IN "
+                    f"({','.join('?' * len(periods))})", [ind, *periods]).fetchall()
+                if clash:
+                    raise StoreError(
+                        f"Indicator '{ind}' already has values for period(s) "
+                        f"{', '.join(sorted(r[0] for r in clash))}. Use --replace to overwrite them.")
+        now = _now()
+        with write_transaction(conn, f"importing {file or 'indicators'}"):
+            for batch in batches:
+                entry = dict(batch.entry)
+                ind = entry["id"]
+                frame = batch.frame
+                periods = sorted(set(frame["period"]))
+                conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "
+                             f"({','.join('?' * len(periods))})", [ind, *periods])
+                conn.executemany(
+                    "INSERT INTO lis_value (indicator, area_code, period, value, numerator, denominator, "
+                    "lower_ci, upper_ci, suppressed) VALUES (?,?,?,?,?,?,?,?,?)",
+                    _value_tuples(ind, frame))
+                entry.update(import_file=_basename(file), import_checksum=checksum, imported_at=now)
+                entry["row_count"] = None
+                cols = [c for c in CATALOGUE_FIELDS if c in entry]
+                conn.execute(
+                    f"INSERT INTO lis_catalogue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                    f"ON CONFLICT(id) DO UPDATE SET "
+                    + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
+                    [entry[c] for c in cols])
+                conn.execute("UPDATE lis_catalogue SET row_count = (SELECT COUNT(*) FROM lis_value "
+                             "WHERE indicator = ?) WHERE id = ?", (ind, ind))
+            total = sum(len(b.frame) for b in batches)
+            self._audit("import", ",".join(b.entry["id"] for b in batches), file, checksum, total,
+                        json.dumps(skipped) if skipped else None,
+                        f"{len(batches)} indicator(s)" + (f"; {len(skipped)} unmatched code(s) skipped"
+                                                           if skipped else ""))
+
+    def delete_indicator(self, indicator_id: str) -> int:
+        """Remove an indicator and all its values; returns the number of values removed."""
+        self.indicator(indicator_id)
+        with write_transaction(self._conn, f"deleting {indicator_id}"):
+            n = self._conn.execute("DELETE FROM lis_value WHERE indicator = ?", (indicator_id,)).rowcount
+            self._conn.execute("DELETE FROM lis_catalogue WHERE id = ?", (indicator_id,))
+            self._audit("delete", indicator_id, None, None, n, None, None)
+        return n
+
+    # ----------------------------------------------------------------- audit, checksum
+    def audit(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT at, action, target, file, checksum, rows, skipped_codes, user, host, "
+                                 "message FROM lis_audit ORDER BY fid", self._conn)
+
+    def _audit(self, action, target, file, checksum, rows, skipped, message) -> None:
+        try:
+            user = getpass.getuser()
+        except Exception:  # no login name (e.g. in a container)
+            user = None
+        self._conn.execute(
+            "INSERT INTO lis_audit (at, action, target, file, checksum, rows, skipped_codes, user, host, "
+            "message) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (_now(), action, target, _basename(file), checksum, rows, skipped, user, socket.gethostname(),
+             message))
+
+    def checksum(self) -> str:
+        """A SHA-256 of the store's content (catalogue, values, areas, lookups): equal content, equal sum."""
+        digest = hashlib.sha256()
+        for sql in (
+            f"SELECT {', '.join(CATALOGUE_FIELDS)} FROM lis_catalogue ORDER BY id",
+            "SELECT indicator, area_code, period, value, numerator, denominator, lower_ci, upper_ci, "
+            "suppressed FROM lis_value ORDER BY indicator, period, area_code",
+            "SELECT geography, area_code, area_name FROM lis_area ORDER BY geography, area_code",
+            "SELECT name, kind, layer_name, feature_count FROM lis_geography ORDER BY name",
+            "SELECT lookup, from_code, to_code, weight FROM lis_lookup_row ORDER BY lookup, from_code, to_code",
+        ):
+            for row in self._conn.execute(sql):
+                digest.update(repr(row).encode())
+        return digest.hexdigest()
+
+    def summary(self) -> dict:
+        """Counts for a quick look: geographies, lookups, indicators, values, imports."""
+        return {
+            "path": self.path,
+            "schema_version": self.schema_version,
+            "geographies": self._scalar("SELECT COUNT(*) FROM lis_geography WHERE kind = 'areas'"),
+            "point_layers": self._scalar("SELECT COUNT(*) FROM lis_geography WHERE kind = 'points'"),
+            "lookups": self._scalar("SELECT COUNT(*) FROM lis_lookup"),
+            "indicators": self._scalar("SELECT COUNT(*) FROM lis_catalogue"),
+            "values": self._scalar("SELECT COUNT(*) FROM lis_value"),
+            "imports": self._scalar("SELECT COUNT(*) FROM lis_audit WHERE action = 'import'"),
+        }
+
+    def _scalar(self, sql: str, params: tuple = ()) -> object:
+        row = self._conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+
+def _value_tuples(indicator: str, frame: pd.DataFrame):
+    cols = [frame[c].astype(object).where(frame[c].notna(), None) for c in VALUE_FIELDS]
+    return zip([indicator] * len(frame), frame["area_code"].astype(str), frame["period"].astype(str),
+               *cols, frame["suppressed"].astype(int).tolist())
+
+
+def _tool_version() -> str:
+    from ... import __version__
+
+    return f"LIS Workbench {__version__}"
+
+
+def _basename(path: str | None) -> str | None:
+    return os.path.basename(str(path)) if path else None
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.replace("_", "").isalnum() or not name[0].isalpha() or name.lower() != name:
+        raise GeographyError(f"'{name}' is not a usable name: use lower-case letters, digits and _ "
+                             "(e.g. lsoa11, ward23).")
+
+
+def _safe_field(column: str) -> str:
+    out = "".join(ch if ch.isalnum() else "_" for ch in str(column).lower()).strip("_")
+    return out if out and out[0].isalpha() else f"f_{out}"
+
+
+def _guess_field(fields: list[str], hints: Sequence[str], source: str, what: str | None) -> str | None:
+    lowered = {f.lower(): f for f in fields}
+    for hint in hints:
+        if hint in lowered:
+            return lowered[hint]
+    for hint in hints:
+        for low, orig in lowered.items():
+            if low.endswith(hint):
+                return orig
+    if what is None:
+        return None
+    raise GeographyError(f"{source}: could not tell which field holds the {what}; its fields are "
+                         f"{', '.join(fields)}. Name it with --code-field.")
