@@ -35,9 +35,14 @@ test: setup
 test-unit: setup
 	$(PY) -m pytest -p no:qgis tests/unit
 
+# qgis-plugin-ci packages a git tree: give it a throw-away copy of the working tree so your checkout is never touched.
 package: setup
 	@rm -rf build/package dist && mkdir -p build/package dist
-	$(PY) -m lis_workbench.packaging dist/lis_workbench.zip
+	@git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t build/package
+	@cd build/package && git init -q && git add -A && git -c user.email=build@localhost -c user.name=build commit -qm package
+	cd build/package && ../../$(VENV)/bin/qgis-plugin-ci package $$(sed -n 's/^version=//p' lis_workbench/metadata.txt) 2>&1 | grep -v WARNING
+	mv build/package/lis_workbench.*.zip dist/lis_workbench.zip
+	@echo "Built dist/lis_workbench.zip"
 
 bench: setup
 	$(PY) bench/store.py

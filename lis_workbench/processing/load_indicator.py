@@ -1,0 +1,65 @@
+"""Processing "Load indicator": one indicator and period from the store, with its boundaries, as a layer."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsFeatureSink,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+
+from ..core.store import Store
+from ..qgis_bridge.layers import bng, features_from_frame, indicator_fields, provenance_text
+from .base import LisAlgorithm
+
+
+class LoadIndicatorAlgorithm(LisAlgorithm):
+    NAME = "loadindicator"
+    DISPLAY_NAME = "Load indicator"
+    STORE = "STORE"
+    INDICATOR = "INDICATOR"
+    PERIOD = "PERIOD"
+    OUTPUT = "OUTPUT"
+    HELP = ("Writes one indicator of the store, for one period, with the boundaries of its geography "
+            "(British National Grid). Fields: area_code, area_name, period, value, numerator, denominator, "
+            "lower_ci, upper_ci, suppressed (1 where the partner suppressed the value).\n\n"
+            "Store: the .gpkg or .sqlite file. Indicator: its id, as listed by `lis list` or in the dock. "
+            "Period: leave empty for the latest.")
+
+    def define(self) -> None:
+        self.addParameter(QgsProcessingParameterFile(
+            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.File,
+            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+        self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Indicator id"))
+        self.addParameter(QgsProcessingParameterString(self.PERIOD, "Period (empty = latest)", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, "Indicator layer", QgsProcessing.TypeVectorPolygon))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        path = self.parameterAsFile(parameters, self.STORE, context)
+        indicator = self.parameterAsString(parameters, self.INDICATOR, context).strip()
+        period = self.parameterAsString(parameters, self.PERIOD, context).strip() or None
+        with Store.open(path) as store:
+            entry = store.indicator(indicator)
+            frame = store.get_values(indicator, period, with_geometry=True)
+        feedback.pushInfo(f"{entry['title']}: {len(frame)} areas of {entry['geography']}, "
+                          f"period {frame['period'].iloc[0] if len(frame) else '-'}")
+        fields = indicator_fields()
+        sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
+                                             QgsWkbTypes.MultiPolygon, bng())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        total = max(len(frame), 1)
+        for i, feature in enumerate(features_from_frame(frame, fields)):
+            if feedback.isCanceled():
+                break
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            feedback.setProgress(100.0 * (i + 1) / total)
+        entry["period"] = frame["period"].iloc[0] if len(frame) else period
+        entry["store"] = path
+        feedback.pushInfo("Provenance: " + provenance_text(entry))
+        return {self.OUTPUT: dest_id}

@@ -1,0 +1,29 @@
+"""The Processing provider `lisworkbench`: every LIS Workbench algorithm in the toolbox and qgis_process."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..__about__ import __version__
+from .base import ICON
+
+
+class LisWorkbenchProvider(QgsProcessingProvider):
+    def id(self) -> str:
+        return "lisworkbench"
+
+    def name(self) -> str:
+        return "LIS Workbench"
+
+    def longName(self) -> str:  # noqa: N802
+        return f"LIS Workbench {__version__}"
+
+    def icon(self) -> QIcon:
+        return QIcon(ICON)
+
+    def loadAlgorithms(self) -> None:  # noqa: N802
+        from .load_indicator import LoadIndicatorAlgorithm
+
+        for algorithm in (LoadIndicatorAlgorithm(),):
+            self.addAlgorithm(algorithm)

@@ -1,0 +1,1 @@
+"""The dock panel and dialogs; every action runs one of our Processing algorithms."""

@@ -1,0 +1,200 @@
+"""Creating and opening store files; the GeoPackage is a GeoPackage GDAL accepts; no WAL."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+
+import pytest
+from unit_helpers import sha256_file
+
+from lis_workbench.core.errors import LisError, StoreError
+from lis_workbench.core.store import Store, schema
+
+
+def test_create_then_open_reports_schema_version(kind, tmp_path):
+    path = tmp_path / f"new.{kind}"
+    with Store.create(path) as created:
+        assert created.schema_version == schema.SCHEMA_VERSION
+        assert created.kind == kind
+    # read the version straight from the file, not through the Store
+    conn = sqlite3.connect(path)
+    try:
+        stored = conn.execute("SELECT value FROM lis_meta WHERE key = 'schema_version'").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    assert int(stored) == schema.SCHEMA_VERSION
+    assert set(schema.TABLES) <= tables
+    with Store.open(path) as opened:
+        assert opened.schema_version == schema.SCHEMA_VERSION
+        assert opened.catalogue().empty
+        assert opened.geography_names() == []
+
+
+def test_open_missing_file_names_the_path(kind, tmp_path):
+    path = tmp_path / f"nowhere.{kind}"
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+    assert not path.exists()  # opening must not create the file
+
+
+def test_open_text_file_is_not_a_store(kind, tmp_path):
+    path = tmp_path / f"notes.{kind}"
+    path.write_text("this is not a database\n" * 20)
+    before = sha256_file(path)
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+    assert "not an LIS Workbench store" in str(info.value)
+    assert sha256_file(path) == before
+
+
+def test_open_plain_sqlite_database_is_not_a_store(kind, tmp_path):
+    path = tmp_path / f"other.{kind}"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE things (a INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+    assert "not an LIS Workbench store" in str(info.value)
+
+
+def test_open_ordinary_geopackage_is_not_a_store(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[Point(0, 0)], crs=27700).to_file(path, layer="pts", driver="GPKG")
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+
+
+def test_open_unknown_extension_is_refused(tmp_path):
+    path = tmp_path / "store.txt"
+    path.write_text("x")
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert str(path) in str(info.value)
+
+
+def test_newer_store_is_refused(kind, tmp_path):
+    path = tmp_path / f"future.{kind}"
+    Store.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(schema.SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    before = sha256_file(path)
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    message = str(info.value)
+    assert "newer" in message
+    assert str(path) in message
+    assert str(schema.SCHEMA_VERSION + 1) in message
+    assert sha256_file(path) == before  # refused without touching it
+
+
+def test_create_over_existing_file_fails_without_overwrite(kind, tmp_path):
+    path = tmp_path / f"exists.{kind}"
+    path.write_bytes(b"precious bytes")
+    with pytest.raises(StoreError) as info:
+        Store.create(path)
+    assert isinstance(info.value, LisError)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == b"precious bytes"
+    with Store.create(path, overwrite=True) as created:
+        assert created.schema_version == schema.SCHEMA_VERSION
+
+
+def test_create_over_existing_store_keeps_its_content(store_path):
+    before = sha256_file(store_path)
+    with pytest.raises(StoreError):
+        Store.create(store_path)
+    assert sha256_file(store_path) == before
+
+
+# ------------------------------------------------------------------ file format checks
+def test_journal_mode_is_rollback_not_wal(sample_path, store):
+    # the file header says "legacy" (rollback journal) read/write versions; WAL would be 2 / 2
+    header = sample_path.read_bytes()[:100]
+    assert header[:16] == b"SQLite format 3\x00"
+    assert header[18] == 1 and header[19] == 1
+    conn = sqlite3.connect(sample_path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "delete"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    # the Store's own connection, after writing, is still on a rollback journal
+    store.delete_indicator("pop2016_total")
+    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "delete"
+    header = open(store.path, "rb").read(20)
+    assert header[18] == 1 and header[19] == 1
+
+
+def test_store_made_wal_by_another_tool_is_switched_back(kind, tmp_path):
+    path = tmp_path / f"wal.{kind}"
+    Store.create(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    conn.close()
+    with Store.open(path):
+        pass
+    header = path.read_bytes()[:20]
+    assert header[18] == 1 and header[19] == 1
+
+
+@pytest.mark.parametrize("kind", ["gpkg"])
+def test_geopackage_store_lists_layers_in_ogrinfo(sample_path):
+    result = subprocess.run(["ogrinfo", "-ro", "-q", "-so", str(sample_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    layers = {line.split(":", 1)[1].split("(")[0].strip() for line in result.stdout.splitlines() if ":" in line}
+    assert {"geo_lsoa11", "geo_lsoa21", "geo_ward22", "geo_ward23", "geo_lad23", "pts_schools",
+            "lis_catalogue", "lis_value", "lis_audit", "lis_meta"} <= layers
+    assert "ERROR" not in result.stderr
+    # the catalogue is readable as an attribute table through GDAL
+    result = subprocess.run(["ogrinfo", "-ro", "-q", str(sample_path), "-sql",
+                             "SELECT COUNT(*) AS n FROM lis_catalogue"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(sample_path)
+    try:
+        expected = conn.execute("SELECT COUNT(*) FROM lis_catalogue").fetchone()[0]
+    finally:
+        conn.close()
+    assert f"n (Integer) = {expected}" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["gpkg"])
+def test_geopackage_store_passes_gdal_validation(sample_path):
+    validate = pytest.importorskip("osgeo_utils.samples.validate_gpkg")
+    validate.check(str(sample_path), extra_checks=True, warning_as_error=True)
+    conn = sqlite3.connect(sample_path)
+    try:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
+        registered = {r[0]: r[1] for r in conn.execute("SELECT table_name, data_type FROM gpkg_contents")}
+        srs = {r[0] for r in conn.execute("SELECT srs_id FROM gpkg_geometry_columns")}
+    finally:
+        conn.close()
+    assert registered["lis_catalogue"] == "attributes"
+    assert registered["geo_lsoa11"] == "features"
+    assert srs == {27700}
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_spatialite_store_opens_in_ogrinfo(sample_path):
+    result = subprocess.run(["ogrinfo", "-ro", "-q", "-so", str(sample_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "geo_lsoa11" in result.stdout
+    conn = sqlite3.connect(sample_path)
+    try:
+        assert conn.execute("SELECT srid FROM geometry_columns WHERE f_table_name = 'geo_lsoa11'").fetchone()[0] \
+            == 27700
+    finally:
+        conn.close()
