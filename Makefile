@@ -6,7 +6,7 @@ OUT := out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-mod-spatialite gdal-bin \
 	python3-gdal python3-venv poppler-utils python3-numpy python3-pandas python3-scipy \
-	postgresql postgis fonts-dejavu-core xauth
+	fonts-dejavu-core xauth
 QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 
 .PHONY: setup demo test test-unit test-qgis package bench lint screenshot clean
@@ -30,7 +30,7 @@ demo: setup
 	$(VENV)/bin/lis sample build --out $(OUT)
 
 test: setup
-	$(QGIS_ENV) $(PY) -m pytest tests
+	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
 
 test-unit: setup
 	$(PY) -m pytest -p no:qgis tests/unit

@@ -28,8 +28,8 @@ def build_zip() -> Path:
     return ZIP
 
 
-def install_zip(zip_path: Path, config_dir: Path) -> Path:
-    """Unzip the plugin into config_dir's default profile and mark it enabled, as the Plugin Manager does."""
+def install_zip(zip_path: Path, config_dir: Path, enable: bool = True) -> Path:
+    """Unzip the plugin into config_dir's default profile and (optionally) enable it, as the Plugin Manager does."""
     profile = config_dir / "profiles" / "default"
     plugins = profile / "python" / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
@@ -37,7 +37,8 @@ def install_zip(zip_path: Path, config_dir: Path) -> Path:
         archive.extractall(plugins)
     ini = profile / "QGIS" / "QGIS3.ini"
     ini.parent.mkdir(parents=True, exist_ok=True)
-    ini.write_text("[PythonPlugins]\nlis_workbench=true\n\n[qgis]\ncheckVersion=false\n"
+    enabled = "[PythonPlugins]\nlis_workbench=true\n\n" if enable else ""
+    ini.write_text(enabled + "[qgis]\ncheckVersion=false\n"
                    "showTips322=false\n\n[UI]\nhidePanelsToolbar=false\n")
     return plugins / "lis_workbench"
 

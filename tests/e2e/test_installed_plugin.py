@@ -24,6 +24,14 @@ def profile(plugin_zip, tmp_path_factory):
     return config
 
 
+@pytest.fixture(scope="module")
+def batch_profile(plugin_zip, tmp_path_factory):
+    """A profile where the plugin is installed but not yet enabled (as after unzipping by hand)."""
+    config = tmp_path_factory.mktemp("qgis_process_config")
+    install_zip(plugin_zip, config, enable=False)
+    return config
+
+
 def test_zip_holds_one_plugin_folder_and_no_development_files(plugin_zip):
     names = zipfile.ZipFile(plugin_zip).namelist()
     assert {n.split("/")[0] for n in names} == {"lis_workbench"}
@@ -35,7 +43,9 @@ def test_zip_holds_one_plugin_folder_and_no_development_files(plugin_zip):
     assert "hasProcessingProvider=yes" in metadata and "qgisMinimumVersion=3.22" in metadata
 
 
-def test_qgis_process_lists_and_runs_load_indicator(profile, sample_store_path, tmp_path):
+def test_qgis_process_lists_and_runs_load_indicator(batch_profile, sample_store_path, tmp_path):
+    profile = batch_profile
+    assert "lisworkbench:loadindicator" not in qgis_process(["list"], profile).stdout
     enabled = qgis_process(["plugins", "enable", "lis_workbench"], profile)
     assert enabled.returncode == 0, enabled.stderr
     listed = qgis_process(["list"], profile)
@@ -50,13 +60,13 @@ def test_qgis_process_lists_and_runs_load_indicator(profile, sample_store_path, 
         for row in csv.DictReader(handle):
             if row["date"] == "2017-10-01":
                 expected[row["wd15cd"]] = float(row["rate"])
-    layer = ogr.Open(str(out)).GetLayer(0)
+    dataset = ogr.Open(str(out))  # keep the dataset alive while its layer is read
+    layer = dataset.GetLayer(0)
     assert {f.GetField("area_code"): f.GetField("value") for f in layer} == expected
     assert layer.GetSpatialRef().GetAuthorityCode(None) == "27700"
 
 
 def test_qgis_process_reports_a_bad_indicator_plainly(profile, sample_store_path, tmp_path):
-    qgis_process(["plugins", "enable", "lis_workbench"], profile)
     run = qgis_process(["run", "lisworkbench:loadindicator", "--", f"STORE={sample_store_path}",
                         "INDICATOR=no_such_thing", f"OUTPUT={tmp_path / 'x.gpkg'}"], profile)
     assert run.returncode != 0

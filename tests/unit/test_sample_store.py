@@ -207,7 +207,9 @@ def test_facility_point_layers(sample, sample_path):
     layer = pyogrio.read_dataframe(sample_path, layer="pts_schools")
     assert layer.crs.to_epsg() == 27700
     assert len(layer) == len(schools)
-    merged = layer.merge(schools, left_on="area_code", right_on="urn", validate="one_to_one")
+    merged = layer.merge(schools, left_on="area_code", right_on="urn", validate="one_to_one",
+                         suffixes=("_store", ""))
+    assert len(merged) == len(schools)
     np.testing.assert_allclose(merged.geometry.x, merged["easting"])
     np.testing.assert_allclose(merged.geometry.y, merged["northing"])
     assert (merged["area_name"] == merged["establishment_name"]).all()
