@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -103,10 +102,10 @@ def geography_add(store: Path = STORE_ARG,
                   name: str = typer.Argument(..., help="Short name, e.g. lsoa11, ward23."),
                   source: Path = typer.Argument(..., help="Any vector file OGR reads (GeoJSON, shapefile, "
                                                           "GeoPackage...), any CRS."),
-                  layer: Optional[str] = typer.Option(None, help="Layer of a multi-layer source."),
-                  code_field: Optional[str] = typer.Option(None, help="Field holding the area code."),
-                  name_field: Optional[str] = typer.Option(None, help="Field holding the area name."),
-                  title: Optional[str] = typer.Option(None, help="A readable title."),
+                  layer: str | None = typer.Option(None, help="Layer of a multi-layer source."),
+                  code_field: str | None = typer.Option(None, help="Field holding the area code."),
+                  name_field: str | None = typer.Option(None, help="Field holding the area name."),
+                  title: str | None = typer.Option(None, help="A readable title."),
                   replace: bool = typer.Option(False, help="Replace a geography of the same name.")) -> None:
     """Add a boundary layer as a geography (reprojected to British National Grid)."""
     with _open(store) as opened:
@@ -135,7 +134,7 @@ def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lo
                to_geography: str = typer.Option(..., "--to", help="Geography of the second codes."),
                from_column: str = typer.Option(..., help="Column of the first codes."),
                to_column: str = typer.Option(..., help="Column of the second codes."),
-               weight_column: Optional[str] = typer.Option(None, help="Column of weights (default 1)."),
+               weight_column: str | None = typer.Option(None, help="Column of weights (default 1)."),
                replace: bool = typer.Option(False, help="Replace a lookup of the same name.")) -> None:
     """Add a lookup between two geographies from a CSV."""
     import pandas as pd
@@ -157,21 +156,17 @@ def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lo
 def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
                     from_geography: str = typer.Option(..., "--from"),
                     to_geography: str = typer.Option(..., "--to"),
-                    centroids: Optional[Path] = typer.Option(
+                    centroids: Path | None = typer.Option(
                         None, help="CSV of (population-weighted) centroids: code, x/lon, y/lat. "
                                    "Default: the centroids of the --from polygons."),
                     centroids_epsg: int = typer.Option(4326, help="CRS of the centroid coordinates."),
                     replace: bool = typer.Option(False)) -> None:
     """Build a best-fit lookup: each --from area goes to the --to area holding its centroid."""
-    from .core.recipe import _lookup_step
+    from .core.recipe import add_best_fit_lookup
 
-    step = {"name": name, "from": from_geography, "to": to_geography, "method": "best_fit"}
-    if centroids:
-        step.update(centroids=str(centroids.resolve()), centroids_epsg=centroids_epsg)
     with _open(store) as opened:
-        if replace and name in set(opened.lookups()["name"]):
-            opened._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
-        unmatched = _lookup_step(opened, step, Path("."))
+        unmatched = add_best_fit_lookup(opened, name, from_geography, to_geography, centroids, centroids_epsg,
+                                        replace=replace)
         rows = len(opened.lookup(name))
     console.print(f"Added best-fit lookup {name}: {rows} areas matched"
                   + (f", {len(unmatched)} unmatched: {', '.join(unmatched[:10])}" if unmatched else ""))
@@ -182,24 +177,24 @@ def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
 def import_cmd(store: Path = STORE_ARG,
                file: Path = typer.Argument(..., help="Partner CSV, long (code, period, value) or wide (code + one "
                                                      "column per indicator)."),
-               geography: Optional[str] = typer.Option(None, help="Geography of the codes (inferred if omitted)."),
-               layout: Optional[str] = typer.Option(None, help="long or wide (inferred if omitted)."),
-               code_column: Optional[str] = typer.Option(None, help="Column of area codes (inferred)."),
-               period_column: Optional[str] = typer.Option(None, help="Column of periods (inferred from its name)."),
-               period: Optional[str] = typer.Option(None, help="The period of a file without a period column."),
-               period_format: Optional[str] = typer.Option(None, help="month or year: turn dates into periods."),
-               indicator_column: Optional[str] = typer.Option(None, help="Long layout: column naming the "
+               geography: str | None = typer.Option(None, help="Geography of the codes (inferred if omitted)."),
+               layout: str | None = typer.Option(None, help="long or wide (inferred if omitted)."),
+               code_column: str | None = typer.Option(None, help="Column of area codes (inferred)."),
+               period_column: str | None = typer.Option(None, help="Column of periods (inferred from its name)."),
+               period: str | None = typer.Option(None, help="The period of a file without a period column."),
+               period_format: str | None = typer.Option(None, help="month or year: turn dates into periods."),
+               indicator_column: str | None = typer.Option(None, help="Long layout: column naming the "
                                                                          "indicator of each row."),
-               indicator: Optional[str] = typer.Option(None, help="Long layout, one indicator: its id."),
+               indicator: str | None = typer.Option(None, help="Long layout, one indicator: its id."),
                value_column: list[str] = typer.Option([], help="Column(s) to import: 'column' or 'column=id'. "
                                                                "Repeat for several."),
                prefix: str = typer.Option("", help="Prefix for the ids made from column names."),
-               title: Optional[str] = typer.Option(None, help="Title (one-indicator files)."),
-               theme: Optional[str] = typer.Option(None), unit: Optional[str] = typer.Option(None),
-               polarity: Optional[str] = typer.Option(None, help="high_is_bad, high_is_good or neutral."),
-               source: Optional[str] = typer.Option(None), partner: Optional[str] = typer.Option(None),
-               licence: Optional[str] = typer.Option(None), notes: Optional[str] = typer.Option(None),
-               metadata: Optional[Path] = typer.Option(None, help="TOML with per-indicator titles, units..."),
+               title: str | None = typer.Option(None, help="Title (one-indicator files)."),
+               theme: str | None = typer.Option(None), unit: str | None = typer.Option(None),
+               polarity: str | None = typer.Option(None, help="high_is_bad, high_is_good or neutral."),
+               source: str | None = typer.Option(None), partner: str | None = typer.Option(None),
+               licence: str | None = typer.Option(None), notes: str | None = typer.Option(None),
+               metadata: Path | None = typer.Option(None, help="TOML with per-indicator titles, units..."),
                encoding: str = typer.Option("utf-8-sig", help="Text encoding of the file."),
                allow_unmatched: bool = typer.Option(False, help="Import rows whose codes are known and record the "
                                                                 "others in the audit log."),
@@ -242,9 +237,9 @@ def import_cmd(store: Path = STORE_ARG,
 
 
 @app.command("list")
-def list_cmd(store: Path = STORE_ARG, search: Optional[str] = typer.Option(None, "--search", "-s",
+def list_cmd(store: Path = STORE_ARG, search: str | None = typer.Option(None, "--search", "-s",
                                                                           help="Words to look for."),
-             theme: Optional[str] = typer.Option(None), geography: Optional[str] = typer.Option(None),
+             theme: str | None = typer.Option(None), geography: str | None = typer.Option(None),
              as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """The catalogue: one indicator a line (id, geography, periods, title)."""
     with _open(store) as opened:
@@ -281,7 +276,7 @@ def show_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help=
 @app.command("export")
 def export_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
                out: Path = typer.Argument(..., help="A .csv (values) or .gpkg (values with boundaries)."),
-               period: Optional[str] = typer.Option(None, help="Period (default: the latest); 'all' for every "
+               period: str | None = typer.Option(None, help="Period (default: the latest); 'all' for every "
                                                                "period (CSV only).")) -> None:
     """Export one indicator to CSV or to a GeoPackage layer."""
     from .core.export import export_indicator

@@ -38,5 +38,5 @@ class ImportValidationError(LisError):
         super().__init__(prefix + message)
 
 
-class IndicatorNotFound(LisError):
+class IndicatorNotFound(LisError):  # noqa: N818 - reads as the domain
     """An indicator id or period asked for is not in the store's catalogue."""

@@ -4,14 +4,14 @@ store, so a whole store can be rebuilt (or refreshed) with one command."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from .errors import LisError
-from .geography import best_fit_lookup
+from .geography import best_fit_lookup, centroids_from_polygons
 from .ingest import ImportReport, ImportSpec, import_file, read_table
 from .store import Store
 
@@ -97,21 +97,29 @@ def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:
         frame = frame.rename(columns={step["from_column"]: "from_code", step["to_column"]: "to_code"})
         store.add_lookup(step["name"], step["from"], step["to"], frame, method="given", source=step["file"])
         return []
-    target = store.areas(step["to"])
-    polygons = dict(zip(target["area_code"], target["geometry"]))
-    if "centroids" in step:
-        points = centroid_points(base / step["centroids"], step.get("centroids_epsg", 4326))
-        source = step["centroids"]
-    else:
-        from .geography import centroids_from_polygons
+    centroids = base / step["centroids"] if "centroids" in step else None
+    return add_best_fit_lookup(store, step["name"], step["from"], step["to"], centroids,
+                               step.get("centroids_epsg", 4326))
 
-        origin = store.areas(step["from"])
+
+def add_best_fit_lookup(store: Store, name: str, from_geography: str, to_geography: str,
+                        centroids: Path | None = None, centroids_epsg: int = 4326,
+                        replace: bool = False) -> list[str]:
+    """Add a best-fit lookup: each from-area goes to the to-area holding its centroid (population-weighted
+    centroids from a CSV when given, else the from-polygons' own). Returns the codes left unmatched."""
+    target = store.areas(to_geography)
+    polygons = dict(zip(target["area_code"], target["geometry"]))
+    if centroids is not None:
+        points = centroid_points(Path(centroids), centroids_epsg)
+        source = Path(centroids).name
+    else:
+        origin = store.areas(from_geography)
         points = centroids_from_polygons(dict(zip(origin["area_code"], origin["geometry"])))
-        source = f"centroids of {step['from']}"
-    known = set(store.area_codes(step["from"]))
-    points = points[points["area_code"].isin(known)]
+        source = f"centroids of {from_geography}"
+    points = points[points["area_code"].isin(set(store.area_codes(from_geography)))]
     pairs, unmatched = best_fit_lookup(points, polygons)
-    store.add_lookup(step["name"], step["from"], step["to"], pairs, method="best_fit", source=source)
+    store.add_lookup(name, from_geography, to_geography, pairs, method="best_fit", source=source,
+                     replace=replace)
     return unmatched
 
 

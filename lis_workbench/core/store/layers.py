@@ -6,8 +6,8 @@ SQLite connections, so plain sqlite3 must never touch them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from osgeo import gdal, ogr, osr
 

@@ -10,9 +10,9 @@ import json
 import os
 import socket
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pandas as pd
 from osgeo import ogr
@@ -29,7 +29,7 @@ POLARITIES = ("high_is_bad", "high_is_good", "neutral")
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _kind_of(path: str) -> str:
@@ -68,7 +68,7 @@ class Store:
 
     # ----------------------------------------------------------------- open / create
     @classmethod
-    def create(cls, path: str | os.PathLike, overwrite: bool = False) -> "Store":
+    def create(cls, path: str | os.PathLike, overwrite: bool = False) -> Store:
         """Create a new, empty store file (GeoPackage or SpatiaLite by extension)."""
         path = str(path)
         kind = _kind_of(path)
@@ -96,7 +96,7 @@ class Store:
         return cls(path, conn, kind)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "Store":
+    def open(cls, path: str | os.PathLike) -> Store:
         """Open an existing store, migrating an older schema or refusing a newer one."""
         path = str(path)
         kind = _kind_of(path)
@@ -127,7 +127,7 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
