@@ -177,6 +177,11 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
         raise Invalid(f"layout must be 'long' or 'wide', not '{layout}'.", file=name)
     if not batches:
         raise Invalid("no indicator columns found: give the value column(s) to import.", file=name)
+    ids = [b.entry["id"] for b in batches]
+    clash = sorted({i for i in ids if ids.count(i) > 1})
+    if clash:  # otherwise the later batch silently overwrites the earlier one in the store
+        raise Invalid(f"several columns or indicator names would be stored as the same indicator id "
+                      f"({', '.join(clash)}); give each its own id (e.g. --value-column 'column=id').", file=name)
     for batch in batches:
         batch.entry["geography"] = geography
         _check_duplicates(batch, name, code_col)
@@ -287,14 +292,14 @@ def _frame(codes, periods, values, suppressed, rows, extras=None) -> pd.DataFram
     return frame
 
 
-def _entry(spec: ImportSpec, ind_id: str, name: str, column: str) -> dict:
+def _entry(spec: ImportSpec, ind_id: str, name: str, column: str, file: str | None = None) -> dict:
     meta = {"id": ind_id, "title": spec.title_template.format(name=name) if spec.title_template else
             str(name).replace("_", " ").strip().capitalize(), "polarity": "neutral"}
     meta.update({k: v for k, v in spec.defaults.items() if k in META_FIELDS})
     meta.update({k: v for k, v in spec.metadata.get(ind_id, {}).items() if k in META_FIELDS})
     if meta["polarity"] not in POLARITIES:
         raise Invalid(f"polarity of {ind_id} must be one of {', '.join(POLARITIES)}, not '{meta['polarity']}'.",
-                      column=column)
+                      file=file, column=column)
     return meta
 
 
@@ -330,7 +335,7 @@ def _long_batches(table, spec, name, code_col, codes, periods, keep):
             rows = keep & (groups == group).to_numpy() & ~empty
             empty_total += int((keep & (groups == group).to_numpy() & empty).sum())
             suppressed_total += int(suppressed[rows].sum())
-            batches.append(ValueRows(_entry(spec, ind_id, label, col),
+            batches.append(ValueRows(_entry(spec, ind_id, label, col, name),
                                      _frame(codes, periods, values, suppressed, rows, extras)))
     return batches, [], (suppressed_total, empty_total)
 
@@ -352,14 +357,15 @@ def _wide_batches(table, spec, name, code_col, codes, periods, keep):
         rows = keep & ~empty
         empty_total += int((keep & empty).sum())
         suppressed_total += int(suppressed[rows].sum())
-        batches.append(ValueRows(_entry(spec, ind_id, col, col), _frame(codes, periods, values, suppressed, rows)))
+        batches.append(ValueRows(_entry(spec, ind_id, col, col, name),
+                                 _frame(codes, periods, values, suppressed, rows)))
     for ind_id, cols in spec.sum_columns.items():
         parts = [_numeric_column(table, c, name, keep, True) for c in cols]
         values = np.sum([p[0] for p in parts], axis=0)  # NaN (empty/suppressed) makes the sum suppressed
         suppressed = np.any([p[1] for p in parts], axis=0)
         empty = np.all([p[2] for p in parts], axis=0)
         rows = keep & ~empty
-        batches.append(ValueRows(_entry(spec, ind_id, ind_id, cols[0]),
+        batches.append(ValueRows(_entry(spec, ind_id, ind_id, cols[0], name),
                                  _frame(codes, periods, values, suppressed, rows)))
     return batches, ignored, (suppressed_total, empty_total)
 
