@@ -3,9 +3,9 @@ the same Store.checksum() and the same bytes on disk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from unit_helpers import sha256_file
@@ -42,7 +42,7 @@ CASES = {
         row=6, column="numerator", says=("'n/a'",)),
     "duplicate_area_and_period": BadFile(
         lambda c: _long([c[0], c[1], c[2], c[3], c[1], c[4]], list("123456")).encode(),
-        row=6, column="lsoa11cd", says=(f"rows 3, 6", "more than once", "period 2020")),
+        row=6, column="lsoa11cd", says=("rows 3, 6", "more than once", "period 2020")),
     "missing_code_column_given_by_user": BadFile(
         lambda c: _long(c[:3], list("123")).encode(), spec={"code_column": "lsoa_code"},
         row=1, column="lsoa_code", says=("has no column 'lsoa_code'", "lsoa11cd, period, value")),
@@ -90,8 +90,8 @@ CASES = {
         spec={"period": "2020"}, says=("rate",)),
     "two_indicator_names_same_id": BadFile(
         lambda c: ("lsoa11cd,period,measure,value\n"
-                   + "".join(f"{x},2020,{m},{i}\n" for i, x in enumerate(c[:3]) for m in ("Lone parents", "lone-parents"))
-                   ).encode(),
+                   + "".join(f"{x},2020,{m},{i}\n" for i, x in enumerate(c[:3])
+                             for m in ("Lone parents", "lone-parents"))).encode(),
         spec={"indicator_column": "measure"}, says=("lone_parents",)),
     "bad_polarity": BadFile(
         lambda c: _long(c[:3], list("123")).encode(), spec={"defaults": {"polarity": "up"}},
