@@ -121,6 +121,10 @@ def read_table(path: str, raw: bytes, encoding: str = "utf-8-sig") -> pd.DataFra
 
 def parse_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Parse text cells: (values, suppressed, empty, bad) — thousands separators allowed."""
+    fast = pd.to_numeric(cells, errors="coerce").to_numpy(float)
+    if not np.isnan(fast).any():  # the usual case: every cell a plain number
+        none = np.zeros(len(fast), dtype=bool)
+        return fast, none, none.copy(), np.isinf(fast)
     text = cells.astype(str).str.strip()
     empty = (text == "").to_numpy()
     suppressed = text.str.lower().isin(SUPPRESSED_MARKERS).to_numpy()
@@ -165,14 +169,14 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
                 "Check the codes, or import the rest with --allow-unmatched (the skipped codes are "
                 "recorded in the audit log).", file=name, row=first, column=code_col)
         skipped = bad
-    periods = _resolve_periods(table, spec, name, code_col)
+    periods, period_col = _resolve_periods(table, spec, name, code_col)
     layout = spec.layout or ("long" if (spec.indicator_column or spec.indicator or
                                         any(c.lower() == "value" for c in columns)) else "wide")
     keep = ~unmatched.to_numpy()
     if layout == "long":
         batches, ignored, stats = _long_batches(table, spec, name, code_col, codes, periods, keep)
     elif layout == "wide":
-        batches, ignored, stats = _wide_batches(table, spec, name, code_col, codes, periods, keep)
+        batches, ignored, stats = _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep)
     else:
         raise Invalid(f"layout must be 'long' or 'wide', not '{layout}'.", file=name)
     if not batches:
@@ -238,22 +242,22 @@ def _resolve_geography(store: Store, table: pd.DataFrame, spec: ImportSpec, name
     return code_col, found
 
 
-def _resolve_periods(table: pd.DataFrame, spec: ImportSpec, name: str, code_col: str) -> pd.Series:
-    if spec.period_column is None and spec.period is None:
-        for col in table.columns:
-            if col != code_col and col.lower() in PERIOD_HINTS:
-                spec.period_column = col
-                break
-    if spec.period_column is None:
+def _resolve_periods(table: pd.DataFrame, spec: ImportSpec, name: str,
+                     code_col: str) -> tuple[pd.Series, str | None]:
+    """Each row's period (from the period column, named or recognised, or the one given) and that column."""
+    period_column = spec.period_column
+    if period_column is None and spec.period is None:
+        period_column = next((c for c in table.columns if c != code_col and c.lower() in PERIOD_HINTS), None)
+    if period_column is None:
         if spec.period is None:
             raise Invalid("has no period column (period, date, year, ...); say which period the file is "
                           "for with --period (e.g. --period 2019).", file=name)
-        return pd.Series([str(spec.period)] * len(table), index=table.index)
-    periods = table[spec.period_column].astype(str).str.strip()
+        return pd.Series([str(spec.period)] * len(table), index=table.index), None
+    periods = table[period_column].astype(str).str.strip()
     empty = periods == ""
     if empty.any():
         raise Invalid("the period is empty.", file=name, row=int(np.argmax(empty.to_numpy())) + 2,
-                      column=spec.period_column)
+                      column=period_column)
     if spec.period_format in ("month", "year"):
         dates = pd.to_datetime(periods, errors="coerce", format="mixed") if _pandas2() else \
             pd.to_datetime(periods, errors="coerce")
@@ -261,9 +265,9 @@ def _resolve_periods(table: pd.DataFrame, spec: ImportSpec, name: str, code_col:
         if bad.any():
             row = int(np.argmax(bad.to_numpy())) + 2
             raise Invalid(f"'{periods[bad].iloc[0]}' is not a date.", file=name, row=row,
-                          column=spec.period_column)
+                          column=period_column)
         periods = dates.dt.strftime("%Y-%m" if spec.period_format == "month" else "%Y")
-    return periods
+    return periods, period_column
 
 
 def _pandas2() -> bool:
@@ -340,8 +344,8 @@ def _long_batches(table, spec, name, code_col, codes, periods, keep):
     return batches, [], (suppressed_total, empty_total)
 
 
-def _wide_batches(table, spec, name, code_col, codes, periods, keep):
-    skip = {code_col, spec.period_column}
+def _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep):
+    skip = {code_col, period_col}
     explicit = bool(spec.value_columns) or bool(spec.sum_columns)
     candidates = list(spec.value_columns) if explicit else [c for c in table.columns if c not in skip]
     batches, ignored, suppressed_total, empty_total = [], [], 0, 0

@@ -156,6 +156,9 @@ def read_geometries(path: str, layer_name: str, key: str = "area_code",
         raise StoreError(f"The store {path} has no layer '{layer_name}'.")
     wanted = set(codes) if codes is not None else None
     lyr.SetIgnoredFields([f for f in _field_names(lyr) if f != key])
+    if wanted is not None and len(wanted) <= 2000:  # a borough's worth: let SQLite's index pick them
+        quoted = ",".join("'" + str(c).replace("'", "''") + "'" for c in wanted)
+        lyr.SetAttributeFilter(f"{key} IN ({quoted})" if quoted else "0 = 1")
     out = {}
     for feat in lyr:
         code = feat.GetField(key)

@@ -97,7 +97,6 @@ TABLES: dict[str, str] = {
 }
 
 INDEXES = [
-    "CREATE INDEX lis_value_area ON lis_value (area_code)",
     "CREATE INDEX lis_lookup_row_from ON lis_lookup_row (lookup, from_code)",
 ]
 

@@ -102,15 +102,20 @@ class Store:
         kind = _kind_of(path)
         if not os.path.exists(path):
             raise StoreError(f"There is no store at {path}. Create one with `lis store create {path}`.")
+        conn = None
         try:
             conn = connect(path)
             row = conn.execute("SELECT value FROM lis_meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{path} is not an LIS Workbench store ({exc}).") from exc
         if row is None:
+            conn.close()
             raise StoreError(f"{path} is not an LIS Workbench store (it has no schema version).")
         version = int(row[0])
         if version > schema.SCHEMA_VERSION:
+            conn.close()
             raise StoreError(
                 f"{path} was made by a newer LIS Workbench (store version {version}; this one reads up to "
                 f"{schema.SCHEMA_VERSION}). Update the plugin to open it.")
@@ -150,7 +155,7 @@ class Store:
         if not features:
             raise GeographyError(f"{source} has no features.")
         code_field = code_field or _guess_field(fields, ("area_code", "code", "cd"), source, "area code")
-        name_field = name_field or _guess_field(fields, ("area_name", "name", "nm"), source, None)
+        name_field = name_field or _name_field_for(code_field, fields)
         seen: dict[str, int] = {}
         rows, repaired = [], []
         for feat in features:
@@ -371,11 +376,12 @@ class Store:
         return [r[0] for r in self._conn.execute(
             "SELECT DISTINCT period FROM lis_value WHERE indicator = ? ORDER BY period", (indicator_id,))]
 
-    def get_values(self, indicator_id: str, period: str | None = None,
-                   with_geometry: bool = False) -> pd.DataFrame:
+    def get_values(self, indicator_id: str, period: str | None = None, with_geometry: bool = False,
+                   areas: Iterable[str] | None = None) -> pd.DataFrame:
         """One indicator's values (latest period unless one is given), with area names and,
         if asked, geometry as WKB: area_code, area_name, period, value, numerator, denominator,
-        lower_ci, upper_ci, suppressed[, geometry]."""
+        lower_ci, upper_ci, suppressed[, geometry]. `areas` limits the rows to those codes
+        (e.g. one borough's LSOAs)."""
         entry = self.indicator(indicator_id)
         if period is None:
             if not entry["periods"]:
@@ -384,12 +390,17 @@ class Store:
         elif str(period) not in entry["periods"]:
             raise IndicatorNotFound(f"Indicator '{indicator_id}' has no period '{period}'; "
                                     f"it has: {', '.join(entry['periods'])}.")
-        frame = pd.read_sql_query(
-            "SELECT v.area_code, a.area_name, v.period, v.value, v.numerator, v.denominator, v.lower_ci, "
-            "v.upper_ci, v.suppressed FROM lis_value v LEFT JOIN lis_area a "
-            "ON a.geography = ? AND a.area_code = v.area_code "
-            "WHERE v.indicator = ? AND v.period = ? ORDER BY v.area_code",
-            self._conn, params=(entry["geography"], indicator_id, str(period)))
+        sql = ("SELECT v.area_code, a.area_name, v.period, v.value, v.numerator, v.denominator, v.lower_ci, "
+               "v.upper_ci, v.suppressed FROM lis_value v LEFT JOIN lis_area a "
+               "ON a.geography = ? AND a.area_code = v.area_code WHERE v.indicator = ? AND v.period = ?")
+        params: list = [entry["geography"], indicator_id, str(period)]
+        if areas is not None:
+            wanted = sorted(set(map(str, areas)))
+            self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS lis_wanted (area_code TEXT PRIMARY KEY)")
+            self._conn.execute("DELETE FROM temp.lis_wanted")
+            self._conn.executemany("INSERT INTO temp.lis_wanted VALUES (?)", [(c,) for c in wanted])
+            sql += " AND v.area_code IN (SELECT area_code FROM temp.lis_wanted)"
+        frame = pd.read_sql_query(sql + " ORDER BY v.area_code", self._conn, params=params)
         for col in VALUE_FIELDS:
             frame[col] = frame[col].astype(float)
         frame["suppressed"] = frame["suppressed"].astype(bool)
@@ -413,6 +424,10 @@ class Store:
         """Write validated indicators in one transaction: all land or none (see ingest.py)."""
         conn = self._conn
         skipped = sorted(set(skipped_codes))
+        ids = [b.entry["id"] for b in batches]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise StoreError(f"Indicator id(s) {', '.join(repeated)} appear more than once in one import.")
         existing = {r[0]: r[1] for r in conn.execute("SELECT id, geography FROM lis_catalogue")}
         for batch in batches:
             ind = batch.entry["id"]
@@ -437,10 +452,10 @@ class Store:
                 periods = sorted(set(frame["period"]))
                 conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "
                              f"({','.join('?' * len(periods))})", [ind, *periods])
+                present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
                 conn.executemany(
-                    "INSERT INTO lis_value (indicator, area_code, period, value, numerator, denominator, "
-                    "lower_ci, upper_ci, suppressed) VALUES (?,?,?,?,?,?,?,?,?)",
-                    _value_tuples(ind, frame))
+                    f"INSERT INTO lis_value (indicator, area_code, period, {', '.join(present)}, suppressed) "
+                    f"VALUES ({','.join('?' * (len(present) + 4))})", _value_tuples(ind, frame, present))
                 entry.update(import_file=_basename(file), import_checksum=checksum, imported_at=now)
                 entry["row_count"] = None
                 cols = [c for c in CATALOGUE_FIELDS if c in entry]
@@ -515,8 +530,8 @@ class Store:
         return row[0] if row else None
 
 
-def _value_tuples(indicator: str, frame: pd.DataFrame):
-    cols = [frame[c].astype(object).where(frame[c].notna(), None) for c in VALUE_FIELDS]
+def _value_tuples(indicator: str, frame: pd.DataFrame, columns: Sequence[str]):
+    cols = [frame[c].astype(object).where(frame[c].notna(), None) for c in columns]
     return zip([indicator] * len(frame), frame["area_code"].astype(str), frame["period"].astype(str),
                *cols, frame["suppressed"].astype(int).tolist())
 
@@ -540,6 +555,22 @@ def _check_name(name: str) -> None:
 def _safe_field(column: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in str(column).lower()).strip("_")
     return out if out and out[0].isalpha() else f"f_{out}"
+
+
+def _name_field_for(code_field: str, fields: list[str]) -> str | None:
+    """The name field that goes with a code field: area_name / name, or LSOA11CD -> LSOA11NM. Never a guess
+    such as LAD17NM beside an LSOA code, which would label every area with its district."""
+    lowered = {f.lower(): f for f in fields}
+    for exact in ("area_name", "name"):
+        if exact in lowered:
+            return lowered[exact]
+    code = code_field.lower()
+    for suffix in ("cd", "code"):
+        if code.endswith(suffix):
+            partner = code[: -len(suffix)] + ("nm" if suffix == "cd" else "name")
+            if partner in lowered:
+                return lowered[partner]
+    return None
 
 
 def _guess_field(fields: list[str], hints: Sequence[str], source: str, what: str | None) -> str | None:
