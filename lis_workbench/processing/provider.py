@@ -24,6 +24,7 @@ class LisWorkbenchProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         from .load_indicator import LoadIndicatorAlgorithm
+        from .thematic_map import ThematicMapAlgorithm
 
-        for algorithm in (LoadIndicatorAlgorithm(),):
+        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm()):
             self.addAlgorithm(algorithm)

@@ -79,7 +79,8 @@ def set_provenance(layer: QgsVectorLayer, entry: dict) -> None:
     metadata.setAbstract(provenance_text(entry))
     if entry.get("licence"):
         metadata.setLicenses([entry["licence"]])
-    metadata.setKeywords({"LIS Workbench": [entry.get("theme") or "", entry.get("geography") or ""]})
+    metadata.setKeywords({"LIS Workbench": [entry.get("theme") or "", entry.get("geography") or ""],
+                          "polarity": [entry.get("polarity") or "neutral"]})
     layer.setMetadata(metadata)
 
 
@@ -100,3 +101,17 @@ def is_polygon_layer(layer: QgsVectorLayer) -> bool:
 
 def bng() -> QgsCoordinateReferenceSystem:
     return QgsCoordinateReferenceSystem(BNG)
+
+
+def areas_layer(store, geography: str) -> QgsVectorLayer:
+    """A memory layer of one geography's areas (area_code, area_name) from an open store."""
+    frame = store.areas(geography)
+    layer = QgsVectorLayer(f"MultiPolygon?crs={BNG}", store.geography(geography)["title"] or geography, "memory")
+    fields = QgsFields()
+    fields.append(QgsField("area_code", QVariant.String))
+    fields.append(QgsField("area_name", QVariant.String))
+    layer.dataProvider().addAttributes(list(fields))
+    layer.updateFields()
+    layer.dataProvider().addFeatures(list(features_from_frame(frame, layer.fields())))
+    layer.updateExtents()
+    return layer

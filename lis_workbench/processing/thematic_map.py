@@ -1,0 +1,123 @@
+"""Processing "Thematic map": classify a field, style it by polarity, save a styled GeoPackage and a PNG."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsVectorLayer,
+)
+
+from ..core.classify import METHODS
+from ..core.palette import DIVERGING, SEQUENTIAL
+from ..qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg, style_thematic
+from .base import LisAlgorithm
+
+RAMPS = ("auto",) + SEQUENTIAL + DIVERGING
+POLARITIES = ("auto", "high_is_bad", "high_is_good", "neutral")
+
+
+def parse_breaks(text: str) -> list[float] | None:
+    """'10, 20.5, 30' -> [10.0, 20.5, 30.0]; empty -> None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise QgsProcessingException(f"Breaks must be numbers separated by commas, not '{text}'.") from exc
+
+
+def layer_polarity(layer) -> str:
+    """The polarity recorded by Load indicator in the layer's metadata keywords, else neutral."""
+    keywords = layer.metadata().keywords() if layer is not None else {}
+    found = keywords.get("polarity") or []
+    return found[0] if found else "neutral"
+
+
+class ThematicMapAlgorithm(LisAlgorithm):
+    NAME = "thematicmap"
+    DISPLAY_NAME = "Thematic map"
+    GROUP = "Maps and publications"
+    GROUP_ID = "maps"
+    INPUT, FIELD, METHOD, CLASSES, BREAKS, RAMP = "INPUT", "FIELD", "METHOD", "CLASSES", "BREAKS", "RAMP"
+    POLARITY, LABELS, TITLE, OUTPUT, OUTPUT_PNG = "POLARITY", "LABELS", "TITLE", "OUTPUT", "OUTPUT_PNG"
+    HELP = ("Classifies a numeric field and styles it as a choropleth with a colour-blind-safe ColorBrewer ramp "
+            "chosen by the indicator's polarity (darker = worse), with a 'no data' class for missing or "
+            "suppressed values. Writes a GeoPackage layer with the style saved in it (it opens styled in any "
+            "QGIS) and, optionally, a PNG page with title, legend, scale bar, north arrow and source line.\n\n"
+            "Methods: quantile, equal interval, natural breaks (Fisher-Jenks, exact), standard deviation, "
+            "decile (10 equal-count classes, 1 = most in need) and manual breaks (comma-separated upper "
+            "bounds). Polarity 'auto' reads it from a layer made by Load indicator.")
+
+    def define(self) -> None:
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map", "value", self.INPUT,
+                                                      QgsProcessingParameterField.Numeric))
+        self.addParameter(QgsProcessingParameterEnum(self.METHOD, "Classification", list(METHODS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(self.CLASSES, "Number of classes", defaultValue=5,
+                                                       minValue=2, maxValue=12))
+        self.addParameter(QgsProcessingParameterString(self.BREAKS, "Manual breaks (upper bounds, comma-separated)",
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.RAMP, "Colour ramp", list(RAMPS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.POLARITY, "Polarity", list(POLARITIES), defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean(self.LABELS, "Label areas with their names",
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterString(self.TITLE, "Map title", optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Styled layer",
+                                                                  QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_PNG, "Map image",
+                                                                "PNG images (*.png);;PDF files (*.pdf)",
+                                                                optional=True, createByDefault=False))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        source_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        field = self.parameterAsString(parameters, self.FIELD, context) or "value"
+        polarity = POLARITIES[self.parameterAsEnum(parameters, self.POLARITY, context)]
+        if polarity == "auto":
+            polarity = layer_polarity(source_layer)
+        ramp = RAMPS[self.parameterAsEnum(parameters, self.RAMP, context)]
+        title = self.parameterAsString(parameters, self.TITLE, context) or (
+            source_layer.metadata().title() if source_layer is not None and source_layer.metadata().title()
+            else source.sourceName())
+        spec = MapSpec(field=field, method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+                       classes=self.parameterAsInt(parameters, self.CLASSES, context),
+                       breaks=parse_breaks(self.parameterAsString(parameters, self.BREAKS, context)),
+                       ramp=None if ramp == "auto" else ramp, polarity=polarity, title=title,
+                       labels_field="area_name" if self.parameterAsBool(parameters, self.LABELS, context)
+                       and source.fields().indexFromName("area_name") >= 0 else None)
+        if source_layer is not None:
+            spec.provenance = source_layer.metadata().abstract()
+        layer = QgsVectorLayer(f"MultiPolygon?crs={source.sourceCrs().authid()}", title, "memory")
+        layer.dataProvider().addAttributes(list(source.fields()))
+        layer.updateFields()
+        layer.dataProvider().addFeatures(list(source.getFeatures(QgsFeatureRequest())))
+        layer.updateExtents()
+        if source_layer is not None:
+            layer.setMetadata(source_layer.metadata())
+        feedback.setProgress(20)
+        classification = style_thematic(layer, spec)
+        feedback.pushInfo(f"{classification.k} classes ({spec.method}); upper bounds: "
+                          + ", ".join(f"{b:g}" for b in classification.bins)
+                          + (f"; {classification.no_data} area(s) with no data" if classification.no_data else ""))
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if not out.lower().endswith(".gpkg"):
+            raise QgsProcessingException("The styled layer is written as a GeoPackage: give a .gpkg file.")
+        save_styled_gpkg(layer, out, "thematic_map")
+        feedback.setProgress(60)
+        png = self.parameterAsFileOutput(parameters, self.OUTPUT_PNG, context)
+        if png:
+            render_map([layer], spec, classification, png)
+        feedback.setProgress(100)
+        return {self.OUTPUT: out, self.OUTPUT_PNG: png or None, "CLASSES": classification.k,
+                "BREAKS": ",".join(f"{b:g}" for b in classification.bins)}

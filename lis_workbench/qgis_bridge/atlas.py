@@ -1,0 +1,113 @@
+"""Atlases: one page per area of a coverage geography (wards by default), each zoomed on its area with the
+neighbours greyed out, from the same layout template as single maps; one PDF or one file per area."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from qgis.core import (
+    QgsFeedback,
+    QgsFillSymbol,
+    QgsLayoutExporter,
+    QgsLayoutItemMap,
+    QgsProject,
+    QgsRuleBasedRenderer,
+    QgsVectorLayer,
+)
+
+from ..core.errors import LisError
+from . import layout as layouts
+from .maps import MapSpec, footer_text, subtitle_text
+
+MASK_NEIGHBOURS = "@atlas_featureid <> $id"
+
+
+def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
+    """A copy of the coverage styled to grey out every area but the atlas's current one, which gets a bold line."""
+    mask = coverage.clone()
+    mask.setName("Neighbouring areas")
+    root = QgsRuleBasedRenderer.Rule(None)
+    grey = QgsFillSymbol.createSimple({"color": "235,235,235,205", "outline_color": "#969696",
+                                       "outline_width": "0.3"})
+    current = QgsFillSymbol.createSimple({"style": "no", "outline_color": "#000000", "outline_width": "0.9"})
+    root.appendChild(QgsRuleBasedRenderer.Rule(grey, 0, 0, MASK_NEIGHBOURS, "Other areas"))
+    root.appendChild(QgsRuleBasedRenderer.Rule(current, 0, 0, "ELSE", "This area"))
+    mask.setRenderer(QgsRuleBasedRenderer(root))
+    return mask
+
+
+def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVectorLayer, spec: MapSpec,
+                 classification, out: str | Path, single_file: bool = True, template: str | None = None,
+                 progress: Callable[[float, str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> list[str]:
+    """Write the atlas; returns the files written (one PDF, or one PDF/PNG per area)."""
+    if coverage.fields().indexFromName(name_field) < 0:
+        raise LisError(f"The coverage layer has no field '{name_field}' for the page names.")
+    if coverage.featureCount() == 0:
+        raise LisError("The coverage layer has no areas: nothing to put in an atlas.")
+    project = QgsProject.instance()
+    mask = mask_layer(coverage)
+    for layer in (coverage, map_layer, mask):
+        if project.mapLayer(layer.id()) is None:
+            project.addMapLayer(layer, False)
+    page = layouts.load_layout(project, template, name="LIS atlas")
+    map_item: QgsLayoutItemMap = page.itemById("map")
+    map_item.setLayers([mask, map_layer])
+    map_item.setCrs(map_layer.crs())
+    layouts.fit_map(map_item, coverage.extent())
+    map_item.setAtlasDriven(True)
+    map_item.setAtlasScalingMode(QgsLayoutItemMap.Auto)
+    map_item.setAtlasMargin(0.12)
+    layouts.set_legend(page.itemById("legend"), map_item, map_layer, spec.unit or spec.field, spec.period)
+    name_expr = f'"{name_field}"'
+    layouts.set_text(page, "title", f'[% {name_expr} %]: {spec.title}')
+    layouts.set_text(page, "subtitle", subtitle_text(spec, classification)
+                     + " · page [% @atlas_featurenumber %] of [% @atlas_totalfeatures %]")
+    layouts.set_text(page, "footer", footer_text(spec))
+    atlas = page.atlas()
+    atlas.setCoverageLayer(coverage)
+    atlas.setEnabled(True)
+    atlas.setHideCoverage(False)
+    atlas.setPageNameExpression(name_expr)
+    atlas.setSortFeatures(True)
+    atlas.setSortExpression(name_expr)
+    atlas.setFilenameExpression(f"'{Path(out).stem}_' || regexp_replace({name_expr}, '[^A-Za-z0-9]+', '_')")
+    total = coverage.featureCount()
+    feedback = QgsFeedback()
+    if progress:
+        feedback.progressChanged.connect(lambda p: progress(p / 100.0, "Exporting atlas pages"))
+    if cancelled:
+        feedback.progressChanged.connect(lambda _p: feedback.cancel() if cancelled() else None)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if single_file:
+        if out.suffix.lower() != ".pdf":
+            raise LisError("A single-file atlas is a PDF: give a .pdf file name.")
+        settings = QgsLayoutExporter.PdfExportSettings()
+        settings.dpi = 150
+        result, error = QgsLayoutExporter.exportToPdf(atlas, str(out), settings, feedback)
+        files = [str(out)]
+    else:
+        folder = out if out.suffix == "" else out.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".png":
+            settings = QgsLayoutExporter.ImageExportSettings()
+            settings.dpi = 150
+            result, error = QgsLayoutExporter.exportToImage(atlas, str(folder / "page"), "png", settings, feedback)
+            suffix = ".png"
+        else:
+            settings = QgsLayoutExporter.PdfExportSettings()
+            settings.dpi = 150
+            result, error = QgsLayoutExporter.exportToPdfs(atlas, str(folder / "page"), settings, feedback)
+            suffix = ".pdf"
+        files = sorted(str(p) for p in folder.glob(f"{Path(out).stem}_*{suffix}"))
+    if feedback.isCanceled():
+        raise LisError("The atlas export was cancelled.")
+    if result != QgsLayoutExporter.Success:
+        raise LisError(f"Could not export the atlas to {out}: {error or int(result)}")
+    if not single_file and len(files) != total:
+        raise LisError(f"The atlas wrote {len(files)} files for {total} areas.")
+    for layer in (mask,):
+        project.removeMapLayer(layer.id())
+    return files

@@ -1,0 +1,179 @@
+"""Print layouts for maps, atlases and profiles: one A4 page with title, map, legend, scale bar, north
+arrow and a source / provenance footer. Items are found by id, so a user's .qpt template can move them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsLayoutExporter,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutItemPicture,
+    QgsLayoutItemScaleBar,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsLegendStyle,
+    QgsPrintLayout,
+    QgsProject,
+    QgsReadWriteContext,
+    QgsScaleBarSettings,
+    QgsUnitTypes,
+)
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QColor, QFont
+from qgis.PyQt.QtXml import QDomDocument
+
+from ..core.errors import LisError
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+NORTH_ARROW = RESOURCES / "icons" / "north.svg"
+MAP_TEMPLATE = RESOURCES / "layouts" / "map_a4_landscape.qpt"
+FONT = "DejaVu Sans"
+REQUIRED_ITEMS = ("title", "subtitle", "map", "legend", "footer")
+
+
+def _label(layout, item_id: str, x: float, y: float, w: float, h: float, size: float, bold: bool = False,
+           colour: str = "#252525") -> QgsLayoutItemLabel:
+    label = QgsLayoutItemLabel(layout)
+    label.setId(item_id)
+    font = QFont(FONT)
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setFontColor(QColor(colour))
+    label.setText(item_id)
+    label.setMode(QgsLayoutItemLabel.ModeFont)
+    label.setVAlign(Qt.AlignTop)
+    layout.addLayoutItem(label)
+    label.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutMillimeters))
+    label.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutMillimeters))
+    return label
+
+
+def build_default_layout(project: QgsProject, name: str = "LIS map") -> QgsPrintLayout:
+    """The built-in A4 landscape page (what resources/layouts/map_a4_landscape.qpt holds)."""
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()  # one A4 landscape page
+    layout.setName(name)
+    _label(layout, "title", 10, 8, 277, 10, 17, bold=True)
+    _label(layout, "subtitle", 10, 18, 277, 7, 10, colour="#525252")
+    map_item = QgsLayoutItemMap(layout)
+    map_item.setId("map")
+    map_item.setFrameEnabled(True)
+    map_item.setFrameStrokeColor(QColor("#bdbdbd"))
+    map_item.setCrs(QgsCoordinateReferenceSystem("EPSG:27700"))
+    layout.addLayoutItem(map_item)
+    map_item.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(200, 158, QgsUnitTypes.LayoutMillimeters))
+    legend = QgsLayoutItemLegend(layout)
+    legend.setId("legend")
+    legend.setLinkedMap(map_item)
+    legend.setAutoUpdateModel(False)
+    layout.addLayoutItem(legend)
+    legend.attemptMove(QgsLayoutPoint(215, 27, QgsUnitTypes.LayoutMillimeters))
+    north = QgsLayoutItemPicture(layout)
+    north.setId("north")
+    north.setPicturePath(str(NORTH_ARROW))
+    layout.addLayoutItem(north)
+    north.attemptMove(QgsLayoutPoint(198, 29, QgsUnitTypes.LayoutMillimeters))
+    north.attemptResize(QgsLayoutSize(9, 13, QgsUnitTypes.LayoutMillimeters))
+    scalebar = QgsLayoutItemScaleBar(layout)
+    scalebar.setId("scalebar")
+    scalebar.setLinkedMap(map_item)
+    scalebar.setStyle("Single Box")
+    scalebar.setUnits(QgsUnitTypes.DistanceKilometers)
+    scalebar.setUnitLabel("km")
+    scalebar.setNumberOfSegments(2)
+    scalebar.setNumberOfSegmentsLeft(0)
+    scalebar.setUnitsPerSegment(2)
+    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeFitWidth)
+    scalebar.setMinimumBarWidth(25)
+    scalebar.setMaximumBarWidth(50)
+    scalebar.setBackgroundEnabled(True)
+    scalebar.setBackgroundColor(QColor(255, 255, 255, 210))
+    layout.addLayoutItem(scalebar)
+    scalebar.attemptMove(QgsLayoutPoint(12, 173, QgsUnitTypes.LayoutMillimeters))
+    _label(layout, "footer", 10, 188, 277, 18, 7, colour="#525252")
+    return layout
+
+
+def load_layout(project: QgsProject, template: str | Path | None = None, name: str = "LIS map") -> QgsPrintLayout:
+    """A layout from a .qpt template (the built-in one when None), checked for the items we fill."""
+    path = Path(template) if template else MAP_TEMPLATE
+    if not path.exists():
+        if template:
+            raise LisError(f"The layout template {path} does not exist.")
+        return build_default_layout(project, name)
+    document = QDomDocument()
+    if not document.setContent(path.read_text(encoding="utf-8")):
+        raise LisError(f"The layout template {path} is not a QGIS print layout (.qpt) file.")
+    layout = QgsPrintLayout(project)
+    layout.loadFromTemplate(document, QgsReadWriteContext())
+    layout.setName(name)
+    north = layout.itemById("north")
+    if north is not None and not Path(north.picturePath()).is_absolute():
+        north.setPicturePath(str(RESOURCES / "icons" / Path(north.picturePath()).name))  # relative to our icons
+    missing = [i for i in REQUIRED_ITEMS if layout.itemById(i) is None]
+    if missing:
+        raise LisError(f"The layout template {path} lacks items with id(s) {', '.join(missing)}; "
+                       "give its map, legend and labels those ids (Item Properties > Item ID).")
+    return layout
+
+
+def fit_map(map_item: QgsLayoutItemMap, extent) -> None:
+    """Show extent in the map item without changing the item's size (setExtent alone resizes the item,
+    zoomToExtent alone divides by an empty extent's height)."""
+    size = map_item.sizeWithUnits()
+    map_item.setExtent(extent)
+    map_item.attemptResize(size)
+    map_item.zoomToExtent(extent)
+
+
+def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, title: str, group: str) -> None:
+    """Show one layer's classes under a wrapped title (the unit) and a group line (the period)."""
+    legend.setLinkedMap(map_item)
+    legend.setWrapString("~")
+    legend.setTitle("~".join(textwrap.wrap(title, 26)) or " ")
+    for style, size, bold in ((QgsLegendStyle.Title, 11, True), (QgsLegendStyle.Group, 9, False),
+                              (QgsLegendStyle.Subgroup, 9, False), (QgsLegendStyle.SymbolLabel, 8.5, False)):
+        font = QFont(FONT)
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        legend.rstyle(style).setFont(font)
+    root = legend.model().rootGroup()
+    root.clear()
+    node = root.addLayer(layer)
+    node.setName(group or layer.name())
+    legend.adjustBoxSize()
+
+
+def save_template(layout: QgsPrintLayout, path: str | Path) -> None:
+    layout.saveAsTemplate(str(path), QgsReadWriteContext())
+
+
+def set_text(layout: QgsPrintLayout, item_id: str, text: str) -> None:
+    item = layout.itemById(item_id)
+    if item is not None:
+        item.setText(text)
+
+
+def export(layout: QgsPrintLayout, path: str | Path, dpi: int = 150) -> None:
+    """Write the layout to .pdf or .png (by extension), with a clear error on failure."""
+    exporter = QgsLayoutExporter(layout)
+    path = str(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path.lower().endswith(".pdf"):
+        settings = QgsLayoutExporter.PdfExportSettings()
+        settings.dpi = dpi
+        settings.rasterizeWholeImage = False
+        result = exporter.exportToPdf(path, settings)
+    else:
+        settings = QgsLayoutExporter.ImageExportSettings()
+        settings.dpi = dpi
+        result = exporter.exportToImage(path, settings)
+    if result != QgsLayoutExporter.Success:
+        raise LisError(f"Could not write {path} (QGIS layout export error {int(result)}).")

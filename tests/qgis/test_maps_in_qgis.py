@@ -1,0 +1,132 @@
+"""Thematic maps and atlases in real QGIS: styled GeoPackage, class colours, PNG page, 25-page ward atlas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mapclassify
+import numpy as np
+import pytest
+from qgis.core import QgsProject, QgsVectorLayer
+from qgis.PyQt.QtGui import QImage
+
+# ColorBrewer's published colours (colorbrewer2.org), the reference for our ramps.
+YLORRD_5 = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+RDBU_10 = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
+           "#053061"]
+
+
+@pytest.fixture()
+def provider(qgis_processing):
+    from qgis.core import QgsApplication
+
+    from lis_workbench.processing.provider import LisWorkbenchProvider
+
+    registry = QgsApplication.processingRegistry()
+    own = None
+    if registry.providerById("lisworkbench") is None:
+        own = LisWorkbenchProvider()  # keep the Python object alive while registered
+        registry.addProvider(own)
+    yield
+    if own is not None:
+        registry.removeProvider(own)
+    QgsProject.instance().removeAllMapLayers()
+
+
+def _load(store, indicator, tmp_path):
+    import processing
+
+    out = tmp_path / f"{indicator}.gpkg"
+    processing.run("lisworkbench:loadindicator", {"STORE": str(store), "INDICATOR": indicator, "OUTPUT": str(out)})
+    return out
+
+
+def _not_blank(png) -> int:
+    image = QImage(str(png))
+    assert not image.isNull(), png
+    return len({image.pixel(x, y) for x in range(0, image.width(), 11) for y in range(0, image.height(), 11)})
+
+
+def test_thematic_map_writes_a_styled_geopackage_and_png(provider, sample_store_path, tmp_path):
+    import processing
+
+    source = _load(sample_store_path, "iod2019_income_numerator", tmp_path)
+    out, png = tmp_path / "map.gpkg", tmp_path / "map.png"
+    result = processing.run("lisworkbench:thematicmap", {
+        "INPUT": str(source), "FIELD": "value", "METHOD": 0, "CLASSES": 5, "POLARITY": 1,  # high is bad
+        "OUTPUT": str(out), "OUTPUT_PNG": str(png)})
+    assert result["CLASSES"] == 5
+    layer = QgsVectorLayer(f"{out}|layername=thematic_map", "reopened", "ogr")  # default style from the file
+    assert layer.isValid() and layer.featureCount() == 200
+    renderer = layer.renderer()
+    assert renderer.type() == "graduatedSymbol"
+    ranges = renderer.ranges()
+    values = np.array([f["value"] for f in layer.getFeatures()], dtype=float)
+    reference = mapclassify.Quantiles(values, k=5).bins
+    np.testing.assert_allclose([r.upperValue() for r in ranges], reference, rtol=1e-12)
+    assert [r.symbol().color().name() for r in ranges] == YLORRD_5  # darker = more income-deprived people
+    assert _not_blank(png) > 10
+
+
+def test_high_is_good_runs_the_ramp_backwards_and_deciles_use_rdbu(provider, sample_store_path, tmp_path):
+    import processing
+
+    source = _load(sample_store_path, "imd2019_imd_rank", tmp_path)
+    out = tmp_path / "ranks.gpkg"
+    processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 0, "CLASSES": 5,
+                                                "POLARITY": 2, "OUTPUT": str(out)})  # high rank = less deprived
+    reopened = QgsVectorLayer(f"{out}|layername=thematic_map", "r", "ogr")  # keep the layer alive
+    ranges = reopened.renderer().ranges()
+    assert [r.symbol().color().name() for r in ranges] == YLORRD_5[::-1]  # rank 1 = most deprived = darkest
+    out = tmp_path / "deciles.gpkg"
+    processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 4,
+                                                "POLARITY": 2, "OUTPUT": str(out)})
+    reopened = QgsVectorLayer(f"{out}|layername=thematic_map", "d", "ogr")
+    ranges = reopened.renderer().ranges()
+    assert len(ranges) == 10
+    by_value = sorted(ranges, key=lambda r: r.lowerValue())
+    assert by_value[0].symbol().color().name() == RDBU_10[0]  # lowest ranks (most deprived) in deep red
+
+
+def test_no_data_areas_get_their_own_class(provider, sample_store_path, tmp_path):
+    import processing
+
+    from lis_workbench.core.store import Store
+
+    with Store.open(sample_store_path) as store:
+        missing = store.get_values("iod2019_homelessness")
+    source = _load(sample_store_path, "iod2019_homelessness", tmp_path)
+    layer = QgsVectorLayer(str(source), "h", "ogr")
+    assert layer.featureCount() == len(missing)
+    out = tmp_path / "h.gpkg"
+    # manual breaks: upper bounds given by the user
+    processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 5,
+                                                "BREAKS": "0.1, 0.5, 1, 5", "OUTPUT": str(out)})
+    reopened = QgsVectorLayer(f"{out}|layername=thematic_map", "m", "ogr")
+    renderer = reopened.renderer()
+    uppers = [r.upperValue() for r in renderer.ranges()] if renderer.type() == "graduatedSymbol" else None
+    values = np.array([f["value"] for f in layer.getFeatures()], dtype=float)
+    expected = mapclassify.UserDefined(values[~np.isnan(values)], bins=[0.1, 0.5, 1, 5]).bins
+    if uppers is not None:
+        np.testing.assert_allclose(uppers, expected)
+
+
+def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
+    from pypdf import PdfReader
+
+    png, pdf = tmp_path / "imd.png", tmp_path / "atlas.pdf"
+    lis = [sys.executable, "-m", "lis_workbench.cli"]
+    run = subprocess.run(lis + ["map", str(sample_store_path), "imd2019_imd_decile", "--method", "decile",
+                                "--out", str(png)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert _not_blank(png) > 10
+    run = subprocess.run(lis + ["atlas", str(sample_store_path), "iod2019_income_numerator",
+                                "--out", str(pdf)], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert len(PdfReader(str(pdf)).pages) == 25  # one page per 2023 ward
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    first = next(tmp_path.glob("page*.png"))
+    assert _not_blank(first) > 10
