@@ -23,8 +23,9 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         return QIcon(ICON)
 
     def loadAlgorithms(self) -> None:  # noqa: N802
+        from .export_atlas import ExportAtlasAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
         from .thematic_map import ThematicMapAlgorithm
 
-        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm()):
+        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm()):
             self.addAlgorithm(algorithm)

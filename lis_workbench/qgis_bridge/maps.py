@@ -115,7 +115,8 @@ def footer_text(spec: MapSpec) -> str:
 def subtitle_text(spec: MapSpec, classification) -> str:
     method = {"quantile": "quantiles", "equal": "equal intervals", "jenks": "natural breaks (Fisher-Jenks)",
               "stddev": "standard deviations from the mean", "decile": "deciles", "manual": "chosen breaks"}
-    bits = [spec.unit, spec.period, f"{classification.k} classes by {method.get(spec.method, spec.method)}",
+    classes = f"{classification.k} classes by {method.get(spec.method, spec.method)}" if classification else ""
+    bits = [spec.unit, spec.period, classes,
             POLARITY_WORDS.get(spec.polarity or "neutral", "")]
     return " · ".join(b for b in bits if b)
 

@@ -130,3 +130,32 @@ def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
                    check=True)
     first = next(tmp_path.glob("page*.png"))
     assert _not_blank(first) > 10
+
+
+def test_export_atlas_algorithm_one_page_per_ward_and_per_area_files(provider, sample_store_path, tmp_path):
+    import processing
+    from pypdf import PdfReader
+
+    from lis_workbench.core.store import Store
+    from lis_workbench.qgis_bridge.layers import areas_layer
+
+    with Store.open(sample_store_path) as store:
+        wards = areas_layer(store, "ward23")
+    QgsProject.instance().addMapLayer(wards)
+    source = QgsVectorLayer(str(_load(sample_store_path, "census2011_no_qualifications", tmp_path)), "nq", "ogr")
+    QgsProject.instance().addMapLayer(source)
+    pdf = tmp_path / "atlas.pdf"
+    result = processing.run("lisworkbench:exportatlas", {
+        "INPUT": wards, "NAME_FIELD": "area_name", "MAP_LAYER": source, "FIELD": "value",
+        "OUTPUT_PDF": str(pdf), "SINGLE_FILE": True})
+    assert result["PAGES"] == 25
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 25
+    names = sorted(f["area_name"] for f in wards.getFeatures())
+    assert names[0] in reader.pages[0].extract_text()  # pages in name order, each titled with its ward
+    folder = tmp_path / "pages"
+    result = processing.run("lisworkbench:exportatlas", {
+        "INPUT": wards, "NAME_FIELD": "area_name", "MAP_LAYER": source, "FIELD": "",
+        "OUTPUT_PDF": str(folder / "ward.pdf"), "SINGLE_FILE": False})
+    files = result["FILES"].split(";")
+    assert len(files) == 25 and all(len(PdfReader(f).pages) == 1 for f in files)

@@ -1,0 +1,70 @@
+"""Processing "Export atlas": one page per area of a coverage layer, zoomed on it with neighbours greyed."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..qgis_bridge.atlas import export_atlas
+from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
+from ..qgis_bridge.maps import MapSpec, style_thematic
+from .base import LisAlgorithm
+from .thematic_map import layer_polarity
+
+
+class ExportAtlasAlgorithm(LisAlgorithm):
+    NAME = "exportatlas"
+    DISPLAY_NAME = "Export atlas"
+    GROUP = "Maps and publications"
+    GROUP_ID = "maps"
+    INPUT, NAME_FIELD, MAP_LAYER, FIELD = "INPUT", "NAME_FIELD", "MAP_LAYER", "FIELD"
+    TEMPLATE, OUTPUT_PDF, SINGLE_FILE = "TEMPLATE", "OUTPUT_PDF", "SINGLE_FILE"
+    HELP = ("One page per area of the coverage layer (e.g. wards), each zoomed on its area with the neighbours "
+            "greyed out, showing the map layer as a choropleth: title, legend, scale bar, north arrow, source and "
+            "provenance footer.\n\nField: the map layer's field to classify (quantiles, colours by the layer's "
+            "polarity); leave empty to keep the map layer's own style. Template: a .qpt print layout with items "
+            "whose ids are map, legend, title, subtitle and footer (default: the LIS Workbench A4 page). "
+            "Single file: one multi-page PDF; otherwise one PDF per area named after it.")
+
+    def define(self) -> None:
+        self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, "Coverage (one page per area)",
+                                                            [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(self.NAME_FIELD, "Area name field", "area_name", self.INPUT))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.MAP_LAYER, "Map layer",
+                                                            [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map (empty: keep the layer's style)",
+                                                      "value", self.MAP_LAYER, QgsProcessingParameterField.Numeric,
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterFile(self.TEMPLATE, "Layout template (.qpt)", extension="qpt",
+                                                     optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_PDF, "Atlas PDF", "PDF files (*.pdf)"))
+        self.addParameter(QgsProcessingParameterBoolean(self.SINGLE_FILE, "One multi-page PDF", defaultValue=True))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        coverage = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        map_source = self.parameterAsVectorLayer(parameters, self.MAP_LAYER, context)
+        if coverage is None or map_source is None:
+            raise QgsProcessingException("Both the coverage layer and the map layer are needed.")
+        name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or "area_name"
+        field = self.parameterAsString(parameters, self.FIELD, context)
+        out = self.parameterAsFileOutput(parameters, self.OUTPUT_PDF, context)
+        single = self.parameterAsBool(parameters, self.SINGLE_FILE, context)
+        template = self.parameterAsFile(parameters, self.TEMPLATE, context) or None
+        metadata = map_source.metadata()
+        map_layer = map_source.clone()
+        spec = MapSpec(field=field or "value", polarity=layer_polarity(map_source),
+                       title=metadata.title() or map_source.name(), provenance=metadata.abstract())
+        classification = style_thematic(map_layer, spec) if field else None
+        feedback.pushInfo(f"{coverage.featureCount()} pages from {coverage.name()}")
+        files = export_atlas(coverage.clone(), name_field, map_layer, spec, classification, out, single_file=single,
+                             template=template, progress=progress_from_feedback(feedback),
+                             cancelled=cancelled_from_feedback(feedback))
+        return {self.OUTPUT_PDF: files[0] if single else out, "PAGES": coverage.featureCount(),
+                "FILES": ";".join(files)}
