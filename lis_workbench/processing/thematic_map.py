@@ -37,11 +37,16 @@ def parse_breaks(text: str) -> list[float] | None:
         raise QgsProcessingException(f"Breaks must be numbers separated by commas, not '{text}'.") from exc
 
 
-def layer_polarity(layer) -> str:
-    """The polarity recorded by Load indicator in the layer's metadata keywords, else neutral."""
+def layer_keyword(layer, key: str, default: str = "") -> str:
+    """A value the store recorded in the layer's metadata keywords (polarity, value_type), else default."""
     keywords = layer.metadata().keywords() if layer is not None else {}
-    found = keywords.get("polarity") or []
-    return found[0] if found else "neutral"
+    found = keywords.get(key) or []
+    return found[0] if found else default
+
+
+def layer_polarity(layer) -> str:
+    """The polarity recorded by Load indicator in the layer's metadata, else neutral."""
+    return layer_keyword(layer, "polarity", "neutral")
 
 
 class ThematicMapAlgorithm(LisAlgorithm):
@@ -94,6 +99,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
                        classes=self.parameterAsInt(parameters, self.CLASSES, context),
                        breaks=parse_breaks(self.parameterAsString(parameters, self.BREAKS, context)),
                        ramp=None if ramp == "auto" else ramp, polarity=polarity, title=title,
+                       value_type=layer_keyword(source_layer, "value_type"),
                        labels_field="area_name" if self.parameterAsBool(parameters, self.LABELS, context)
                        and source.fields().indexFromName("area_name") >= 0 else None)
         if source_layer is not None:

@@ -80,7 +80,8 @@ def set_provenance(layer: QgsVectorLayer, entry: dict) -> None:
     if entry.get("licence"):
         metadata.setLicenses([entry["licence"]])
     metadata.setKeywords({"LIS Workbench": [entry.get("theme") or "", entry.get("geography") or ""],
-                          "polarity": [entry.get("polarity") or "neutral"]})
+                          "polarity": [entry.get("polarity") or "neutral"],
+                          "value_type": [entry.get("value_type") or ""]})
     layer.setMetadata(metadata)
 
 

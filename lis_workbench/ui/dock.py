@@ -12,6 +12,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget, QTreeWidgetItem
 
 from ..core.errors import LisError
+from ..core.palette import DIVERGING, SEQUENTIAL
 from ..core.store import Store
 
 FORM, _ = uic.loadUiType(str(Path(__file__).with_name("dock.ui")))
@@ -19,6 +20,8 @@ ALL = "All themes"
 ALL_GEOGRAPHIES = "All geographies"
 SETTINGS_KEY = "lis_workbench/store"
 ID_ROLE = Qt.UserRole
+METHOD_LABELS = (("quantile", "Quantiles"), ("equal", "Equal intervals"), ("jenks", "Natural breaks (Jenks)"),
+                 ("stddev", "Standard deviations"), ("decile", "Deciles"))
 
 
 class LisDock(QDockWidget, FORM):
@@ -38,6 +41,11 @@ class LisDock(QDockWidget, FORM):
         self.catalogueTree.currentItemChanged.connect(self.show_indicator)
         self.catalogueTree.itemDoubleClicked.connect(lambda *_: self.add_to_map())
         self.addButton.clicked.connect(self.add_to_map)
+        self.methodCombo.addItems([label for _, label in METHOD_LABELS])
+        self.rampCombo.addItems(["auto", *SEQUENTIAL, *DIVERGING])
+        self.methodCombo.currentIndexChanged.connect(self._method_changed)
+        self.mapButton.clicked.connect(self.map_indicator)
+        self.atlasButton.clicked.connect(self.open_atlas_dialog)
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -86,7 +94,8 @@ class LisDock(QDockWidget, FORM):
         self.store = None
         self.catalogueTree.clear()
         self.periodCombo.clear()
-        self.addButton.setEnabled(False)
+        for button in (self.addButton, self.mapButton, self.atlasButton):
+            button.setEnabled(False)
 
     # ------------------------------------------------------------------ catalogue
     def refresh_catalogue(self, *_args) -> None:
@@ -112,7 +121,8 @@ class LisDock(QDockWidget, FORM):
         if frame.empty:
             self.detailsBrowser.setHtml("<i>No indicator matches. Clear the search or filters.</i>")
             self.periodCombo.clear()
-            self.addButton.setEnabled(False)
+            for button in (self.addButton, self.mapButton, self.atlasButton):
+                button.setEnabled(False)
 
     def indicator_ids(self) -> list[str]:
         """The ids listed in the dock, in display order."""
@@ -143,11 +153,58 @@ class LisDock(QDockWidget, FORM):
             + "</table>")
         self.periodCombo.clear()
         self.periodCombo.addItems(list(reversed(entry["periods"])))
-        self.addButton.setEnabled(bool(entry["periods"]))
+        for button in (self.addButton, self.mapButton, self.atlasButton):
+            button.setEnabled(bool(entry["periods"]))
+        if entry.get("value_type") == "decile":
+            self.methodCombo.setCurrentIndex(len(METHOD_LABELS) - 1)
 
     # ------------------------------------------------------------------ actions
     def add_to_map(self):
         """Run lisworkbench:loadindicator for the chosen indicator and period; add the layer to the project."""
+        layer = self._load_current()
+        if layer is None:
+            return None
+        QgsProject.instance().addMapLayer(layer)
+        self.statusLabel.setText(f"Added {layer.name()}: {layer.featureCount()} areas.")
+        return layer
+
+    def _method_changed(self, index: int) -> None:
+        decile = METHOD_LABELS[index][0] == "decile"
+        self.classesSpin.setEnabled(not decile)
+        if decile:
+            self.classesSpin.setValue(10)
+
+    def map_indicator(self):
+        """Add the chosen indicator and period as a styled choropleth: Load indicator, then Thematic map."""
+        import processing
+
+        layer = self._load_current()
+        if layer is None:
+            return None
+        entry = self.store.indicator(self.catalogueTree.currentItem().data(0, ID_ROLE))
+        method = METHOD_LABELS[self.methodCombo.currentIndex()][0]
+        from ..processing.thematic_map import METHODS, POLARITIES, RAMPS
+
+        try:
+            result = processing.run("lisworkbench:thematicmap", {
+                "INPUT": layer, "FIELD": "value", "METHOD": METHODS.index(method),
+                "CLASSES": self.classesSpin.value(), "RAMP": RAMPS.index(self.rampCombo.currentText()),
+                "POLARITY": POLARITIES.index(entry["polarity"] or "neutral"), "TITLE": entry["title"],
+                "OUTPUT": "TEMPORARY_OUTPUT"})
+        except Exception as exc:  # QgsProcessingException carries our LisError text
+            self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
+            return None
+        from qgis.core import QgsVectorLayer
+
+        styled = QgsVectorLayer(f"{result['OUTPUT']}|layername=thematic_map", layer.name(), "ogr")
+        styled.setMetadata(layer.metadata())
+        QgsProject.instance().addMapLayer(styled)
+        self.statusLabel.setText(f"Mapped {styled.name()}: {result['CLASSES']} classes "
+                                 f"(upper bounds {result['BREAKS'].replace(',', ', ')}).")
+        return styled
+
+    def _load_current(self):
+        """The chosen indicator and period as a memory layer with provenance (not yet in the project)."""
         import processing
 
         item = self.catalogueTree.currentItem()
@@ -157,8 +214,7 @@ class LisDock(QDockWidget, FORM):
         period = self.periodCombo.currentText()
         try:
             result = processing.run("lisworkbench:loadindicator", {
-                "STORE": self.store.path, "INDICATOR": indicator, "PERIOD": period,
-                "OUTPUT": "TEMPORARY_OUTPUT"})
+                "STORE": self.store.path, "INDICATOR": indicator, "PERIOD": period, "OUTPUT": "TEMPORARY_OUTPUT"})
         except Exception as exc:  # QgsProcessingException carries our LisError text
             self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
             return None
@@ -169,6 +225,23 @@ class LisDock(QDockWidget, FORM):
         entry = self.store.indicator(indicator)
         entry.update(period=period, store=self.store.path)
         set_provenance(layer, entry)
-        QgsProject.instance().addMapLayer(layer)
-        self.statusLabel.setText(f"Added {layer.name()}: {layer.featureCount()} areas.")
         return layer
+
+    def open_atlas_dialog(self) -> None:
+        """Open "Export atlas" (with its progress bar) for the chosen indicator, one page per ward."""
+        import processing
+
+        layer = self.map_indicator()
+        if layer is None:
+            return
+        from ..qgis_bridge.layers import areas_layer
+
+        names = self.store.geography_names()
+        coverage_name = next((g for g in ("ward23", "ward22") if g in names), None)
+        if coverage_name is None:
+            self.statusLabel.setText("The store has no ward geography (ward23) to make atlas pages from.")
+            return
+        coverage = areas_layer(self.store, coverage_name)
+        QgsProject.instance().addMapLayer(coverage)
+        processing.execAlgorithmDialog("lisworkbench:exportatlas", {
+            "INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": ""})

@@ -41,7 +41,7 @@ def step_one():
         dock.open_store(os.environ["LIS_STORE"])
         REPORT["listed"] = len(dock.indicator_ids())
         dock.select_indicator("imd2019_imd_decile", "2019")
-        layer = dock.add_to_map()
+        layer = dock.map_indicator()  # the dock's "Thematic map" button: a styled choropleth
         REPORT["layer_features"] = layer.featureCount() if layer else None
         iface.setActiveLayer(layer)
         iface.mapCanvas().setExtent(layer.extent())

@@ -115,3 +115,18 @@ def test_dock_shows_error_for_a_file_that_is_not_a_store(plugin, tmp_path):
     plugin.dock.open_store(str(bad))
     assert "not an LIS Workbench store" in plugin.dock.summaryLabel.text()
     assert plugin.dock.indicator_ids() == []
+
+
+def test_dock_thematic_map_styles_by_polarity(plugin, sample_store_path):
+    dock = plugin.dock
+    dock.open_store(str(sample_store_path))
+    dock.select_indicator("imd2019_imd_decile", "2019")
+    assert dock.methodCombo.currentText() == "Deciles"  # a decile indicator maps as deciles by default
+    layer = dock.map_indicator()
+    assert layer is not None and layer.isValid() and layer.featureCount() == 200
+    ranges = layer.renderer().ranges()
+    assert len(ranges) == 10
+    assert ranges[0].symbol().color().name() == "#67001f"  # decile 1, most deprived: ColorBrewer RdBu dark red
+    assert [r.upperValue() for r in ranges] == list(range(1, 11))
+    assert layer in QgsProject.instance().mapLayers().values()
+    QgsProject.instance().removeAllMapLayers()
