@@ -3,6 +3,7 @@ store, so a whole store can be rebuilt (or refreshed) with one command."""
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
     steps = ([("geography", s) for s in recipe.get("geography", [])]
              + [("points", s) for s in recipe.get("points", [])]
              + [("lookup", s) for s in recipe.get("lookup", [])]
-             + [("import", s) for s in recipe.get("import", [])])
+             + [("import", s) for s in recipe.get("import", [])]
+             + [("benchmarks", s) for s in recipe.get("benchmarks", [])])
     report = BuildReport(str(out_path))
     store = Store.create(out_path, overwrite=overwrite)
     try:
@@ -83,6 +85,8 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
                                  title=step.get("title"), source=str(file))
             elif kind == "lookup":
                 report.unmatched[step["name"]] = _lookup_step(store, step, base)
+            elif kind == "benchmarks":
+                _benchmarks_step(store, step, base)
             else:
                 report.imports.append(import_file(store, str(base / step["file"]), spec_from_recipe(step)))
         progress(1.0, "Store built")
@@ -100,6 +104,16 @@ def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:
     centroids = base / step["centroids"] if "centroids" in step else None
     return add_best_fit_lookup(store, step["name"], step["from"], step["to"], centroids,
                                step.get("centroids_epsg", 4326))
+
+
+def _benchmarks_step(store: Store, step: dict, base: Path) -> int:
+    """A [[benchmarks]] step: file (long CSV: indicator, period, area_code, value, ...), optional source text and
+    replace. Runs after the imports, because benchmark values must name indicators of the catalogue."""
+    file = base / step["file"]
+    raw = file.read_bytes()
+    frame = read_table(str(file), raw)
+    return store.add_benchmarks(frame, step.get("source"), file=str(file), checksum=hashlib.sha256(raw).hexdigest(),
+                                replace=bool(step.get("replace", False)))
 
 
 def add_best_fit_lookup(store: Store, name: str, from_geography: str, to_geography: str,

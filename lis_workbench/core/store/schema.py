@@ -94,6 +94,19 @@ TABLES: dict[str, str] = {
             user TEXT,
             host TEXT,
             message TEXT)""",
+    # Comparator values (England, region, the borough as the source publishes it) for catalogue indicators.
+    "lis_benchmark": """
+        CREATE TABLE lis_benchmark (
+            fid INTEGER PRIMARY KEY AUTOINCREMENT,
+            indicator TEXT NOT NULL,
+            period TEXT NOT NULL,
+            area_code TEXT NOT NULL,
+            area_name TEXT,
+            value REAL,
+            numerator REAL,
+            denominator REAL,
+            source TEXT,
+            UNIQUE (indicator, period, area_code))""",
 }
 
 INDEXES = [

@@ -1,0 +1,444 @@
+"""Area profiles: for each area of a geography (e.g. each 2023 ward) a table of chosen indicators with the area's
+value, the borough and England (or another benchmark) values, the area's rank in the borough, the borough's spread
+for a spine chart and, where the indicator has several periods, its series for a sparkline.
+
+Values held on smaller areas (LSOAs) reach the ward and the borough through the store's lookups and
+geography.aggregate(): counts are summed, rates recomputed from numerators and denominators or, without them,
+population-weighted; ranks, deciles and scores are never combined. Every number carries the words saying how it
+was made (ProfileRow.method, .borough_method, .benchmark_method and .derivation), for the page and its footnotes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import IndicatorNotFound, LisError
+from .geography import aggregate, aggregation_kind
+from .store import Store
+
+ENGLAND = "E92000001"
+NOT_COMBINABLE = {"rank": "ranks", "decile": "deciles", "quintile": "quintiles", "centile": "centiles",
+                  "percentile": "percentiles", "score": "scores", "z-score": "z-scores", "index": "index values"}
+
+
+class ProfileError(LisError):
+    """A profile cannot be built as asked (no indicators, an unknown borough, a lookup to another geography...)."""
+
+
+@dataclass
+class ProfileRow:
+    """One indicator on one area's profile page: the numbers, their texts and how each was derived."""
+
+    indicator: str
+    title: str
+    unit: str | None
+    polarity: str  # high_is_bad / high_is_good / neutral
+    kind: str  # count / rate / not aggregable / unknown (geography.aggregation_kind)
+    period: str | None
+    value: float | None  # the area's value (None: not available)
+    value_text: str  # formatted, "n/a" when missing, "*" appended when some inputs were missing
+    method: str  # how the area's value was made, e.g. "sum of 8 LSOAs"
+    incomplete: int  # input areas missing or suppressed in the area's value
+    borough_value: float | None
+    borough_text: str
+    borough_method: str
+    benchmark_value: float | None  # England (or the chosen benchmark area)
+    benchmark_text: str  # "n/a" when the store has none
+    benchmark_method: str
+    benchmark_comparable: bool  # drawn on the spine (not for counts: an England total is on another scale)
+    rank: int | None  # within the borough: 1 = most in need (polarity honoured), ties share the lowest rank
+    rank_of: int  # areas with a value (the rank's denominator)
+    comparator: float | None  # what the area is judged against: the borough value (counts: average per area)
+    comparator_label: str
+    comparison: str  # "better", "worse", "same" or "not compared"
+    spine: dict[str, float] | None  # the borough's areas: min, q1, median, q3, max
+    series: list[tuple[str, float | None]] = field(default_factory=list)  # (period, value) when several periods
+    derivation: str = ""  # one sentence per column: area, borough, benchmark, rank
+
+
+@dataclass
+class AreaProfile:
+    """One area's profile page: its rows (one per indicator, in the order asked) and the page's provenance."""
+
+    area_code: str
+    area_name: str | None
+    rows: list[ProfileRow]
+    provenance: dict
+
+
+@dataclass
+class _Level:
+    """One indicator's values on the target areas for one period, and how each was made."""
+
+    values: pd.Series  # by target area code (NaN: not available)
+    methods: pd.Series
+    incomplete: pd.Series
+    via: str = ""  # the lookup (and weights) used, for the derivation text
+
+
+def build_profiles(store: Store, indicators: Sequence[str], geography: str = "ward23",
+                   lookup: str | None = "lsoa11_ward23", borough_geography: str = "lad23",
+                   period: str | Mapping[str, str] | None = None, *, population: str | None = "pop2015_total",
+                   benchmark_area: str = ENGLAND, borough: str | None = None) -> list[AreaProfile]:
+    """One AreaProfile per area of `geography`, each with one row per indicator.
+
+    indicators: catalogue ids, in page order. lookup: the lookup preferred from the indicators' small areas to
+    `geography` (any other stored lookup between the right geographies is used when it does not fit, e.g.
+    ward22_ward23 for the claimant count). borough_geography / borough: the borough the areas are ranked in (the
+    only area of that geography unless a code is given). period: one period for every indicator, a mapping
+    id -> period, or None for each indicator's latest. population: the count indicator weighting rates that come
+    without numerators and denominators (None: such rates are not combined). benchmark_area: the code of the
+    comparison area in the store's benchmarks (England, E92000001, by default).
+    """
+    return _Profiler(store, geography, lookup, borough_geography, borough, population, benchmark_area).run(
+        list(indicators), period)
+
+
+def format_value(value: float | None, kind: str = "rate") -> str:
+    """A number as a profile shows it: counts with thousands separators, rates to three significant places or so;
+    "n/a" when missing."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    size = abs(value)
+    if kind == "count":
+        return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def area_label(geography: str) -> str:
+    """What one area of a geography is called in method texts: LSOA, MSOA, output area, ward, district..."""
+    name = geography.lower()
+    for prefix, label in (("lsoa", "LSOA"), ("msoa", "MSOA"), ("oa", "output area"), ("ward", "ward"),
+                          ("lad", "district")):
+        if name.startswith(prefix):
+            return label
+    return f"{geography} area"
+
+
+def _source_label(source: str) -> str:
+    """The small areas' name in a method text: LSOA, MSOA or output area; otherwise the geography's name
+    ('ward22 area'), which says which wards are meant when wards of two years are in the store."""
+    label = area_label(source)
+    return label if label in ("LSOA", "MSOA", "output area") else f"{source} area"
+
+
+def _plural(label: str, n: int) -> str:
+    return label if n == 1 else f"{label}s"
+
+
+class _Profiler:
+    """Builds the rows of every area, indicator by indicator, caching lookups and populations."""
+
+    def __init__(self, store: Store, geography: str, lookup: str | None, borough_geography: str,
+                 borough: str | None, population: str | None, benchmark_area: str) -> None:
+        self.store = store
+        self.geography = geography
+        self.areas = store.area_codes(geography)
+        if not self.areas:
+            raise ProfileError(f"Geography {geography} has no areas to profile.")
+        self.codes = sorted(self.areas)
+        self.label = area_label(geography)
+        self.lookups = store.lookups()
+        self.preferred = lookup
+        if lookup is not None:
+            match = self.lookups[self.lookups["name"] == lookup]
+            if match.empty:
+                known = ", ".join(self.lookups["name"]) or "none"
+                raise ProfileError(f"The store has no lookup '{lookup}' (it has: {known}).")
+            if match.iloc[0]["to_geography"] != geography:
+                raise ProfileError(f"Lookup {lookup} leads to {match.iloc[0]['to_geography']}, not {geography}; "
+                                   f"choose a lookup to {geography}.")
+        self.borough_geography = borough_geography
+        boroughs = store.area_codes(borough_geography)
+        if borough is None:
+            if len(boroughs) != 1:
+                raise ProfileError(f"Geography {borough_geography} has {len(boroughs)} areas; say which one is the "
+                                   f"borough (e.g. {', '.join(sorted(boroughs)[:3])}).")
+            borough = next(iter(boroughs))
+        elif borough not in boroughs:
+            raise ProfileError(f"{borough} is not an area of {borough_geography}.")
+        self.single_borough = len(boroughs) == 1
+        self.borough = borough
+        self.borough_name = boroughs[borough] or borough
+        self.population = population
+        self.population_entry = None
+        if population is not None:
+            try:
+                self.population_entry = store.indicator(population)
+            except IndicatorNotFound:
+                self.population_entry = None
+        self.benchmark_area = benchmark_area
+        self._population_cache: dict[str, tuple[pd.Series | None, str]] = {}
+        self.used_lookups: dict[str, dict] = {}
+
+    # ------------------------------------------------------------------ the whole run
+    def run(self, indicators: list[str], period: str | Mapping[str, str] | None) -> list[AreaProfile]:
+        if not indicators:
+            raise ProfileError("Choose at least one indicator for the profiles.")
+        repeated = sorted({i for i in indicators if indicators.count(i) > 1})
+        if repeated:
+            raise ProfileError(f"Indicator(s) {', '.join(repeated)} are asked for more than once.")
+        entries = [self.store.indicator(ind) for ind in indicators]
+        per_area: dict[str, list[ProfileRow]] = {code: [] for code in self.codes}
+        used_periods = {}
+        for entry in entries:
+            wanted = period.get(entry["id"]) if isinstance(period, Mapping) else period
+            rows = self._indicator_rows(entry, wanted)
+            used_periods[entry["id"]] = next(iter(rows.values())).period
+            for code in self.codes:
+                per_area[code].append(rows[code])
+        provenance = self._provenance(entries, used_periods)
+        return [AreaProfile(code, self.areas[code], per_area[code], dict(provenance, area_code=code))
+                for code in self.codes]
+
+    def _provenance(self, entries: list[dict], periods: dict[str, str | None]) -> dict:
+        from .. import __version__
+
+        return {
+            "tool": f"LIS Workbench {__version__}",
+            "created_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+            "store": self.store.path,
+            "store_checksum": self.store.checksum(),
+            "geography": self.geography,
+            "area_label": self.label,
+            "lookup": self.preferred,
+            "lookups_used": dict(self.used_lookups),
+            "borough_geography": self.borough_geography,
+            "borough": {"code": self.borough, "name": self.borough_name},
+            "benchmark": {"code": self.benchmark_area, "name": self._benchmark_name(None)},
+            "population": self.population if self.population_entry else None,
+            "indicators": {e["id"]: {"title": e["title"], "source": e["source"], "licence": e["licence"],
+                                     "geography": e["geography"], "period": periods[e["id"]],
+                                     "value_type": e["value_type"], "unit": e["unit"], "polarity": e["polarity"]}
+                           for e in entries},
+        }
+
+    # ------------------------------------------------------------------ one indicator
+    def _indicator_rows(self, entry: dict, period: str | None) -> dict[str, ProfileRow]:
+        ind = entry["id"]
+        kind = aggregation_kind(entry["value_type"], entry["unit"])
+        if not entry["periods"]:
+            raise IndicatorNotFound(f"Indicator '{ind}' has no values.")
+        period = str(period) if period is not None else entry["periods"][-1]
+        frame = self.store.get_values(ind, period)
+        level = self._to_target(entry, kind, frame)
+        borough_value, borough_method, borough_missing = self._borough(entry, kind, frame, period, level)
+        bench_value, bench_method, bench_name = self._benchmark(ind, period)
+        values = level.values
+        valid = values.dropna()
+        ranks = self._ranks(valid, entry["polarity"])
+        spine = None
+        if len(valid):
+            q = np.percentile(valid.to_numpy(float), [0, 25, 50, 75, 100])
+            spine = dict(zip(("min", "q1", "median", "q3", "max"), map(float, q)))
+        if kind == "count":
+            comparator = float(valid.mean()) if len(valid) else None
+            comparator_label = f"borough average per {self.label}"
+        else:
+            comparator, comparator_label = borough_value, "borough value"
+        series = self._series(entry, kind) if len(entry["periods"]) > 1 else {}
+        rows = {}
+        for code in self.codes:
+            value = _number(values.get(code))
+            incomplete = int(level.incomplete.get(code, 0))
+            rank = ranks.get(code)
+            rows[code] = ProfileRow(
+                indicator=ind, title=entry["title"], unit=entry["unit"], polarity=entry["polarity"], kind=kind,
+                period=period, value=value,
+                value_text=format_value(value, kind) + ("*" if incomplete and value is not None else ""),
+                method=str(level.methods.get(code)), incomplete=incomplete,
+                borough_value=borough_value,
+                borough_text=format_value(borough_value, kind) + ("*" if borough_missing and borough_value is not None
+                                                                   else ""),
+                borough_method=borough_method, benchmark_value=bench_value,
+                benchmark_text=format_value(bench_value, kind), benchmark_method=bench_method,
+                benchmark_comparable=kind != "count" and bench_value is not None,
+                rank=rank, rank_of=len(valid), comparator=comparator, comparator_label=comparator_label,
+                comparison=_compare(value, comparator, entry["polarity"]), spine=spine,
+                series=series.get(code, []))
+            rows[code].derivation = self._derivation(rows[code], level.via, bench_name)
+        return rows
+
+    def _to_target(self, entry: dict, kind: str, frame: pd.DataFrame) -> _Level:
+        """The indicator's values on the target areas: as published, or aggregated through a lookup."""
+        source = entry["geography"]
+        index = pd.Index(self.codes)
+        if source == self.geography:
+            own = frame.set_index("area_code")
+            suppressed = own["suppressed"].eq(True).reindex(index, fill_value=False)
+            values = own["value"].where(~own["suppressed"].eq(True)).reindex(index)
+            methods = pd.Series(f"as published for the {self.label}", index=index)
+            methods[suppressed] = "suppressed in the source"
+            methods[~suppressed & values.isna()] = f"no value in the source for this {self.label}"
+            return _Level(values.astype(float), methods, values.isna().astype(int))
+        empty = pd.Series(np.nan, index=index)
+        zero = pd.Series(0, index=index)
+        if kind not in ("count", "rate"):
+            reason = self._not_combinable(entry, kind)
+            return _Level(empty, pd.Series(f"not available at {self.label} level ({reason})", index=index), zero)
+        found = self._find_lookup(source, self.geography)
+        if found is None:
+            return _Level(empty, pd.Series(f"not available: no lookup from {source} to {self.geography}",
+                                           index=index), zero)
+        name, pairs, described = found
+        label = _source_label(source)
+        weights, weights_text = self._population(source) if kind == "rate" else (None, "")
+        result = aggregate(frame, pairs, kind, weights, area_label=label).set_index("area_code")
+        methods = result["method"].reindex(index)
+        methods = methods.where(methods.notna(), f"no {label}s assigned to this {self.label} by lookup {name}")
+        via = f"through {described}"
+        if result["method"].str.startswith("population-weighted").any():
+            via += f", weighted by {weights_text}"
+        return _Level(result["value"].reindex(index).astype(float), methods,
+                      result["incomplete"].reindex(index).fillna(0).astype(int), via)
+
+    def _borough(self, entry: dict, kind: str, frame: pd.DataFrame, period: str,
+                 level: _Level) -> tuple[float | None, str, int]:
+        """The borough's value: as published (benchmarks or the indicator on the borough geography), else made
+        from the indicator's own areas by the same rule as the wards. Returns value, method, missing inputs."""
+        ind, source = entry["id"], entry["geography"]
+        bench = self.store.benchmarks(ind, period)
+        bench = bench[bench["area_code"] == self.borough]
+        if len(bench):
+            return _number(bench["value"].iloc[0]), f"as published ({bench['source'].iloc[0] or 'benchmarks'})", 0
+        if source == self.borough_geography:
+            own = frame[(frame["area_code"] == self.borough) & ~frame["suppressed"].eq(True)]
+            value = _number(own["value"].iloc[0]) if len(own) else None
+            return value, "as published for the borough" if value is not None else "no value in the source", 0
+        if kind not in ("count", "rate"):
+            return None, f"not available ({self._not_combinable(entry, kind)})", 0
+        found = self._find_lookup(source, self.borough_geography)
+        label = _source_label(source)
+        if found is not None:
+            name, pairs, described = found
+            scope = f" through {described}"
+        elif self.single_borough:
+            codes = sorted(self.store.area_codes(source))
+            pairs = pd.DataFrame({"from_code": codes, "to_code": self.borough, "weight": 1.0})
+            scope = f", taking every {label} in the store"
+        else:
+            return None, f"not available: no lookup from {source} to {self.borough_geography}", 0
+        weights, weights_text = self._population(source) if kind == "rate" else (None, "")
+        result = aggregate(frame, pairs, kind, weights, area_label=label).set_index("area_code")
+        if self.borough not in result.index:
+            return None, f"not available: no {label}s assigned to {self.borough_name}", 0
+        row = result.loc[self.borough]
+        method = str(row["method"]) + scope
+        if str(row["method"]).startswith("population-weighted"):
+            method += f", weighted by {weights_text}"
+        return _number(row["value"]), method, int(row["incomplete"])
+
+    def _benchmark(self, ind: str, period: str) -> tuple[float | None, str, str]:
+        bench = self.store.benchmarks(ind, period)
+        bench = bench[bench["area_code"] == self.benchmark_area]
+        name = self._benchmark_name(bench)
+        if bench.empty:
+            return None, f"no {name} value in the store for this indicator and period", name
+        return _number(bench["value"].iloc[0]), str(bench["source"].iloc[0] or "store benchmarks"), name
+
+    def _benchmark_name(self, bench: pd.DataFrame | None) -> str:
+        if bench is not None and len(bench) and bench["area_name"].iloc[0]:
+            return str(bench["area_name"].iloc[0])
+        return "England" if self.benchmark_area == ENGLAND else self.benchmark_area
+
+    def _series(self, entry: dict, kind: str) -> dict[str, list[tuple[str, float | None]]]:
+        """Each target area's value in every period of the indicator (made the same way as the latest)."""
+        full = self.store.get_series(entry["id"])
+        out: dict[str, list[tuple[str, float | None]]] = {code: [] for code in self.codes}
+        for period, frame in full.groupby("period", sort=True):
+            values = self._to_target(entry, kind, frame).values
+            for code in self.codes:
+                out[code].append((str(period), _number(values.get(code))))
+        return out
+
+    # ------------------------------------------------------------------ helpers
+    def _find_lookup(self, source: str, target: str) -> tuple[str, pd.DataFrame, str] | None:
+        """The preferred lookup when it joins these geographies, else the first stored one that does."""
+        fits = self.lookups[(self.lookups["from_geography"] == source) & (self.lookups["to_geography"] == target)]
+        if fits.empty:
+            return None
+        preferred = fits[fits["name"] == self.preferred]
+        row = (preferred if len(preferred) else fits).iloc[0]
+        method = str(row["method"] or "given").replace("best_fit", "best fit")
+        self.used_lookups[str(row["name"])] = {"from": source, "to": target, "method": row["method"],
+                                               "source": row["source"]}
+        return str(row["name"]), self.store.lookup(row["name"]), f"lookup {row['name']} ({method})"
+
+    def _population(self, geography: str) -> tuple[pd.Series | None, str]:
+        """Population by area of a geography (the weights of rates without numerators), and its description."""
+        if geography in self._population_cache:
+            return self._population_cache[geography]
+        entry = self.population_entry
+        result: tuple[pd.Series | None, str] = (None, "")
+        if entry is not None:
+            frame = self.store.get_values(entry["id"])
+            text = f"population {entry['id']}"
+            if entry["geography"] == geography:
+                result = (frame.set_index("area_code")["value"], text)
+            else:
+                found = self._find_lookup(entry["geography"], geography)
+                if found is not None:
+                    summed = aggregate(frame, found[1], "count").set_index("area_code")["value"]
+                    result = (summed, f"{text} (summed to {geography} through {found[0]})")
+        self._population_cache[geography] = result
+        return result
+
+    def _not_combinable(self, entry: dict, kind: str) -> str:
+        if kind == "unknown":
+            return "the catalogue does not say whether it is a count or a rate"
+        words = NOT_COMBINABLE.get(str(entry["value_type"]).lower())
+        if words is None:
+            unit = str(entry["unit"] or "").lower()
+            words = next((w for k, w in NOT_COMBINABLE.items() if k in unit), "these values")
+        return f"{words} cannot be combined"
+
+    @staticmethod
+    def _ranks(valid: pd.Series, polarity: str) -> dict[str, int]:
+        """1 = most in need: the highest value when high is bad (or neutral), the lowest when high is good."""
+        if valid.empty:
+            return {}
+        ranked = valid.rank(method="min", ascending=polarity == "high_is_good")
+        return {code: int(r) for code, r in ranked.items()}
+
+    def _derivation(self, row: ProfileRow, via: str, bench_name: str) -> str:
+        area = self.label.capitalize() if self.label.islower() else self.label
+        parts = [f"{area}: {row.method}" + (f" {via}" if via and row.value is not None else "") + "."]
+        parts.append(f"Borough ({self.borough_name}): {row.borough_method}.")
+        parts.append(f"{bench_name}: {row.benchmark_method}.")
+        if row.rank is None:
+            parts.append("Not ranked.")
+        else:
+            order = {"high_is_bad": "1 = highest value (high is bad)", "high_is_good": "1 = lowest value (high is "
+                     "good)", "neutral": "1 = highest value (neutral indicator: no better or worse)"}
+            parts.append(f"Rank {row.rank} of the {row.rank_of} {_plural(self.label, row.rank_of)} with a value; "
+                         f"{order.get(row.polarity, order['neutral'])}; ties share a rank.")
+        return " ".join(parts)
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _compare(value: float | None, comparator: float | None, polarity: str) -> str:
+    """Better / worse than the comparator, honouring polarity; "same" within rounding; else "not compared"."""
+    if value is None or comparator is None or polarity not in ("high_is_bad", "high_is_good"):
+        return "not compared"
+    if np.isclose(value, comparator, rtol=1e-9, atol=1e-12):
+        return "same"
+    higher = value > comparator
+    return "worse" if higher == (polarity == "high_is_bad") else "better"

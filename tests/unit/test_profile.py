@@ -1,0 +1,417 @@
+"""Area profiles on the sample store: ward rows checked by hand from the source CSVs (pandas), England benchmarks
+checked against the national files, the store's benchmark table, and the SVG table (well-formed, complete, no text
+overlapping)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from unit_helpers import SAMPLE, sample_csv
+
+from lis_workbench.core.errors import IndicatorNotFound, LisError, StoreError
+from lis_workbench.core.ingest import ImportSpec, import_file
+from lis_workbench.core.profile import AreaProfile, ProfileError, ProfileRow, build_profiles
+from lis_workbench.core.spine import COLS, TITLE_SIZE, profile_svg, text_width
+from lis_workbench.core.store import Store
+
+ENGLAND_DATA = Path("/work/shared/data/england")
+WARD = "E05014989"  # Abram (2023)
+POP = "Total population: mid 2015 (excluding prisoners)"
+SVG = "{http://www.w3.org/2000/svg}"
+TITLE_PX = f"{TITLE_SIZE:g}px"
+PAGE = ["iod2019_income_numerator", "iod2019_idaci_numerator", "iod2019_overcrowding", "iod2019_staying_on_post16",
+        "imd2019_imd_rank", "claimant_count", "census2021_aged_65_years_and_over", "pop2015_total"]
+#: the indicators with an England value: counts (totals) and non-score rates (population-weighted means)
+ENGLAND_COUNTS = ["iod2019_income_numerator", "iod2019_idaci_numerator", "iod2019_idaopi_numerator",
+                  "iod2019_employment_numerator", "pop2015_total", "pop2015_children_0_15", "pop2015_aged_16_59",
+                  "pop2015_aged_60_plus", "pop2015_working_age"]
+ENGLAND_RATES = {
+    "iod2019_staying_on_post16": "staying_on_in_education_post_16_indicator",
+    "iod2019_adult_skills": "adult_skills_and_english_language_proficiency_indicator",
+    "iod2019_years_life_lost": "years_of_potential_life_lost_indicator",
+    "iod2019_illness_disability_ratio": "comparative_illness_and_disability_ratio_indicator",
+    "iod2019_acute_morbidity": "acute_morbidity_indicator",
+    "iod2019_distance_post_office": "road_distance_to_a_post_office_indicator_km",
+    "iod2019_distance_primary_school": "road_distance_to_a_primary_school_indicator_km",
+    "iod2019_distance_general_store": "road_distance_to_general_store_or_supermarket_indicator_km",
+    "iod2019_distance_gp": "road_distance_to_a_gp_surgery_indicator_km",
+    "iod2019_overcrowding": "household_overcrowding_indicator",
+    "iod2019_homelessness": "homelessness_indicator_rate_per_1000_households",
+    "iod2019_poor_housing": "housing_in_poor_condition_indicator",
+    "iod2019_no_central_heating": "houses_without_central_heating_indicator",
+    "iod2019_road_accidents": "road_traffic_accidents_indicator",
+    "iod2019_no2": "nitrogen_dioxide_component_of_air_quality_indicator",
+    "iod2019_benzene": "benzene_component_of_air_quality_indicator",
+    "iod2019_so2": "sulphur_dioxide_component_of_air_quality_indicator",
+    "iod2019_particulates": "particulates_component_of_air_quality_indicator",
+}
+ENGLAND_COUNT_COLUMNS = {
+    "iod2019_income_numerator": "income_domain_numerator",
+    "iod2019_idaci_numerator": "income_deprivation_affecting_children_index_idaci_numerator",
+    "iod2019_idaopi_numerator": "income_deprivation_affecting_older_people_index_idaopi_numerator",
+    "iod2019_employment_numerator": "employment_domain_numerator",
+    "pop2015_total": POP,
+    "pop2015_children_0_15": "Dependent Children aged 0-15: mid 2015 (excluding prisoners)",
+    "pop2015_aged_16_59": "Population aged 16-59: mid 2015 (excluding prisoners)",
+    "pop2015_aged_60_plus": "Older population aged 60 and over: mid 2015 (excluding prisoners)",
+    "pop2015_working_age": "Working age population 18-59/64: for use with Employment Deprivation Domain "
+                           "(excluding prisoners)",
+}
+
+
+@pytest.fixture(scope="module")
+def wigan(built_stores):
+    store = Store.open(built_stores("gpkg"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def profiles(wigan) -> dict[str, AreaProfile]:
+    return {p.area_code: p for p in build_profiles(wigan, PAGE)}
+
+
+@pytest.fixture(scope="module")
+def lsoas() -> pd.DataFrame:
+    """The Wigan LSOAs' IoD 2019 indicators and mid-2015 population, read with pandas."""
+    indicators = sample_csv("wigan_imd2019_indicators.csv").set_index("lsoa11_code")
+    population = sample_csv("wigan_imd2019_file6_population_denominators.csv", thousands=",")
+    return indicators.join(population.set_index("LSOA code (2011)")[POP].rename("population"))
+
+
+@pytest.fixture(scope="module")
+def england_csv() -> pd.DataFrame:
+    return pd.read_csv(SAMPLE / "england_benchmarks.csv", dtype={"period": str}).set_index("indicator")
+
+
+@pytest.fixture
+def copy(built_stores, tmp_path):
+    """A private, writable copy of the sample store."""
+    target = tmp_path / "store.gpkg"
+    shutil.copyfile(built_stores("gpkg"), target)
+    store = Store.open(target)
+    yield store
+    store.close()
+
+
+def row_of(profile: AreaProfile, indicator: str) -> ProfileRow:
+    return next(r for r in profile.rows if r.indicator == indicator)
+
+
+def hand_rank(values: pd.Series, code: str, high_is_bad: bool) -> int:
+    """Competition rank, 1 = most in need: 1 + the number of areas strictly worse."""
+    own = values[code]
+    return 1 + int((values > own).sum() if high_is_bad else (values < own).sum())
+
+
+# ------------------------------------------------------------------ rows checked by hand
+def test_count_row_by_hand(profiles, wigan, lsoas, england_csv):
+    ward_of = wigan.lookup("lsoa11_ward23").set_index("from_code")["to_code"].reindex(lsoas.index)
+    column = lsoas["income_domain_numerator"]
+    wards = column.groupby(ward_of).sum()
+    mine = ward_of[ward_of == WARD].index
+    row = row_of(profiles[WARD], "iod2019_income_numerator")
+    assert row.value == column[mine].sum() == wards[WARD]
+    assert row.value_text == f"{column[mine].sum():,.0f}"
+    assert row.method == f"sum of {len(mine)} LSOAs"
+    assert row.borough_value == column.sum()
+    assert row.borough_method == "sum of 200 LSOAs, taking every LSOA in the store"
+    assert row.benchmark_value == england_csv.loc["iod2019_income_numerator", "value"]
+    assert row.benchmark_text == f"{england_csv.loc['iod2019_income_numerator', 'value']:,.0f}"
+    assert not row.benchmark_comparable  # an England total is not drawn against ward counts
+    assert row.rank == hand_rank(wards, WARD, high_is_bad=True) and row.rank_of == 25
+    assert row.comparator == pytest.approx(wards.mean()) and row.comparator_label == "borough average per ward"
+    assert row.comparison == ("worse" if wards[WARD] > wards.mean() else "better")
+    q = np.percentile(wards.to_numpy(), [0, 25, 50, 75, 100])
+    assert [row.spine[k] for k in ("min", "q1", "median", "q3", "max")] == pytest.approx(q)
+    assert row.series == [] and row.period == "2019" and row.kind == "count"
+    assert f"Ward: sum of {len(mine)} LSOAs through lookup lsoa11_ward23 (best fit)." in row.derivation
+    assert "Borough (Wigan): sum of 200 LSOAs" in row.derivation and "England: IoD 2019" in row.derivation
+    assert f"Rank {row.rank} of the 25 wards with a value; 1 = highest value (high is bad)" in row.derivation
+
+
+@pytest.mark.parametrize("indicator, column, high_is_bad", [
+    ("iod2019_overcrowding", "household_overcrowding_indicator", True),
+    ("iod2019_staying_on_post16", "staying_on_in_education_post_16_indicator", False),  # recipe: high_is_good
+])
+def test_rate_row_by_hand(profiles, wigan, lsoas, england_csv, indicator, column, high_is_bad):
+    ward_of = wigan.lookup("lsoa11_ward23").set_index("from_code")["to_code"].reindex(lsoas.index)
+    wards = pd.Series({w: np.average(g[column], weights=g["population"]) for w, g in lsoas.groupby(ward_of)})
+    borough = np.average(lsoas[column], weights=lsoas["population"])
+    row = row_of(profiles[WARD], indicator)
+    assert row.value == pytest.approx(wards[WARD], rel=1e-12)
+    assert row.borough_value == pytest.approx(borough, rel=1e-12)
+    assert row.benchmark_value == england_csv.loc[indicator, "value"] and row.benchmark_comparable
+    assert row.rank == hand_rank(wards, WARD, high_is_bad)
+    worse = wards[WARD] > borough if high_is_bad else wards[WARD] < borough
+    assert row.comparison == ("worse" if worse else "better") and row.comparator == row.borough_value
+    assert row.method == f"population-weighted mean of {(ward_of == WARD).sum()} LSOAs"
+    assert "weighted by population pop2015_total" in row.derivation
+    assert row.value_text == f"{wards[WARD]:.3f}" and "*" not in row.value_text
+
+
+def test_ranks_are_not_combined(profiles):
+    row = row_of(profiles[WARD], "imd2019_imd_rank")
+    assert row.value is None and row.value_text == "n/a" and row.rank is None and row.spine is None
+    assert row.method == "not available at ward level (ranks cannot be combined)"
+    assert row.borough_value is None and "ranks cannot be combined" in row.borough_method
+    assert row.benchmark_text == "n/a"  # England has no meaningful average rank
+
+
+def test_no_lookup_is_said(profiles):
+    row = row_of(profiles[WARD], "census2021_aged_65_years_and_over")
+    assert row.value is None and row.method == "not available: no lookup from lsoa21 to ward23"
+    totals = sample_csv("wigan_census2021_population_by_age_group_lsoa21.csv")
+    assert row.borough_value is not None and row.borough_value > 0
+    assert row.borough_value == totals[totals["age_group"] == "Aged 65 years and over"]["usual_residents"].sum()
+
+
+def test_ward22_series_reach_2023_wards(profiles, wigan):
+    """The claimant count (2015 wards) reaches 2023 wards through the best-fit ward22_ward23 lookup, month by month."""
+    raw = sample_csv("wigan_claimant_count_wards_2015_2017_monthly.csv")
+    raw["period"] = raw["date"].str[:7]
+    lookup = wigan.lookup("ward22_ward23")
+    sources = lookup[lookup["to_code"] == WARD]["from_code"].tolist()
+    expected = raw[raw["wd15cd"].isin(sources)].groupby("period")["count"].sum()
+    row = row_of(profiles[WARD], "claimant_count")
+    assert [p for p, _ in row.series] == sorted(raw["period"].unique())
+    assert [v for _, v in row.series] == expected.to_list()
+    assert row.period == max(raw["period"]) and row.value == expected.iloc[-1]
+    assert row.method == f"sum of {len(sources)} ward22 area" + ("s" if len(sources) > 1 else "")
+    assert "through lookup ward22_ward23 (best fit)" in row.derivation
+    latest = raw[raw["period"] == row.period]
+    assert row.borough_value == latest["count"].sum()
+
+
+def test_every_ward_has_a_profile_in_page_order(profiles, wigan):
+    assert sorted(profiles) == sorted(wigan.area_codes("ward23"))
+    for profile in profiles.values():
+        assert [r.indicator for r in profile.rows] == PAGE
+        assert profile.area_name == wigan.area_codes("ward23")[profile.area_code]
+    prov = profiles[WARD].provenance
+    assert prov["store_checksum"] == wigan.checksum() and prov["area_code"] == WARD
+    assert set(prov["indicators"]) == set(PAGE) and "ward22_ward23" in prov["lookups_used"]
+    assert prov["borough"] == {"code": "E08000010", "name": "Wigan"}
+
+
+def test_rate_with_numerator_and_denominator_and_tied_ranks(copy, lsoas, tmp_path):
+    """A partner rate with numerators and denominators is recomputed for the ward, never averaged; tied ward
+    values share a rank; a borough value published in the benchmarks is used as published."""
+    rate = pd.DataFrame({"lsoa11cd": lsoas.index, "period": "2019",
+                         "numerator": lsoas["income_domain_numerator"].to_numpy(),
+                         "denominator": lsoas["population"].to_numpy()})
+    rate["value"] = (rate["numerator"] / rate["denominator"] * 100).round(1)
+    rate.to_csv(tmp_path / "income_rate.csv", index=False)
+    import_file(copy, str(tmp_path / "income_rate.csv"), ImportSpec(indicator="income_rate", defaults={
+        "title": "Income deprivation rate", "value_type": "rate", "unit": "%", "polarity": "high_is_bad"}))
+    wards = sorted(copy.area_codes("ward23"))
+    tied = pd.DataFrame({"area_code": wards, "period": "2020", "value": [7, 7, 3] + [1] * (len(wards) - 3)})
+    tied.to_csv(tmp_path / "tied.csv", index=False)
+    import_file(copy, str(tmp_path / "tied.csv"), ImportSpec(indicator="tied", defaults={
+        "title": "Tied", "value_type": "count", "polarity": "high_is_bad"}))
+    copy.add_benchmarks(pd.DataFrame({"indicator": ["tied"], "period": ["2020"], "area_code": ["E08000010"],
+                                      "area_name": ["Wigan"], "value": [100.0]}), "council figure")
+    pages = {p.area_code: p for p in build_profiles(copy, ["income_rate", "tied"])}
+    ward_of = copy.lookup("lsoa11_ward23").set_index("from_code")["to_code"].reindex(rate["lsoa11cd"]).to_numpy()
+    num, den = rate["numerator"].groupby(ward_of).sum(), rate["denominator"].groupby(ward_of).sum()
+    row = row_of(pages[WARD], "income_rate")
+    assert row.value == pytest.approx(num[WARD] / den[WARD] * 100, rel=1e-12)
+    assert row.method == f"rate recomputed from numerator/denominator of {(ward_of == WARD).sum()} LSOAs × 100"
+    assert row.borough_value == pytest.approx(rate["numerator"].sum() / rate["denominator"].sum() * 100)
+    assert [row_of(pages[w], "tied").rank for w in wards[:4]] == [1, 1, 3, 4]
+    published = row_of(pages[WARD], "tied")
+    assert published.borough_value == 100.0 and published.borough_method == "as published (council figure)"
+    assert published.method == "as published for the ward" and published.derivation.startswith("Ward: as published")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"indicators": []}, ProfileError, "at least one indicator"),
+    ({"indicators": ["pop2015_total", "pop2015_total"]}, ProfileError, "more than once"),
+    ({"indicators": ["no_such_thing"]}, IndicatorNotFound, "no indicator 'no_such_thing'"),
+    ({"indicators": ["pop2015_total"], "lookup": "lsoa11_ward22"}, ProfileError, "leads to ward22, not ward23"),
+    ({"indicators": ["pop2015_total"], "lookup": "nope"}, ProfileError, "no lookup 'nope'"),
+    ({"indicators": ["pop2015_total"], "borough_geography": "ward22"}, ProfileError, "say which one is the borough"),
+    ({"indicators": ["pop2015_total"], "period": "1999"}, IndicatorNotFound, "no period '1999'"),
+])
+def test_profile_errors_name_the_fault(wigan, kwargs, error, message):
+    with pytest.raises(error) as info:
+        build_profiles(wigan, **kwargs)
+    assert message in str(info.value) and isinstance(info.value, LisError)
+
+
+# ------------------------------------------------------------------ England benchmarks
+def test_england_csv_covers_exactly_the_combinable_indicators(england_csv, wigan):
+    assert sorted(england_csv.index) == sorted(ENGLAND_COUNTS + list(ENGLAND_RATES))
+    assert (england_csv["area_code"] == "E92000001").all() and (england_csv["area_name"] == "England").all()
+    catalogue = wigan.catalogue().set_index("id")
+    for ind, row in england_csv.iterrows():
+        assert row["period"] in catalogue.loc[ind, "periods"]
+        assert catalogue.loc[ind, "value_type"] not in ("rank", "decile", "score")
+        assert "score" not in str(catalogue.loc[ind, "unit"])
+
+
+@pytest.mark.skipif(not ENGLAND_DATA.is_dir(), reason="the national IoD files (../shared/data/england) are absent")
+def test_england_values_match_an_independent_recomputation(england_csv):
+    indicators = pd.read_csv(ENGLAND_DATA / "imd2019_england_lsoa11_indicators.csv.gz").set_index("lsoa11_code")
+    file6 = pd.read_csv(ENGLAND_DATA / "File_6_-_IoD2019_Population_Denominators.csv.gz", thousands=",",
+                        encoding="utf-8-sig").set_index("LSOA code (2011)")
+    assert len(indicators) == len(file6) == 32844
+    both = indicators.join(file6)
+    for ind, column in ENGLAND_COUNT_COLUMNS.items():
+        assert england_csv.loc[ind, "value"] == both[column].sum(), ind  # England total (suppressed cells skipped)
+        missing = int(both[column].isna().sum())
+        assert (f"({missing:,} missing or suppressed)" in england_csv.loc[ind, "method"]) == bool(missing)
+    for ind, column in ENGLAND_RATES.items():
+        expected = (both[column] * both[POP]).sum() / both[POP].sum()
+        assert england_csv.loc[ind, "value"] == pytest.approx(expected, rel=1e-5), ind
+        assert "population-weighted mean of 32,844 LSOAs" in england_csv.loc[ind, "method"]
+
+
+def test_sample_store_holds_the_england_benchmarks(wigan, england_csv):
+    got = wigan.benchmarks("pop2015_total")
+    assert got[["indicator", "period", "area_code", "area_name"]].values.tolist() == [
+        ["pop2015_total", "2015", "E92000001", "England"]]
+    assert got["value"].iloc[0] == england_csv.loc["pop2015_total", "value"]
+    assert got["source"].iloc[0] == "IoD 2019, all LSOAs in England; sum of 32,844 LSOAs"
+    assert wigan.benchmarks("imd2019_imd_rank").empty
+    assert len(wigan.benchmarks("iod2019_overcrowding", period="2019")) == 1
+    assert wigan.benchmarks("iod2019_overcrowding", period="2015").empty
+    audit = wigan.audit()
+    last = audit[audit["action"] == "add_benchmarks"].iloc[-1]
+    assert last["file"] == "england_benchmarks.csv" and last["rows"] == len(england_csv)
+
+
+# ------------------------------------------------------------------ the store's benchmark table
+def _bench(**overrides) -> pd.DataFrame:
+    row = {"indicator": "pop2016_total", "period": "2016", "area_code": "E12000002", "area_name": "North West",
+           "value": "7,219,600", "numerator": "", "denominator": ""}
+    row.update(overrides)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize("frame, error, message", [
+    (_bench(indicator="nope"), IndicatorNotFound, "catalogue does not have: nope"),
+    (_bench(period="2015"), IndicatorNotFound, "only for 2016"),
+    (_bench(value="lots"), StoreError, "row 2, column 'value': 'lots' is not a number"),
+    (_bench(value=""), StoreError, "row 2: the value is empty"),
+    (_bench(area_code=" "), StoreError, "row 2: the area_code is empty"),
+    (pd.concat([_bench(), _bench()]), StoreError, "appears more than once (rows 2, 3)"),
+    (_bench().drop(columns="period"), StoreError, "missing column(s) period"),
+])
+def test_bad_benchmarks_are_refused_and_nothing_is_written(copy, frame, error, message):
+    before = copy.checksum()
+    with pytest.raises(error) as info:
+        copy.add_benchmarks(frame, "ONS", file="regions.csv")
+    assert message in str(info.value) and "regions.csv" in str(info.value)
+    assert copy.checksum() == before
+
+
+def test_benchmarks_are_added_audited_and_replaced(copy):
+    before = copy.checksum()
+    assert copy.add_benchmarks(_bench(), "ONS mid-2016") == 1
+    assert copy.checksum() != before  # benchmarks are part of the store's content
+    got = copy.benchmarks("pop2016_total")
+    assert got["value"].tolist() == [7219600.0] and got["source"].tolist() == ["ONS mid-2016"]
+    assert got["numerator"].isna().all()
+    last = copy.audit().iloc[-1]
+    assert (last["action"], last["target"], last["rows"]) == ("add_benchmarks", "pop2016_total", 1)
+    with pytest.raises(StoreError, match="already has 1 of these benchmark values"):
+        copy.add_benchmarks(_bench(value="1"), "ONS")
+    copy.add_benchmarks(_bench(value="7219601", method="published"), "ONS", replace=True)
+    got = copy.benchmarks("pop2016_total")
+    assert got["value"].tolist() == [7219601.0] and got["source"].tolist() == ["ONS; published"]
+
+
+def test_a_store_made_before_the_benchmark_table_gets_it(copy):
+    with sqlite3.connect(copy.path) as conn:
+        conn.execute("DROP TABLE lis_benchmark")
+        conn.execute("DELETE FROM gpkg_contents WHERE table_name = 'lis_benchmark'")
+    conn.close()
+    old = Store.open(copy.path)
+    try:
+        assert old.benchmarks("pop2016_total").empty
+        checksum = old.checksum()
+        old.add_benchmarks(_bench(), "ONS")
+        assert len(old.benchmarks("pop2016_total")) == 1 and old.checksum() != checksum
+        with sqlite3.connect(copy.path) as conn:
+            registered = conn.execute("SELECT COUNT(*) FROM gpkg_contents WHERE table_name = 'lis_benchmark'")
+            assert registered.fetchone()[0] == 1
+        conn.close()
+    finally:
+        old.close()
+
+
+# ------------------------------------------------------------------ the SVG table
+def _texts(root: ET.Element) -> list[ET.Element]:
+    return list(root.iter(f"{SVG}text"))
+
+
+def _box(element: ET.Element) -> tuple[float, float, float, float]:
+    """left, top, right, bottom of a text element, from its position, size, anchor and estimated width."""
+    x, y = float(element.get("x")), float(element.get("y"))
+    size = float(element.get("font-size").removesuffix("px"))
+    width = text_width(element.text or "", size, element.get("font-weight") == "bold")
+    anchor = element.get("text-anchor", "start")
+    left = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
+    return left, y - 0.76 * size, left + width, y + 0.24 * size
+
+
+def test_svg_is_well_formed_and_shows_every_title_and_value(profiles):
+    profile = profiles[WARD]
+    svg = profile_svg(profile)
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg" and root.get("width") == "1000"
+    assert "DejaVu Sans" in root.get("font-family")
+    texts = [t.text for t in _texts(root)]
+    for number, row in enumerate(profile.rows, start=1):
+        group = root.find(f".//{SVG}g[@id='row-{number}']")
+        assert group.find(f"{SVG}title").text == row.title
+        lines = [t.text for t in group.iter(f"{SVG}text") if float(t.get("x")) == 12.0
+                 and t.get("font-size") == TITLE_PX]
+        assert 1 <= len(lines) <= 2 and " ".join(lines) == row.title
+        shown = [t.text for t in group.iter(f"{SVG}text")]
+        for text in (row.value_text, row.borough_text, row.benchmark_text):
+            assert text in shown
+    assert f"{profile.area_name} ({WARD})" in texts and "Key" in texts
+    assert any("How the values were derived" == t for t in texts)
+    assert row_of(profile, "claimant_count").series  # the sparkline row
+    assert len(root.findall(f".//{SVG}polyline")) >= 2  # its sparkline and the key's
+
+
+def test_svg_text_does_not_overlap(profiles):
+    for code in (WARD, sorted(profiles)[-1]):
+        root = ET.fromstring(profile_svg(profiles[code]))
+        width, height = float(root.get("width")), float(root.get("height"))
+        boxes = [(_box(t), t.text) for t in _texts(root)]
+        for (left, top, right, bottom), text in boxes:
+            assert 0 <= left and right <= width and 0 <= top and bottom <= height, text
+        for i, ((l1, t1, r1, b1), a) in enumerate(boxes):
+            for (l2, t2, r2, b2), b in boxes[i + 1:]:
+                assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"'{a}' overlaps '{b}'"
+
+
+def test_svg_escapes_text_and_wraps_long_titles():
+    long_title = "Children <5 & their carers in \"temporary\" accommodation awaiting rehousing, " * 3
+    row = ProfileRow(indicator="x", title=long_title.strip(), unit="per 1,000 <households>", polarity="high_is_bad",
+                     kind="rate", period="2024", value=12.5, value_text="12.5", method="m", incomplete=0,
+                     borough_value=10.0, borough_text="10.0", borough_method="b", benchmark_value=None,
+                     benchmark_text="n/a", benchmark_method="none", benchmark_comparable=False, rank=2, rank_of=3,
+                     comparator=10.0, comparator_label="borough value", comparison="worse",
+                     spine={"min": 1.0, "q1": 5.0, "median": 10.0, "q3": 12.0, "max": 20.0},
+                     series=[("2022", 1.0), ("2023", None), ("2024", 3.0)], derivation="R&D <says> so")
+    profile = AreaProfile("E05000001", "Smith's & Jones' <Ward>", [row], {"area_label": "ward"})
+    root = ET.fromstring(profile_svg(profile))
+    texts = [t.text for t in _texts(root)]
+    assert "Smith's & Jones' <Ward> (E05000001)" in texts
+    assert root.find(f".//{SVG}g[@id='row-1']/{SVG}title").text == long_title.strip()
+    lines = [t for t in root.find(f".//{SVG}g[@id='row-1']").iter(f"{SVG}text")
+             if t.get("font-size") == TITLE_PX and t.get("x") == "12.0"]
+    assert len(lines) == 2 and lines[1].text.endswith("…")
+    assert all(_box(t)[2] <= COLS["indicator"][1] for t in lines)
+    assert any("R&D <says> so" in t for t in texts)
