@@ -28,6 +28,11 @@ setup: .stamp-apt .stamp-venv
 
 demo: setup
 	$(VENV)/bin/lis sample build --out $(OUT)
+	$(QGIS_ENV) $(VENV)/bin/lis map $(OUT)/wigan_store.gpkg imd2019_imd_decile --method decile \
+		--out $(OUT)/imd2019_decile_map.png --gpkg $(OUT)/imd2019_decile_map.gpkg
+	$(QGIS_ENV) $(VENV)/bin/lis atlas $(OUT)/wigan_store.gpkg imd2019_imd_decile --method decile --out $(OUT)/wigan_ward_atlas.pdf
+	$(QGIS_ENV) $(VENV)/bin/lis profile $(OUT)/wigan_store.gpkg --out $(OUT)/wigan_ward_profiles.pdf
+	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf, wigan_ward_profiles.pdf"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
@@ -46,6 +51,7 @@ package: setup
 
 bench: setup
 	$(PY) bench/store.py
+	$(QGIS_ENV) $(PY) bench/atlas.py
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench

@@ -301,12 +301,22 @@ def _diamond(out: list[str], x: float, y: float) -> None:
     out.append(f'<polygon points="{points}" fill="none" stroke="{INK}" stroke-width="1.6"/>')
 
 
+def derivation_notes(profile: AreaProfile) -> list[str]:
+    """One numbered note per row saying how its values were made (for the page's notes). The rank sentence
+    is left out: the key under the table explains ranks once for every row."""
+    notes = []
+    for number, row in enumerate(profile.rows, start=1):
+        made = row.derivation.split(" Rank ")[0].removesuffix(" Not ranked.")
+        notes.append(f"{number}. {row.title}: {made}")
+    return notes
+
+
 def _notes(out: list[str], y: float, profile: AreaProfile, prov: dict) -> float:
     """Numbered notes: how each row's values were derived; then where the numbers come from."""
     out.append(_text(12, y + 14, "How the values were derived", 13, weight="bold"))
     y += 16
-    for number, row in enumerate(profile.rows, start=1):
-        lines = wrap(f"{number}. {row.title}: {row.derivation}", WIDTH - 24, NOTE_SIZE)
+    for note in derivation_notes(profile):
+        lines = wrap(note, WIDTH - 24, NOTE_SIZE)
         for line in lines:
             y += 14
             out.append(_text(12, y, line, NOTE_SIZE, fill=INK))

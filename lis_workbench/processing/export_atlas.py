@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterField,
@@ -32,6 +33,10 @@ class ExportAtlasAlgorithm(LisAlgorithm):
             "polarity); leave empty to keep the map layer's own style. Template: a .qpt print layout with items "
             "whose ids are map, legend, title, subtitle and footer (default: the LIS Workbench A4 page). "
             "Single file: one multi-page PDF; otherwise one PDF per area named after it.")
+
+    def flags(self):
+        """Print layouts and the project are main-thread only (as for QGIS's own atlas export)."""
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, "Coverage (one page per area)",

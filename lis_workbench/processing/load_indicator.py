@@ -26,7 +26,8 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
     OUTPUT = "OUTPUT"
     HELP = ("Writes one indicator of the store, for one period, with the boundaries of its geography "
             "(British National Grid). Fields: area_code, area_name, period, value, numerator, denominator, "
-            "lower_ci, upper_ci, suppressed (1 where the partner suppressed the value).\n\n"
+            "lower_ci, upper_ci, suppressed (1 where the partner suppressed the value). Every area of the geography "
+            "is written; areas without a value have an empty (NULL) value.\n\n"
             "Store: the .gpkg or .sqlite file. Indicator: its id, as listed by `lis list` or in the dock. "
             "Period: leave empty for the latest.")
 
@@ -45,7 +46,7 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
         period = self.parameterAsString(parameters, self.PERIOD, context).strip() or None
         with Store.open(path) as store:
             entry = store.indicator(indicator)
-            frame = store.get_values(indicator, period, with_geometry=True)
+            frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
         feedback.pushInfo(f"{entry['title']}: {len(frame)} areas of {entry['geography']}, "
                           f"period {frame['period'].iloc[0] if len(frame) else '-'}")
         fields = indicator_fields()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import (
     QgsFeatureRequest,
     QgsProcessing,
+    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -63,6 +64,10 @@ class ThematicMapAlgorithm(LisAlgorithm):
             "Methods: quantile, equal interval, natural breaks (Fisher-Jenks, exact), standard deviation, "
             "decile (10 equal-count classes, 1 = most in need) and manual breaks (comma-separated upper "
             "bounds). Polarity 'auto' reads it from a layer made by Load indicator.")
+
+    def flags(self):
+        """Print layouts and the project are main-thread only (as for QGIS's own atlas export)."""
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))

@@ -48,9 +48,19 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
         raise LisError("The coverage layer has no areas: nothing to put in an atlas.")
     project = QgsProject.instance()
     mask = mask_layer(coverage)
-    for layer in (coverage, map_layer, mask):
-        if project.mapLayer(layer.id()) is None:
-            project.addMapLayer(layer, False)
+    added = [layer for layer in (coverage, map_layer, mask) if project.mapLayer(layer.id()) is None]
+    project.addMapLayers(added, False)
+    try:
+        return _export(coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
+                       template, progress, cancelled)
+    finally:  # leave the user's project as it was, whatever happened
+        for layer in added:
+            project.takeMapLayer(layer)  # out of the project, but still the caller's layer
+
+
+def _export(coverage, name_field, map_layer, mask, spec, classification, out: Path, single_file, template,
+            progress, cancelled) -> list[str]:
+    project = QgsProject.instance()
     page = layouts.load_layout(project, template, name="LIS atlas")
     map_item: QgsLayoutItemMap = page.itemById("map")
     map_item.setLayers([mask, map_layer])
@@ -72,14 +82,15 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
     atlas.setPageNameExpression(name_expr)
     atlas.setSortFeatures(True)
     atlas.setSortExpression(name_expr)
-    atlas.setFilenameExpression(f"'{Path(out).stem}_' || regexp_replace({name_expr}, '[^A-Za-z0-9]+', '_')")
     total = coverage.featureCount()
+    # numbered, so two wards of the same name (Brooklands in Manchester and in Trafford) never share a file
+    atlas.setFilenameExpression(f"'{out.stem}_' || lpad(@atlas_featurenumber, {len(str(total))}, '0') || '_' || "
+                                f"regexp_replace({name_expr}, '[^A-Za-z0-9]+', '_')")
     feedback = QgsFeedback()
     if progress:
         feedback.progressChanged.connect(lambda p: progress(p / 100.0, "Exporting atlas pages"))
     if cancelled:
         feedback.progressChanged.connect(lambda _p: feedback.cancel() if cancelled() else None)
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if single_file:
         if out.suffix.lower() != ".pdf":
@@ -91,6 +102,7 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
     else:
         folder = out if out.suffix == "" else out.parent
         folder.mkdir(parents=True, exist_ok=True)
+        before = {p: p.stat().st_mtime_ns for p in folder.iterdir()}
         if out.suffix.lower() == ".png":
             settings = QgsLayoutExporter.ImageExportSettings()
             settings.dpi = 150
@@ -101,13 +113,12 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
             settings.dpi = 150
             result, error = QgsLayoutExporter.exportToPdfs(atlas, str(folder / "page"), settings, feedback)
             suffix = ".pdf"
-        files = sorted(str(p) for p in folder.glob(f"{Path(out).stem}_*{suffix}"))
+        files = sorted(str(p) for p in folder.glob(f"{out.stem}_*{suffix}")
+                       if before.get(p) != p.stat().st_mtime_ns)  # only what this export wrote
     if feedback.isCanceled():
         raise LisError("The atlas export was cancelled.")
     if result != QgsLayoutExporter.Success:
         raise LisError(f"Could not export the atlas to {out}: {error or int(result)}")
     if not single_file and len(files) != total:
         raise LisError(f"The atlas wrote {len(files)} files for {total} areas.")
-    for layer in (mask,):
-        project.removeMapLayer(layer.id())
     return files

@@ -125,9 +125,16 @@ def render_map(layers: list[QgsVectorLayer], spec: MapSpec, classification, out:
                extent: QgsRectangle | None = None, template: str | None = None) -> None:
     """Render a one-page map (title, subtitle, legend, scale bar, north arrow, footer) to PNG or PDF."""
     project = QgsProject.instance()
-    for layer in layers:  # legends and renders resolve layers through the project
-        if project.mapLayer(layer.id()) is None:
-            project.addMapLayer(layer, False)
+    added = [layer for layer in layers if project.mapLayer(layer.id()) is None]
+    project.addMapLayers(added, False)  # legends and renders resolve layers through the project
+    try:
+        _render_page(project, layers, spec, classification, out, extent, template)
+    finally:
+        for layer in added:
+            project.takeMapLayer(layer)  # out of the project, but still the caller's layer
+
+
+def _render_page(project, layers, spec, classification, out, extent, template) -> None:
     page = layouts.load_layout(project, template)
     map_item = page.itemById("map")
     map_item.setLayers(layers)
@@ -148,7 +155,7 @@ def indicator_map_layer(store, indicator: str, period: str | None, spec: MapSpec
     from .layers import indicator_layer
 
     entry = store.indicator(indicator)
-    frame = store.get_values(indicator, period, with_geometry=True)
+    frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
     period = str(frame["period"].iloc[0]) if len(frame) else (period or "")
     entry.update(period=period, store=Path(store.path).name)
     layer = indicator_layer(frame, f"{entry['title']} ({period})", entry)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 
 import mapclassify
 import numpy as np
 import pytest
-from qgis.core import QgsProject, QgsVectorLayer
+from qgis.core import QgsExpression, QgsExpressionContext, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtGui import QImage
+
+from tests.conftest import SAMPLE
 
 # ColorBrewer's published colours (colorbrewer2.org), the reference for our ramps.
 YLORRD_5 = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
@@ -92,24 +95,36 @@ def test_high_is_good_runs_the_ramp_backwards_and_deciles_use_rdbu(provider, sam
 def test_no_data_areas_get_their_own_class(provider, sample_store_path, tmp_path):
     import processing
 
-    from lis_workbench.core.store import Store
-
-    with Store.open(sample_store_path) as store:
-        missing = store.get_values("iod2019_homelessness")
-    source = _load(sample_store_path, "iod2019_homelessness", tmp_path)
-    layer = QgsVectorLayer(str(source), "h", "ogr")
-    assert layer.featureCount() == len(missing)
-    out = tmp_path / "h.gpkg"
-    # manual breaks: upper bounds given by the user
+    expected_missing = 0
+    with open(SAMPLE / "wigan_imd2019_indicators.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            expected_missing += row["income_deprivation_affecting_children_index_idaci_numerator"].strip() == ""
+    assert expected_missing > 0
+    source = _load(sample_store_path, "iod2019_idaci_numerator", tmp_path)
+    layer = QgsVectorLayer(str(source), "idaci", "ogr")
+    assert layer.featureCount() == 200  # every LSOA, blanks included, so the map has no holes
+    values = np.array([f["value"] if isinstance(f["value"], (int, float)) else np.nan for f in layer.getFeatures()],
+                      dtype=float)  # NULL arrives as a QVariant
+    assert np.isnan(values).sum() == expected_missing
+    out = tmp_path / "idaci.gpkg"
     processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 5,
-                                                "BREAKS": "0.1, 0.5, 1, 5", "OUTPUT": str(out)})
+                                                "BREAKS": "20, 40, 80, 160", "OUTPUT": str(out)})
     reopened = QgsVectorLayer(f"{out}|layername=thematic_map", "m", "ogr")
     renderer = reopened.renderer()
-    uppers = [r.upperValue() for r in renderer.ranges()] if renderer.type() == "graduatedSymbol" else None
-    values = np.array([f["value"] for f in layer.getFeatures()], dtype=float)
-    expected = mapclassify.UserDefined(values[~np.isnan(values)], bins=[0.1, 0.5, 1, 5]).bins
-    if uppers is not None:
-        np.testing.assert_allclose(uppers, expected)
+    assert renderer.type() == "RuleRenderer"
+    rules = renderer.rootRule().children()
+    assert rules[-1].label().startswith("No data") and rules[-1].filterExpression() == '"value" IS NULL'
+    reference = mapclassify.UserDefined(values[~np.isnan(values)], bins=[20, 40, 80, 160]).bins
+    assert len(rules) == len(reference) + 1
+    matched = {r.label(): 0 for r in rules}
+    for feature in reopened.getFeatures():
+        for rule in rules:
+            expression = QgsExpression(rule.filterExpression())
+            scope = QgsExpressionContext()
+            scope.setFeature(feature)
+            if expression.evaluate(scope):
+                matched[rule.label()] += 1
+    assert matched[rules[-1].label()] == expected_missing
 
 
 def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
@@ -159,3 +174,29 @@ def test_export_atlas_algorithm_one_page_per_ward_and_per_area_files(provider, s
         "OUTPUT_PDF": str(folder / "ward.pdf"), "SINGLE_FILE": False})
     files = result["FILES"].split(";")
     assert len(files) == 25 and all(len(PdfReader(f).pages) == 1 for f in files)
+
+
+def test_cli_profiles_one_page_per_ward_with_values_from_the_lsoas(sample_store_path, tmp_path):
+    from pypdf import PdfReader
+
+    from lis_workbench.core.store import Store
+
+    pdf, folder = tmp_path / "profiles.pdf", tmp_path / "each"
+    run = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "profile", str(sample_store_path),
+                          "--indicators", "pop2016_total,iod2019_overcrowding,imd2019_imd_rank", "--out", str(pdf),
+                          "--per-area", str(folder)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) == 25
+    assert len(list(folder.glob("profile_*.pdf"))) == 25
+    with Store.open(sample_store_path) as store:
+        lookup = store.lookup("lsoa11_ward23")
+        wards = store.areas("ward23", with_geometry=False).set_index("area_code")["area_name"]
+    first_ward = sorted(wards.items(), key=lambda kv: kv[1])[0]  # pages run in name order
+    lsoas_in_ward = int((lookup["to_code"] == first_ward[0]).sum())
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert first_ward[1] in text
+    assert "How the values were derived" in text
+    # the notes say how the ward's value was made: its LSOAs, counted here independently from the lookup
+    assert f"Ward: sum of {lsoas_in_ward} LSOAs through lookup lsoa11_ward23" in text
+    assert "ranks cannot be combined" in text  # IMD ranks are never averaged to wards

@@ -20,10 +20,12 @@ def _write_partner(path, codes, periods, offset=0):
 
 
 def _count(path, indicator):
-    conn = sqlite3.connect(path, timeout=5)
+    conn = sqlite3.connect(path, timeout=5, isolation_level=None)
     try:
+        conn.execute("BEGIN")  # one read transaction: both counts from the same snapshot
         values = conn.execute("SELECT COUNT(*) FROM lis_value WHERE indicator = ?", (indicator,)).fetchone()[0]
         listed = conn.execute("SELECT COUNT(*) FROM lis_catalogue WHERE id = ?", (indicator,)).fetchone()[0]
+        conn.execute("COMMIT")
         return values, listed
     finally:
         conn.close()

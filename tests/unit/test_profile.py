@@ -138,7 +138,7 @@ def test_count_row_by_hand(profiles, wigan, lsoas, england_csv):
 
 @pytest.mark.parametrize("indicator, column, high_is_bad", [
     ("iod2019_overcrowding", "household_overcrowding_indicator", True),
-    ("iod2019_staying_on_post16", "staying_on_in_education_post_16_indicator", False),  # recipe: high_is_good
+    ("iod2019_staying_on_post16", "staying_on_in_education_post_16_indicator", True),  # share NOT staying on
 ])
 def test_rate_row_by_hand(profiles, wigan, lsoas, england_csv, indicator, column, high_is_bad):
     ward_of = wigan.lookup("lsoa11_ward23").set_index("from_code")["to_code"].reindex(lsoas.index)

@@ -377,11 +377,12 @@ class Store:
             "SELECT DISTINCT period FROM lis_value WHERE indicator = ? ORDER BY period", (indicator_id,))]
 
     def get_values(self, indicator_id: str, period: str | None = None, with_geometry: bool = False,
-                   areas: Iterable[str] | None = None) -> pd.DataFrame:
+                   areas: Iterable[str] | None = None, all_areas: bool = False) -> pd.DataFrame:
         """One indicator's values (latest period unless one is given), with area names and,
         if asked, geometry as WKB: area_code, area_name, period, value, numerator, denominator,
         lower_ci, upper_ci, suppressed[, geometry]. `areas` limits the rows to those codes
-        (e.g. one borough's LSOAs)."""
+        (e.g. one borough's LSOAs); `all_areas` adds the geography's areas that have no value (value
+        NaN), so a map shows them as "no data" instead of leaving holes."""
         entry = self.indicator(indicator_id)
         if period is None:
             if not entry["periods"]:
@@ -390,17 +391,24 @@ class Store:
         elif str(period) not in entry["periods"]:
             raise IndicatorNotFound(f"Indicator '{indicator_id}' has no period '{period}'; "
                                     f"it has: {', '.join(entry['periods'])}.")
-        sql = ("SELECT v.area_code, a.area_name, v.period, v.value, v.numerator, v.denominator, v.lower_ci, "
-               "v.upper_ci, v.suppressed FROM lis_value v LEFT JOIN lis_area a "
-               "ON a.geography = ? AND a.area_code = v.area_code WHERE v.indicator = ? AND v.period = ?")
-        params: list = [entry["geography"], indicator_id, str(period)]
+        if all_areas:
+            sql = ("SELECT a.area_code, a.area_name, ? AS period, v.value, v.numerator, v.denominator, v.lower_ci, "
+                   "v.upper_ci, coalesce(v.suppressed, 0) AS suppressed FROM lis_area a LEFT JOIN lis_value v "
+                   "ON v.indicator = ? AND v.period = ? AND v.area_code = a.area_code WHERE a.geography = ?")
+            params: list = [str(period), indicator_id, str(period), entry["geography"]]
+        else:
+            sql = ("SELECT v.area_code, a.area_name, v.period, v.value, v.numerator, v.denominator, v.lower_ci, "
+                   "v.upper_ci, v.suppressed FROM lis_value v LEFT JOIN lis_area a "
+                   "ON a.geography = ? AND a.area_code = v.area_code WHERE v.indicator = ? AND v.period = ?")
+            params = [entry["geography"], indicator_id, str(period)]
+        code = "a.area_code" if all_areas else "v.area_code"
         if areas is not None:
             wanted = sorted(set(map(str, areas)))
             self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS lis_wanted (area_code TEXT PRIMARY KEY)")
             self._conn.execute("DELETE FROM temp.lis_wanted")
             self._conn.executemany("INSERT INTO temp.lis_wanted VALUES (?)", [(c,) for c in wanted])
-            sql += " AND v.area_code IN (SELECT area_code FROM temp.lis_wanted)"
-        frame = pd.read_sql_query(sql + " ORDER BY v.area_code", self._conn, params=params)
+            sql += f" AND {code} IN (SELECT area_code FROM temp.lis_wanted)"
+        frame = pd.read_sql_query(sql + f" ORDER BY {code}", self._conn, params=params)
         for col in VALUE_FIELDS:
             frame[col] = frame[col].astype(float)
         frame["suppressed"] = frame["suppressed"].astype(bool)

@@ -1,0 +1,127 @@
+"""Area profiles as print pages: one A4 portrait page per area holding the engine's profile table (an SVG
+from core/spine.py) under a title, with a provenance footer; one combined PDF and, if asked, one per area."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeedback,
+    QgsField,
+    QgsLayoutExporter,
+    QgsLayoutItem,
+    QgsLayoutItemPicture,
+    QgsLayoutMeasurement,
+    QgsLayoutObject,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsPrintLayout,
+    QgsProject,
+    QgsProperty,
+    QgsUnitTypes,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..__about__ import __version__
+from ..core.errors import LisError
+from ..core.spine import derivation_notes, profile_svg
+from . import layout as layouts
+
+PAGE_W, PAGE_H = 210.0, 297.0
+
+
+def _profile_layout(project: QgsProject, subtitle: str, footer: str) -> QgsPrintLayout:
+    page = QgsPrintLayout(project)
+    page.initializeDefaults()
+    page.setName("LIS area profile")
+    page.pageCollection().page(0).setPageSize(QgsLayoutSize(PAGE_W, PAGE_H, QgsUnitTypes.LayoutMillimeters))
+    layouts._label(page, "title", 10, 8, 190, 10, 17, bold=True).setText('[% "area_name" %]')
+    layouts._label(page, "subtitle", 10, 18, 190, 7, 9.5, colour="#525252").setText(subtitle)
+    picture = QgsLayoutItemPicture(page)
+    picture.setId("table")
+    picture.setResizeMode(QgsLayoutItemPicture.Zoom)
+    picture.setPictureAnchor(QgsLayoutItem.UpperLeft)
+    picture.dataDefinedProperties().setProperty(QgsLayoutObject.PictureSource, QgsProperty.fromField("svg"))
+    page.addLayoutItem(picture)
+    picture.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutMillimeters))
+    picture.attemptResize(QgsLayoutSize(190, 178, QgsUnitTypes.LayoutMillimeters))
+    picture.setFrameStrokeWidth(QgsLayoutMeasurement(0))
+    heading = layouts._label(page, "notes_title", 10, 207, 190, 5, 8, bold=True)
+    heading.setText("How the values were derived")
+    layouts._label(page, "notes", 10, 212, 190, 71, 5.4, colour="#252525").setText('[% "notes" %]')
+    layouts._label(page, "footer", 10, 284, 190, 10, 6, colour="#525252").setText(footer)
+    return page
+
+
+def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str | Path | None = None,
+                    subtitle: str = "", provenance: str = "",
+                    progress: Callable[[float, str], None] | None = None) -> list[str]:
+    """Write one page per AreaProfile to out_pdf (and one PDF per area into per_area_dir); returns files."""
+    if not profiles:
+        raise LisError("There are no areas to make profiles for.")
+    workdir = Path(tempfile.mkdtemp(prefix="lis_profiles_"))
+    coverage = QgsVectorLayer("None", "profiles", "memory")
+    coverage.dataProvider().addAttributes([QgsField("area_code", QVariant.String),
+                                           QgsField("area_name", QVariant.String),
+                                           QgsField("svg", QVariant.String), QgsField("page", QVariant.Int),
+                                           QgsField("notes", QVariant.String)])
+    coverage.updateFields()
+    features = []
+    for number, profile in enumerate(profiles, start=1):
+        svg = workdir / f"{number:04d}_{profile.area_code}.svg"
+        svg.write_text(profile_svg(profile, notes=False), encoding="utf-8")
+        feature = QgsFeature(coverage.fields())
+        feature.setAttributes([profile.area_code, profile.area_name or profile.area_code, str(svg), number,
+                               "\n".join(derivation_notes(profile))])
+        features.append(feature)
+        if progress:
+            progress(0.3 * number / len(profiles), "Drawing profile tables")
+    coverage.dataProvider().addFeatures(features)
+    project = QgsProject.instance()
+    project.addMapLayer(coverage, False)
+    try:
+        return _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress)
+    finally:
+        project.removeMapLayer(coverage.id())
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress) -> list[str]:
+    footer = (f"{provenance}\nMade with LIS Workbench {__version__} on {_dt.date.today().isoformat()}. "
+              "Contains OS data © Crown copyright and database right; ONS and MHCLG data, OGL v3.0.")
+    page = _profile_layout(project, subtitle, footer.strip())
+    total = coverage.featureCount()
+    atlas = page.atlas()
+    atlas.setCoverageLayer(coverage)
+    atlas.setEnabled(True)
+    atlas.setPageNameExpression('"area_name"')
+    atlas.setSortFeatures(True)
+    atlas.setSortExpression('"page"')
+    atlas.setFilenameExpression(f"'profile_' || lpad(\"page\", {len(str(total))}, '0') || '_' || "
+                                "regexp_replace(\"area_name\", '[^A-Za-z0-9]+', '_')")
+    feedback = QgsFeedback()
+    if progress:
+        feedback.progressChanged.connect(lambda p: progress(0.3 + 0.7 * p / 100.0,
+                                                            f"Exporting {total} profile pages"))
+    settings = QgsLayoutExporter.PdfExportSettings()
+    settings.dpi = 150
+    out_pdf = Path(out_pdf)
+    out_pdf.parent.mkdir(parents=True, exist_ok=True)
+    result, error = QgsLayoutExporter.exportToPdf(atlas, str(out_pdf), settings, feedback)
+    if result != QgsLayoutExporter.Success:
+        raise LisError(f"Could not write {out_pdf}: {error or int(result)}")
+    files = [str(out_pdf)]
+    if per_area_dir:
+        folder = Path(per_area_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        result, error = QgsLayoutExporter.exportToPdfs(atlas, str(folder / "profile"), settings, feedback)
+        if result != QgsLayoutExporter.Success:
+            raise LisError(f"Could not write the per-area profiles into {folder}: {error or int(result)}")
+        files += sorted(str(p) for p in folder.glob("profile_*.pdf"))
+    return files
