@@ -95,8 +95,7 @@ def _export(coverage, name_field, map_layer, mask, spec, classification, out: Pa
     if single_file:
         if out.suffix.lower() != ".pdf":
             raise LisError("A single-file atlas is a PDF: give a .pdf file name.")
-        settings = QgsLayoutExporter.PdfExportSettings()
-        settings.dpi = 150
+        settings = layouts.pdf_settings()
         result, error = QgsLayoutExporter.exportToPdf(atlas, str(out), settings, feedback)
         files = [str(out)]
     else:
@@ -109,8 +108,7 @@ def _export(coverage, name_field, map_layer, mask, spec, classification, out: Pa
             result, error = QgsLayoutExporter.exportToImage(atlas, str(folder / "page"), "png", settings, feedback)
             suffix = ".png"
         else:
-            settings = QgsLayoutExporter.PdfExportSettings()
-            settings.dpi = 150
+            settings = layouts.pdf_settings()
             result, error = QgsLayoutExporter.exportToPdfs(atlas, str(folder / "page"), settings, feedback)
             suffix = ".pdf"
         files = sorted(str(p) for p in folder.glob(f"{out.stem}_*{suffix}")

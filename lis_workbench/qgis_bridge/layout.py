@@ -20,6 +20,7 @@ from qgis.core import (
     QgsPrintLayout,
     QgsProject,
     QgsReadWriteContext,
+    QgsRenderContext,
     QgsScaleBarSettings,
     QgsUnitTypes,
 )
@@ -161,16 +162,23 @@ def set_text(layout: QgsPrintLayout, item_id: str, text: str) -> None:
         item.setText(text)
 
 
+def pdf_settings(dpi: int = 150) -> QgsLayoutExporter.PdfExportSettings:
+    """PDF settings for our pages: vector, with real (selectable, searchable) text rather than glyph outlines,
+    which keeps a 25-page profile book a few MB instead of tens."""
+    settings = QgsLayoutExporter.PdfExportSettings()
+    settings.dpi = dpi
+    settings.rasterizeWholeImage = False
+    settings.textRenderFormat = QgsRenderContext.TextFormatAlwaysText
+    return settings
+
+
 def export(layout: QgsPrintLayout, path: str | Path, dpi: int = 150) -> None:
     """Write the layout to .pdf or .png (by extension), with a clear error on failure."""
     exporter = QgsLayoutExporter(layout)
     path = str(path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     if path.lower().endswith(".pdf"):
-        settings = QgsLayoutExporter.PdfExportSettings()
-        settings.dpi = dpi
-        settings.rasterizeWholeImage = False
-        result = exporter.exportToPdf(path, settings)
+        result = exporter.exportToPdf(path, pdf_settings(dpi))
     else:
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = dpi

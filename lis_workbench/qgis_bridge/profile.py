@@ -26,7 +26,9 @@ from qgis.core import (
     QgsUnitTypes,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
+from qgis.PyQt.QtCore import QByteArray, QVariant
+from qgis.PyQt.QtGui import QColor, QImage, QPainter
+from qgis.PyQt.QtSvg import QSvgRenderer
 
 from ..__about__ import __version__
 from ..core.errors import LisError
@@ -59,6 +61,25 @@ def _profile_layout(project: QgsProject, subtitle: str, footer: str) -> QgsPrint
     return page
 
 
+def svg_to_png(svg: str, path: Path, width_px: int = 1650) -> None:
+    """Rasterise the profile table (about 200 dpi across the page). As a vector picture Qt outlines every
+    glyph, which makes a 25-page PDF weigh ~50 MB; as an image the book is a few MB and prints crisply."""
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    if not renderer.isValid():
+        raise LisError("The profile table could not be drawn (invalid SVG).")
+    size = renderer.defaultSize()
+    height_px = max(1, round(width_px * size.height() / max(size.width(), 1)))
+    image = QImage(width_px, height_px, QImage.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.TextAntialiasing)
+    renderer.render(painter)
+    painter.end()
+    if not image.save(str(path), "PNG"):
+        raise LisError(f"Could not write {path}.")
+
+
 def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str | Path | None = None,
                     subtitle: str = "", provenance: str = "",
                     progress: Callable[[float, str], None] | None = None) -> list[str]:
@@ -74,8 +95,8 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
     coverage.updateFields()
     features = []
     for number, profile in enumerate(profiles, start=1):
-        svg = workdir / f"{number:04d}_{profile.area_code}.svg"
-        svg.write_text(profile_svg(profile, notes=False), encoding="utf-8")
+        svg = workdir / f"{number:04d}_{profile.area_code}.png"
+        svg_to_png(profile_svg(profile, notes=False), svg)
         feature = QgsFeature(coverage.fields())
         feature.setAttributes([profile.area_code, profile.area_name or profile.area_code, str(svg), number,
                                "\n".join(derivation_notes(profile))])
@@ -109,8 +130,7 @@ def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, prog
     if progress:
         feedback.progressChanged.connect(lambda p: progress(0.3 + 0.7 * p / 100.0,
                                                             f"Exporting {total} profile pages"))
-    settings = QgsLayoutExporter.PdfExportSettings()
-    settings.dpi = 150
+    settings = layouts.pdf_settings()
     out_pdf = Path(out_pdf)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     result, error = QgsLayoutExporter.exportToPdf(atlas, str(out_pdf), settings, feedback)
