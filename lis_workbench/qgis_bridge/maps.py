@@ -3,7 +3,9 @@ layer to a GeoPackage with its style as default, and render a captioned map page
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +88,8 @@ def save_styled_gpkg(layer: QgsVectorLayer, path: str | Path, layer_name: str | 
     options.layerName = layer_name or "thematic_map"
     options.actionOnExistingFile = (QgsVectorFileWriter.CreateOrOverwriteLayer if Path(path).exists()
                                     else QgsVectorFileWriter.CreateOrOverwriteFile)
+    if Path(path).exists():
+        _forget_styles(path, options.layerName)
     error, message, _new_file, _new_layer = QgsVectorFileWriter.writeAsVectorFormatV3(
         layer, path, QgsCoordinateTransformContext(), options)
     if error != QgsVectorFileWriter.NoError:
@@ -100,6 +104,16 @@ def save_styled_gpkg(layer: QgsVectorLayer, path: str | Path, layer_name: str | 
     if message:
         raise LisError(f"Could not save the map style into {path}: {message}")
     return written
+
+
+def _forget_styles(path: str, layer_name: str) -> None:
+    """Drop the styles saved for a layer we are about to replace: with an old style row present, QGIS 3.22's
+    saveStyleToDatabase hung (seen when re-running `lis map --gpkg` onto the same file)."""
+    with contextlib.closing(sqlite3.connect(path, timeout=15)) as conn:
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'").fetchone()
+        if exists:
+            with conn:
+                conn.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer_name,))
 
 
 def footer_text(spec: MapSpec) -> str:

@@ -52,6 +52,7 @@ class LisDock(QDockWidget, FORM):
         header.setSectionResizeMode(1, header.ResizeToContents)
         header.setSectionResizeMode(2, header.ResizeToContents)
         self.catalogueTree.sortByColumn(0, Qt.AscendingOrder)
+        self.catalogueTree.setTextElideMode(Qt.ElideMiddle)  # titles differ at the end ("... decile, IoD 2019")
         last = QgsSettings().value(SETTINGS_KEY, "")
         if last and os.path.exists(last):
             self.storeFile.setFilePath(last)

@@ -200,3 +200,16 @@ def test_cli_profiles_one_page_per_ward_with_values_from_the_lsoas(sample_store_
     # the notes say how the ward's value was made: its LSOAs, counted here independently from the lookup
     assert f"Ward: sum of {lsoas_in_ward} LSOAs through lookup lsoa11_ward23" in text
     assert "ranks cannot be combined" in text  # IMD ranks are never averaged to wards
+
+
+@pytest.mark.timeout(120)
+def test_rerunning_a_map_onto_the_same_geopackage_replaces_it(provider, sample_store_path, tmp_path):
+    import processing
+
+    source = _load(sample_store_path, "iod2019_income_numerator", tmp_path)
+    out = tmp_path / "again.gpkg"
+    for classes in (5, 4):  # the second run overwrote a styled layer: it used to hang QGIS
+        processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 0,
+                                                    "CLASSES": classes, "POLARITY": 1, "OUTPUT": str(out)})
+    reopened = QgsVectorLayer(f"{out}|layername=thematic_map", "again", "ogr")
+    assert len(reopened.renderer().ranges()) == 4
