@@ -23,14 +23,11 @@ pdftoppm is not blank. Any failed check exits 1.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -51,6 +48,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.PyQt.QtGui import QImage
+from timing import Checks, best_of, fmt_times, profile, timed
 
 from lis_workbench.core.recipe import build_store
 from lis_workbench.core.store import Store
@@ -73,17 +71,6 @@ ATLAS_MARGIN = 0.12  # export_atlas's setAtlasMargin
 
 
 # ----------------------------------------------------------------------------------------- helpers
-class Checks:
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-
-    def check(self, ok: bool, what: str) -> bool:
-        print(f"  [{'ok' if ok else 'FAIL'}] {what}")
-        if not ok:
-            self.failures.append(what)
-        return ok
-
-
 @dataclass
 class Row:
     case: str
@@ -91,36 +78,6 @@ class Row:
     ours: float | None
     ref: float | None
     ref_label: str
-
-
-def best_of(repeats: int, run, before=None):
-    """Best wall time of `repeats` runs of run(state); before(i) makes the state outside the timing."""
-    times, result = [], None
-    for i in range(repeats):
-        state = before(i) if before else None
-        t0 = time.perf_counter()
-        result = run(state)
-        times.append(time.perf_counter() - t0)
-    return min(times), times, result
-
-
-def fmt_times(times: list[float]) -> str:
-    return "runs " + ", ".join(f"{t:.2f}" for t in times) + " s"
-
-
-def timed(run):
-    t0 = time.perf_counter()
-    result = run()
-    return time.perf_counter() - t0, result
-
-
-def profile(label: str, run, top: int = 20) -> None:
-    prof = cProfile.Profile()
-    prof.enable()
-    run()
-    prof.disable()
-    print(f"\n--- cProfile: {label} (top {top} by cumulative time)")
-    pstats.Stats(prof, stream=sys.stdout).strip_dirs().sort_stats("cumulative").print_stats(top)
 
 
 def page_titles(pdf: Path, title: str) -> list[str]:
@@ -503,11 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     for what, secs in setup:
         print(f"(setup) {what}: {secs:.2f} s, in neither column")
 
-    if checks.failures:
-        print(f"\nFAILED: {len(checks.failures)} check(s): " + "; ".join(checks.failures))
-        return 1
-    print("\nAll correctness checks passed.")
-    return 0
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

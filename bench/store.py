@@ -20,10 +20,8 @@ Each time is the best of a few runs (time.perf_counter). The results of both sid
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gzip
 import os
-import pstats
 import shutil
 import sqlite3
 import sys
@@ -37,6 +35,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from timing import Checks, best_of, fmt_times, profile
 
 from lis_workbench.core.ingest import ImportSpec, import_file, slug
 from lis_workbench.core.store import Store
@@ -94,32 +93,6 @@ def find_dataset(data_dir: Path) -> Dataset:
 
 
 # ----------------------------------------------------------------------------------------- helpers
-def best_of(repeats: int, run, *, before=None, after=None):
-    """Best wall time of `repeats` runs of run(state); before() makes state outside the timing."""
-    times, result = [], None
-    for _ in range(repeats):
-        state = before() if before else None
-        t0 = time.perf_counter()
-        result = run(state)
-        times.append(time.perf_counter() - t0)
-        if after:
-            after(state, result)
-    return min(times), times, result
-
-
-def profile(label: str, run, top: int = 18) -> None:
-    prof = cProfile.Profile()
-    prof.enable()
-    run()
-    prof.disable()
-    print(f"\n--- cProfile: {label} (top {top} by cumulative time)")
-    pstats.Stats(prof, stream=sys.stdout).strip_dirs().sort_stats("cumulative").print_stats(top)
-
-
-def fmt_times(times: list[float]) -> str:
-    return "runs " + ", ".join(f"{t:.2f}" for t in times) + " s"
-
-
 def size_mb(path: str | Path) -> float:
     return os.path.getsize(path) / 1e6
 
@@ -204,16 +177,6 @@ def ref_read(ds: Dataset, rank_csv: Path, where: str | None = None) -> gpd.GeoDa
 
 
 # ----------------------------------------------------------------------------------------- checks
-class Checks:
-    def __init__(self) -> None:
-        self.failures: list[str] = []
-
-    def check(self, ok: bool, what: str) -> None:
-        print(f"  [{'ok' if ok else 'FAIL'}] {what}")
-        if not ok:
-            self.failures.append(what)
-
-
 def compare_imports(checks: Checks, store_path: Path, db_path: Path) -> None:
     with Store.open(store_path) as store:
         conn = store._conn  # read-only aggregate; the store has no public per-indicator sum
@@ -295,13 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         checks.check(report.feature_count == source_count, f"all {source_count:,} boundary features in the store")
         rows.append(("1 create store + add LSOA geography", lis_s, ref_s, "read_file+to_crs+make_valid+to_file"))
         if args.profile:
-            profile("step 1 LIS Workbench", lambda: lis_create(ds, tmp / "profile.gpkg"))
+            profile("step 1 LIS Workbench", lambda: lis_create(ds, tmp / "profile.gpkg"), top=18)
 
         # ---- 2. import every IoD 2019 file
         print(f"\n2. import_file of {len(csvs)} IoD 2019 file(s) (wide, period {PERIOD}, geography {GEOGRAPHY})")
         store_path = tmp / "store.gpkg"
 
-        def fresh_store(_=None):
+        def fresh_store(_run=None):  # before= hook of best_of (gets the run number), or called alone
             if store_path.exists():
                 store_path.unlink()
             shutil.copyfile(template, store_path)
@@ -322,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"2 import {n_ind} indicators, {n_val:,} values", lis_s, ref_s, "read_csv+melt+to_sql"))
         if args.profile:
             fresh_store()
-            profile("step 2 LIS Workbench", lambda: lis_import(store_path, csvs))
+            profile("step 2 LIS Workbench", lambda: lis_import(store_path, csvs), top=18)
 
         # ---- 3. one indicator with geometry for one borough
         indicator = slug(ds.rank_column)
@@ -346,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                          "where= variant returns the same LSOAs")
             rows.append(("3b same, GeoPandas filtering in read_file(where=)", lis_s, w_s, "read_file(where=)+..."))
         if args.profile:
-            profile("step 3 LIS Workbench", lambda: lis_read(store_path, indicator, borough))
+            profile("step 3 LIS Workbench", lambda: lis_read(store_path, indicator, borough), top=18)
 
     print("\nSummary (seconds, best run; ratio = LIS Workbench / reference, < 1 means LIS Workbench is faster)")
     header = f"{'step':<50} {'LIS Workbench':>14} {'GeoPandas':>10} {'ratio':>7}  reference"
@@ -356,11 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{step:<50} {ours_s:>14.3f} {ref_s:>10.3f} {ours_s / ref_s:>7.2f}  {what}")
     print(f"{'(setup) gunzip CSVs':<50} {'':>14} {'':>10} {'':>7}  {unzip_s:.3f} s, not in either column")
 
-    if checks.failures:
-        print(f"\nFAILED: {len(checks.failures)} check(s): " + "; ".join(checks.failures))
-        return 1
-    print("\nAll correctness checks passed.")
-    return 0
+    return checks.exit_code()
 
 
 if __name__ == "__main__":

@@ -51,6 +51,14 @@ def sample(sample_path):
     opened.close()
 
 
+@pytest.fixture(scope="module")
+def wigan(built_stores):
+    """The sample store (GeoPackage) built from wigan_store.toml, opened once per test module; read-only use."""
+    opened = Store.open(built_stores("gpkg"))
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def store_path(kind, built_stores, tmp_path) -> Path:
     """A private copy of the sample store file, free to change."""

@@ -10,19 +10,10 @@ from unit_helpers import sample_csv
 
 from lis_workbench.core.errors import GeographyError, LisError
 from lis_workbench.core.geography import aggregate, aggregation_kind, infer_rate_scale
-from lis_workbench.core.store import Store
 
 INDICATORS = "wigan_imd2019_indicators.csv"
 FILE6 = "wigan_imd2019_file6_population_denominators.csv"
 POP = "Total population: mid 2015 (excluding prisoners)"
-
-
-@pytest.fixture(scope="module")
-def wigan(built_stores):
-    """The sample store (GeoPackage) built from wigan_store.toml, opened read-only."""
-    store = Store.open(built_stores("gpkg"))
-    yield store
-    store.close()
 
 
 @pytest.fixture(scope="module")

@@ -66,13 +66,6 @@ ENGLAND_COUNT_COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def wigan(built_stores):
-    store = Store.open(built_stores("gpkg"))
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
 def profiles(wigan) -> dict[str, AreaProfile]:
     return {p.area_code: p for p in build_profiles(wigan, PAGE)}
 
