@@ -32,7 +32,10 @@ demo: setup
 		--out $(OUT)/imd2019_decile_map.png --gpkg $(OUT)/imd2019_decile_map.gpkg
 	$(QGIS_ENV) $(VENV)/bin/lis atlas $(OUT)/wigan_store.gpkg imd2019_imd_decile --method decile --out $(OUT)/wigan_ward_atlas.pdf
 	$(QGIS_ENV) $(VENV)/bin/lis profile $(OUT)/wigan_store.gpkg --out $(OUT)/wigan_ward_profiles.pdf
-	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf, wigan_ward_profiles.pdf"
+	$(QGIS_ENV) $(VENV)/bin/lis hotspot $(OUT)/wigan_store.gpkg imd2019_imd_rank --out $(OUT)/imd2019_hotspots.png \
+		--gpkg $(OUT)/imd2019_hotspots.gpkg
+	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
+	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider

@@ -24,8 +24,12 @@ class LisWorkbenchProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         from .export_atlas import ExportAtlasAlgorithm
+        from .gistar import GiStarAlgorithm
+        from .global_moran import GlobalMoranAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
+        from .local_moran import LocalMoranAlgorithm
         from .thematic_map import ThematicMapAlgorithm
 
-        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm()):
+        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm(),
+                          GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm()):
             self.addAlgorithm(algorithm)

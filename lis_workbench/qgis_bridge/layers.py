@@ -116,3 +116,20 @@ def areas_layer(store, geography: str) -> QgsVectorLayer:
     layer.dataProvider().addFeatures(list(features_from_frame(frame, layer.fields())))
     layer.updateExtents()
     return layer
+
+
+def layer_from_frame(frame: pd.DataFrame, name: str) -> QgsVectorLayer:
+    """A memory polygon layer from any frame with a WKB `geometry` column (numbers as doubles, else text)."""
+    layer = QgsVectorLayer(f"MultiPolygon?crs={BNG}", name, "memory")
+    fields = QgsFields()
+    for column in frame.columns:
+        if column == "geometry":
+            continue
+        kind = QVariant.Double if pd.api.types.is_numeric_dtype(frame[column]) and \
+            not pd.api.types.is_bool_dtype(frame[column]) else QVariant.String
+        fields.append(QgsField(str(column), kind))
+    layer.dataProvider().addAttributes(list(fields))
+    layer.updateFields()
+    layer.dataProvider().addFeatures(list(features_from_frame(frame, layer.fields())))
+    layer.updateExtents()
+    return layer

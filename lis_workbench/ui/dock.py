@@ -46,6 +46,7 @@ class LisDock(QDockWidget, FORM):
         self.methodCombo.currentIndexChanged.connect(self._method_changed)
         self.mapButton.clicked.connect(self.map_indicator)
         self.atlasButton.clicked.connect(self.open_atlas_dialog)
+        self.hotspotButton.clicked.connect(self.open_hotspot_dialog)
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -95,7 +96,7 @@ class LisDock(QDockWidget, FORM):
         self.store = None
         self.catalogueTree.clear()
         self.periodCombo.clear()
-        for button in (self.addButton, self.mapButton, self.atlasButton):
+        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
             button.setEnabled(False)
 
     # ------------------------------------------------------------------ catalogue
@@ -122,7 +123,7 @@ class LisDock(QDockWidget, FORM):
         if frame.empty:
             self.detailsBrowser.setHtml("<i>No indicator matches. Clear the search or filters.</i>")
             self.periodCombo.clear()
-            for button in (self.addButton, self.mapButton, self.atlasButton):
+            for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
                 button.setEnabled(False)
 
     def indicator_ids(self) -> list[str]:
@@ -154,7 +155,7 @@ class LisDock(QDockWidget, FORM):
             + "</table>")
         self.periodCombo.clear()
         self.periodCombo.addItems(list(reversed(entry["periods"])))
-        for button in (self.addButton, self.mapButton, self.atlasButton):
+        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
             button.setEnabled(bool(entry["periods"]))
         if entry.get("value_type") == "decile":
             self.methodCombo.setCurrentIndex(len(METHOD_LABELS) - 1)
@@ -246,3 +247,13 @@ class LisDock(QDockWidget, FORM):
         QgsProject.instance().addMapLayer(coverage)
         processing.execAlgorithmDialog("lisworkbench:exportatlas", {
             "INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": ""})
+
+    def open_hotspot_dialog(self) -> None:
+        """Open "Hotspots (Gi*)" (parameters, progress, log) on the chosen indicator and period."""
+        import processing
+
+        layer = self._load_current()
+        if layer is None:
+            return
+        QgsProject.instance().addMapLayer(layer)
+        processing.execAlgorithmDialog("lisworkbench:gistar", {"INPUT": layer, "FIELD": "value"})

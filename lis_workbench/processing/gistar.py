@@ -1,0 +1,28 @@
+"""Processing "Hotspots (Gi*)": Getis-Ord Gi* z, pseudo p and hot/cold spot category per area."""
+
+from __future__ import annotations
+
+from qgis.PyQt.QtCore import QVariant
+
+from .hotspot_base import HotspotAlgorithm, style_on_load
+
+
+class GiStarAlgorithm(HotspotAlgorithm):
+    NAME = "gistar"
+    DISPLAY_NAME = "Hotspots (Gi*)"
+    STATISTIC = "gistar"
+    HELP = ("Getis-Ord Gi*: where high (hot) or low (cold) values cluster. Each area is compared with itself and "
+            "its neighbours. Output fields gi_z (z-score), gi_p (pseudo p from conditional permutations, or from z "
+            "when PERMUTATIONS is 0) and gi_cluster (hot / cold spot at 99%, 95% or 90% confidence after the "
+            "chosen multiple-testing correction, or Not significant). The same numbers as PySAL esda.G_Local "
+            "(star=True)." + HotspotAlgorithm.WEIGHTS_HELP)
+
+    def define(self) -> None:
+        self.define_common()
+
+    def execute(self, parameters, context, feedback) -> dict:
+        source, features, result = self.run_on_source(parameters, context, feedback)
+        dest = self.write(parameters, context, source, features, result,
+                          {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
+        style_on_load(context, dest, "gi_cluster")
+        return {self.OUTPUT: dest}

@@ -1,0 +1,154 @@
+"""What the hotspot algorithms share: their parameters (fixed names), reading the layer, writing the result."""
+
+from __future__ import annotations
+
+import json
+
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.clusters import Analysis, run_analysis
+from ..core.hotspot import CORRECTIONS
+from ..core.weights import KINDS
+from ..qgis_bridge.feedback import progress_from_feedback
+from .base import LisAlgorithm
+
+ISLANDS = ("drop", "nearest")
+
+
+class HotspotAlgorithm(LisAlgorithm):
+    """Shared parameters: INPUT, FIELD, WEIGHTS, K, DISTANCE, PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS."""
+
+    GROUP = "Hotspots and clusters"
+    GROUP_ID = "hotspots"
+    STATISTIC = ""
+    INPUT, FIELD, WEIGHTS, K, DISTANCE = "INPUT", "FIELD", "WEIGHTS", "K", "DISTANCE"
+    PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS, OUTPUT = ("PERMUTATIONS", "SEED", "CORRECTION", "ALPHA",
+                                                              "ISLANDS", "OUTPUT")
+    TOLERANCE = "TOLERANCE"
+    WEIGHTS_HELP = ("\n\nWeights: queen/rook contiguity built from the geometry (areas touching, overlapping or "
+                    "within the snap tolerance, so generalised boundaries with tiny gaps still meet), k nearest "
+                    "neighbours (K), a distance band (DISTANCE metres) or inverse distance within it. Areas with "
+                    "no neighbour are dropped or joined to their nearest area (ISLANDS); areas without a value "
+                    "are left out. Permutations use the SEED, so a run can be repeated exactly.")
+
+    def flags(self):
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
+    def define_common(self, output: bool = True) -> None:
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to test", "value", self.INPUT,
+                                                      QgsProcessingParameterField.Numeric))
+        self.addParameter(QgsProcessingParameterEnum(self.WEIGHTS, "Spatial weights", list(KINDS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(self.K, "k (nearest neighbours)", defaultValue=8, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(self.DISTANCE, "Distance band (metres)",
+                                                       QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.TOLERANCE, "Snap tolerance for contiguity (metres)",
+                                                       QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.PERMUTATIONS, "Permutations (99, 499, 999, 9999)",
+                                                       defaultValue=999, minValue=0, maxValue=99999))
+        self.addParameter(QgsProcessingParameterNumber(self.SEED, "Random seed", defaultValue=12345, minValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.CORRECTION, "Multiple-testing correction",
+                                                     list(CORRECTIONS), defaultValue=2))
+        self.addParameter(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
+                                                       QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001,
+                                                       maxValue=0.5))
+        self.addParameter(QgsProcessingParameterEnum(self.ISLANDS, "Areas with no neighbour", list(ISLANDS),
+                                                     defaultValue=1))
+        if output:
+            self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Result",
+                                                                QgsProcessing.TypeVectorPolygon))
+
+    def analysis(self, parameters, context) -> Analysis:
+        return Analysis(
+            statistic=self.STATISTIC,
+            weights=KINDS[self.parameterAsEnum(parameters, self.WEIGHTS, context)],
+            k=self.parameterAsInt(parameters, self.K, context),
+            distance=self.parameterAsDouble(parameters, self.DISTANCE, context),
+            tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context),
+            permutations=self.parameterAsInt(parameters, self.PERMUTATIONS, context),
+            seed=self.parameterAsInt(parameters, self.SEED, context),
+            correction=CORRECTIONS[self.parameterAsEnum(parameters, self.CORRECTION, context)],
+            alpha=self.parameterAsDouble(parameters, self.ALPHA, context),
+            islands=ISLANDS[self.parameterAsEnum(parameters, self.ISLANDS, context)])
+
+    def run_on_source(self, parameters, context, feedback):
+        """Read the areas, run the analysis; returns (source, features, result)."""
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        field = self.parameterAsString(parameters, self.FIELD, context)
+        features = list(source.getFeatures())
+        if not features:
+            raise QgsProcessingException("The layer has no areas.")
+        values, wkbs = [], []
+        for feature in features:
+            value = feature[field]
+            try:
+                values.append(float(value))
+            except (TypeError, ValueError):
+                values.append(float("nan"))
+            wkbs.append(bytes(feature.geometry().asWkb()))
+        if source.sourceCrs().isGeographic():
+            raise QgsProcessingException("The layer is in degrees: reproject it to British National Grid "
+                                         "(EPSG:27700) so distances are in metres.")
+        spec = self.analysis(parameters, context)
+        result = run_analysis([str(f.id()) for f in features], values, wkbs, spec, progress_from_feedback(feedback))
+        for note in result.notes:
+            feedback.pushWarning(note)
+        feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))
+        return source, features, result
+
+    def write(self, parameters, context, source, features, result, columns: dict):
+        """Copy the input features with the result columns added (columns: name -> QVariant type)."""
+        fields = source.fields()
+        for name, kind in columns.items():
+            fields.append(QgsField(name, kind))
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
+                                          source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        table = result.table
+        for row, feature in enumerate(features):
+            out = QgsFeature(fields)
+            extra = []
+            for name, kind in columns.items():
+                value = table[name].iloc[row]
+                if value is None or (kind == QVariant.Double and value != value):
+                    extra.append(None)
+                else:
+                    extra.append(float(value) if kind == QVariant.Double else str(value))
+            out.setAttributes(feature.attributes() + extra)
+            out.setGeometry(feature.geometry())
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        return dest
+
+
+_POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive
+
+
+def style_on_load(context, dest: str, field: str) -> None:
+    """When Processing adds the output to the map, give it the conventional cluster colours."""
+    if not context.willLoadLayerOnCompletion(dest):
+        return
+    from qgis.core import QgsProcessingLayerPostProcessorInterface
+
+    class ClusterColours(QgsProcessingLayerPostProcessorInterface):
+        def postProcessLayer(self, layer, _context, _feedback):  # noqa: N802
+            from ..qgis_bridge.hotspot_style import style_clusters
+
+            style_clusters(layer, field)
+
+    styler = ClusterColours()
+    _POST_PROCESSORS.append(styler)
+    context.layerToLoadOnCompletionDetails(dest).setPostProcessor(styler)

@@ -1,0 +1,29 @@
+"""Processing "Local Moran (LISA)": local Moran's I, z, pseudo p, quadrant and cluster per area."""
+
+from __future__ import annotations
+
+from qgis.PyQt.QtCore import QVariant
+
+from .hotspot_base import HotspotAlgorithm, style_on_load
+
+
+class LocalMoranAlgorithm(HotspotAlgorithm):
+    NAME = "localmoran"
+    DISPLAY_NAME = "Local Moran (LISA)"
+    STATISTIC = "localmoran"
+    HELP = ("Local Moran's I (LISA): areas like their neighbours (High-High, Low-Low clusters) or unlike them "
+            "(High-Low, Low-High outliers). Output fields lisa_i, lisa_z (analytical z under conditional "
+            "randomisation), lisa_p (pseudo p from conditional permutations), lisa_quadrant (HH, LH, LL, HL) and "
+            "lisa_cluster (the quadrant where significant after the chosen correction, else Not significant). "
+            "The same numbers as PySAL esda.Moran_Local." + HotspotAlgorithm.WEIGHTS_HELP)
+
+    def define(self) -> None:
+        self.define_common()
+
+    def execute(self, parameters, context, feedback) -> dict:
+        source, features, result = self.run_on_source(parameters, context, feedback)
+        dest = self.write(parameters, context, source, features, result,
+                          {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
+                           "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
+        style_on_load(context, dest, "lisa_cluster")
+        return {self.OUTPUT: dest}
