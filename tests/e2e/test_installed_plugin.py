@@ -49,7 +49,8 @@ def test_qgis_process_lists_and_runs_load_indicator(batch_profile, sample_store_
     enabled = qgis_process(["plugins", "enable", "lis_workbench"], profile)
     assert enabled.returncode == 0, enabled.stderr
     listed = qgis_process(["list"], profile)
-    assert "lisworkbench:loadindicator" in listed.stdout
+    for algorithm in ("loadindicator", "thematicmap", "exportatlas", "gistar", "localmoran", "globalmoran"):
+        assert f"lisworkbench:{algorithm}" in listed.stdout
     out = tmp_path / "claimants.gpkg"
     run = qgis_process(["run", "lisworkbench:loadindicator", "--", f"STORE={sample_store_path}",
                         "INDICATOR=claimant_rate", "PERIOD=2017-10", f"OUTPUT={out}"], profile)
@@ -91,3 +92,17 @@ def test_desktop_loads_reloads_and_uses_the_installed_plugin(profile, sample_sto
     assert image.width() >= 1000 and image.height() >= 700
     colours = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)}
     assert len(colours) > 20  # a real window, not a blank frame
+
+
+def test_qgis_process_runs_gistar_from_the_installed_zip(profile, sample_store_path, tmp_path):
+    source, out = tmp_path / "rank.gpkg", tmp_path / "gi.gpkg"
+    assert qgis_process(["run", "lisworkbench:loadindicator", "--", f"STORE={sample_store_path}",
+                         "INDICATOR=imd2019_imd_rank", f"OUTPUT={source}"], profile).returncode == 0
+    run = qgis_process(["run", "lisworkbench:gistar", "--", f"INPUT={source}", "FIELD=value", "PERMUTATIONS=99",
+                        "SEED=1", f"OUTPUT={out}"], profile)  # QGIS's own Python: Debian's numpy, pandas, scipy
+    assert run.returncode == 0, run.stdout + run.stderr
+    dataset = ogr.Open(str(out))
+    layer = dataset.GetLayer(0)
+    clusters = [f.GetField("gi_cluster") for f in layer]
+    assert len(clusters) == 200 and "Not significant" in clusters
+    assert any(c.startswith("Hot spot") for c in clusters) and any(c.startswith("Cold spot") for c in clusters)
