@@ -373,19 +373,23 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
                 correction: str = typer.Option("fdr", help="none, bonferroni or fdr."),
                 alpha: float = typer.Option(0.05, help="Significance level for LISA clusters."),
                 islands: str = typer.Option("nearest", help="Areas with no neighbour: drop or nearest."),
+                smooth: bool = typer.Option(False, help="Test empirical Bayes rates from the indicator's "
+                                                        "numerators and denominators (small areas shrunk)."),
                 gpkg: Path | None = typer.Option(None, help="Also write the result layer (styled) here."),
                 csv: Path | None = typer.Option(None, help="Also write the result table here.")) -> None:
     """Find hotspots (Getis-Ord Gi*) or clusters and outliers (local Moran) of an indicator."""
     from .core.clusters import Analysis, run_analysis
 
     spec = Analysis(statistic=statistic, weights=weights, k=k, distance=distance, tolerance=tolerance,
-                    permutations=permutations, seed=seed, correction=correction, alpha=alpha, islands=islands)
+                    permutations=permutations, seed=seed, correction=correction, alpha=alpha, islands=islands,
+                    smooth=smooth)
     with _open(store) as opened:
         entry = opened.indicator(indicator)
         frame = opened.get_values(indicator, period, with_geometry=True, all_areas=True)
         checksum = opened.checksum()
     result = _run_with_progress("Hotspots", lambda p: run_analysis(
-        frame["area_code"], frame["value"].to_numpy(float), list(frame["geometry"]), spec, progress=p))
+        frame["area_code"], frame["value"].to_numpy(float), list(frame["geometry"]), spec, progress=p,
+        numerators=frame["numerator"].to_numpy(float), denominators=frame["denominator"].to_numpy(float)))
     for note in result.notes:
         err.print(f"[yellow]{note}[/yellow]")
     table = frame[["area_code", "area_name", "period", "value", "geometry"]].merge(result.table, on="area_code")

@@ -31,6 +31,7 @@ class Analysis:
     alpha: float = 0.05
     islands: str = "nearest"
     transform: str = "r"
+    smooth: bool = False  # empirical Bayes rates from numerators and denominators
 
 
 @dataclass
@@ -59,14 +60,23 @@ def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysi
 
 
 def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequence[bytes], spec: Analysis,
-                 progress: Callable[[float, str], None] | None = None) -> AnalysisResult:
-    """Run one statistic end to end on areas (ids, values with NaN for missing, WKB geometries)."""
+                 progress: Callable[[float, str], None] | None = None, numerators: Sequence[float] | None = None,
+                 denominators: Sequence[float] | None = None) -> AnalysisResult:
+    """Run one statistic end to end on areas (ids, values with NaN for missing, WKB geometries). With
+    spec.smooth, the values tested are empirical Bayes rates from the numerators and denominators."""
     if spec.statistic not in STATISTICS:
         raise LisError(f"The statistic is one of {', '.join(STATISTICS)}, not '{spec.statistic}'.")
     progress = progress or (lambda fraction, message: None)
     ids = [str(i) for i in ids]
     progress(0.05, f"Building {spec.weights} weights")
     w, points = build_weights(ids, geometries, spec)
+    if spec.smooth:
+        if numerators is None or denominators is None:
+            raise LisError("Smoothing needs the numerators and denominators of the rate.")
+        num, den = np.asarray(numerators, dtype=float), np.asarray(denominators, dtype=float)
+        usable = np.isfinite(num) & np.isfinite(den) & (den > 0)
+        values = np.full(len(ids), np.nan)
+        values[usable] = hotspot.empirical_bayes(num[usable], den[usable])
     y, w_valued, kept = hotspot.prepare(values, w)
     w_final, kept_islands = weights.handle_islands(w_valued, spec.islands, points[kept])
     y = y[kept_islands]
@@ -76,7 +86,8 @@ def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequen
     summary = {"statistic": spec.statistic, "weights": spec.weights, "k": spec.k, "distance": spec.distance,
                "tolerance": spec.tolerance, "permutations": spec.permutations, "seed": spec.seed,
                "correction": spec.correction, "alpha": spec.alpha, "islands": spec.islands,
-               "transform": spec.transform, "areas": len(ids), "areas_tested": int(len(y)),
+               "transform": spec.transform, "smoothing": "empirical Bayes" if spec.smooth else "none",
+               "areas": len(ids), "areas_tested": int(len(y)),
                "mean_neighbours": float(w_final.cardinalities.mean()) if w_final.n else 0.0}
     gm = hotspot.global_moran(y, w_final, spec.transform, spec.permutations, spec.seed)
     summary.update(global_I=gm.I, global_EI=gm.EI, global_z=gm.z_norm, global_p=gm.p_norm, global_p_sim=gm.p_sim)

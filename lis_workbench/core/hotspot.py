@@ -135,6 +135,23 @@ def fdr_threshold(p: np.ndarray, alpha: float) -> float:
     return float((passing[-1] + 1) * alpha / m) if len(passing) else alpha / m
 
 
+def empirical_bayes(numerator, denominator) -> np.ndarray:
+    """Global empirical Bayes smoothed rates (Marshall 1991, as esda.smoothing.Empirical_Bayes): each area's
+    rate shrunk towards the overall rate, the more so the smaller its denominator, so small areas with a few
+    events do not dominate a hotspot test."""
+    e = np.asarray(numerator, dtype=float).ravel()
+    b = np.asarray(denominator, dtype=float).ravel()
+    if e.shape != b.shape or not len(b):
+        raise HotspotError("Smoothing needs one numerator and one denominator per area.")
+    if not (np.isfinite(e).all() and np.isfinite(b).all()) or (b <= 0).any():
+        raise HotspotError("Smoothing needs a numerator and a positive denominator for every area tested.")
+    r_mean = e.sum() / b.sum()
+    rate = e / b
+    r_var = (b * (rate - r_mean) ** 2).sum() / b.sum() - r_mean / b.mean()
+    weight = r_var / (r_var + r_mean / b)
+    return weight * rate + (1.0 - weight) * r_mean
+
+
 # ------------------------------------------------------------------ global Moran
 @dataclass
 class GlobalMoran:

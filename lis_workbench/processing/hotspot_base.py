@@ -37,7 +37,7 @@ class HotspotAlgorithm(LisAlgorithm):
     INPUT, FIELD, WEIGHTS, K, DISTANCE = "INPUT", "FIELD", "WEIGHTS", "K", "DISTANCE"
     PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS, OUTPUT = ("PERMUTATIONS", "SEED", "CORRECTION", "ALPHA",
                                                               "ISLANDS", "OUTPUT")
-    TOLERANCE = "TOLERANCE"
+    TOLERANCE, NUMERATOR, DENOMINATOR = "TOLERANCE", "NUMERATOR", "DENOMINATOR"
     WEIGHTS_HELP = ("\n\nWeights: queen/rook contiguity built from the geometry (areas touching, overlapping or "
                     "within the snap tolerance, so generalised boundaries with tiny gaps still meet), k nearest "
                     "neighbours (K), a distance band (DISTANCE metres) or inverse distance within it. Areas with "
@@ -67,6 +67,12 @@ class HotspotAlgorithm(LisAlgorithm):
                                                        maxValue=0.5))
         self.addParameter(QgsProcessingParameterEnum(self.ISLANDS, "Areas with no neighbour", list(ISLANDS),
                                                      defaultValue=1))
+        self.addParameter(QgsProcessingParameterField(
+            self.NUMERATOR, "Smooth a rate: numerator field (empirical Bayes; with a denominator)", None, self.INPUT,
+            QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.DENOMINATOR, "Smooth a rate: denominator field (e.g. population)", None, self.INPUT,
+            QgsProcessingParameterField.Numeric, optional=True))
         if output:
             self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Result",
                                                                 QgsProcessing.TypeVectorPolygon))
@@ -91,19 +97,20 @@ class HotspotAlgorithm(LisAlgorithm):
         features = list(source.getFeatures())
         if not features:
             raise QgsProcessingException("The layer has no areas.")
-        values, wkbs = [], []
-        for feature in features:
-            value = feature[field]
-            try:
-                values.append(float(value))
-            except (TypeError, ValueError):
-                values.append(float("nan"))
-            wkbs.append(bytes(feature.geometry().asWkb()))
+        numerator = self.parameterAsString(parameters, self.NUMERATOR, context)
+        denominator = self.parameterAsString(parameters, self.DENOMINATOR, context)
+        if bool(numerator) != bool(denominator):
+            raise QgsProcessingException("Smoothing needs both a numerator and a denominator field.")
+        values = [_number(f[field]) for f in features]
+        wkbs = [bytes(f.geometry().asWkb()) for f in features]
         if source.sourceCrs().isGeographic():
             raise QgsProcessingException("The layer is in degrees: reproject it to British National Grid "
                                          "(EPSG:27700) so distances are in metres.")
         spec = self.analysis(parameters, context)
-        result = run_analysis([str(f.id()) for f in features], values, wkbs, spec, progress_from_feedback(feedback))
+        spec.smooth = bool(numerator)
+        result = run_analysis([str(f.id()) for f in features], values, wkbs, spec, progress_from_feedback(feedback),
+                              numerators=[_number(f[numerator]) for f in features] if numerator else None,
+                              denominators=[_number(f[denominator]) for f in features] if denominator else None)
         for note in result.notes:
             feedback.pushWarning(note)
         feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))
@@ -132,6 +139,13 @@ class HotspotAlgorithm(LisAlgorithm):
             out.setGeometry(feature.geometry())
             sink.addFeature(out, QgsFeatureSink.FastInsert)
         return dest
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):  # NULL arrives as a QVariant
+        return float("nan")
 
 
 _POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive
