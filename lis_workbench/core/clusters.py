@@ -30,7 +30,7 @@ class Analysis:
     correction: str = "fdr"
     alpha: float = 0.05
     islands: str = "nearest"
-    transform: str = "r"
+    transform: str | None = None  # None: binary for Gi* (its z is then the Ord-Getis z), row-standardised else
     smooth: bool = False  # empirical Bayes rates from numerators and denominators
 
 
@@ -82,22 +82,23 @@ def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequen
     y = y[kept_islands]
     used = np.flatnonzero(kept)[kept_islands]
     progress(0.4, f"Testing {len(y)} areas ({spec.permutations} permutations)")
+    transform = spec.transform or ("b" if spec.statistic == "gistar" else "r")
     table = pd.DataFrame({"area_code": ids})
     summary = {"statistic": spec.statistic, "weights": spec.weights, "k": spec.k, "distance": spec.distance,
                "tolerance": spec.tolerance, "permutations": spec.permutations, "seed": spec.seed,
                "correction": spec.correction, "alpha": spec.alpha, "islands": spec.islands,
-               "transform": spec.transform, "smoothing": "empirical Bayes" if spec.smooth else "none",
+               "transform": transform, "smoothing": "empirical Bayes" if spec.smooth else "none",
                "areas": len(ids), "areas_tested": int(len(y)),
                "mean_neighbours": float(w_final.cardinalities.mean()) if w_final.n else 0.0}
-    gm = hotspot.global_moran(y, w_final, spec.transform, spec.permutations, spec.seed)
+    gm = hotspot.global_moran(y, w_final, "r", spec.permutations, spec.seed)
     summary.update(global_I=gm.I, global_EI=gm.EI, global_z=gm.z_norm, global_p=gm.p_norm, global_p_sim=gm.p_sim)
     if spec.statistic == "gistar":
-        g = hotspot.gi_star(y, w_final, spec.transform, spec.permutations, spec.seed, spec.correction)
+        g = hotspot.gi_star(y, w_final, transform, spec.permutations, spec.seed, spec.correction)
         p = g.p_sim if spec.permutations else g.p_norm
         _put(table, used, {"gi_z": g.z, "gi_p": p, "gi_cluster": g.cluster})
         summary["counts"] = pd.Series(g.cluster).value_counts().to_dict()
     elif spec.statistic == "localmoran":
-        lm = hotspot.local_moran(y, w_final, spec.transform, spec.permutations, spec.seed, spec.alpha,
+        lm = hotspot.local_moran(y, w_final, transform, spec.permutations, spec.seed, spec.alpha,
                                  spec.correction)
         p = lm.p_sim if spec.permutations else 2 * hotspot.stats.norm.sf(np.abs(lm.z))
         _put(table, used, {"lisa_i": lm.Is, "lisa_z": lm.z, "lisa_p": p,

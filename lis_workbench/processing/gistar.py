@@ -14,8 +14,9 @@ class GiStarAlgorithm(HotspotAlgorithm):
     HELP = ("Getis-Ord Gi*: where high (hot) or low (cold) values cluster. Each area is compared with itself and "
             "its neighbours. Output fields gi_z (z-score), gi_p (pseudo p from conditional permutations, or from z "
             "when PERMUTATIONS is 0) and gi_cluster (hot / cold spot at 99%, 95% or 90% confidence after the "
-            "chosen multiple-testing correction, or Not significant). The same numbers as PySAL esda.G_Local "
-            "(star=True)." + HotspotAlgorithm.WEIGHTS_HELP)
+            "chosen multiple-testing correction, or Not significant). Neighbours weigh 1 (binary weights, as ArcGIS), "
+            "so gi_z is the Ord-Getis z; the same numbers as PySAL esda.G_Local "
+            "(star=True, transform='B')." + HotspotAlgorithm.WEIGHTS_HELP)
 
     def define(self) -> None:
         self.define_common()
