@@ -16,6 +16,8 @@ QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 LISA_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
 _CHUNK_CELLS = 4_000_000  # values gathered at once in the conditional permutations (~32 MB)
+_SUM_CELLS = 1_000_000  # simulated statistics at once when neighbours weigh the same (~8 MB)
+_TIE = 1e-10  # relative: simulated values this near the observed one are recomputed value by value
 
 
 class HotspotError(LisError):
@@ -70,10 +72,11 @@ def _folded_p(sims: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 
 def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, observed: np.ndarray,
-                              permuted: np.ndarray, kind: str, scaling: float
+                              permuted: np.ndarray, kind: str, scaling: float, moments: bool = True
                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each area i, hold i's value and redraw its neighbours' values from the other areas (the same
-    draws for every i, as esda does); returns (p_sim, mean, sd) of the simulated statistic per area.
+    draws for every i, as esda does); returns (p_sim, mean, sd) of the simulated statistic per area (mean and
+    sd NaN when `moments` is False: the statistics only need p_sim).
 
     kind 'moran': I_i = scaling * z_i * (sum_j w_ij z_j); kind 'g': G_i = (sum_j w_ij y_j + w_ii y_i) / scaling.
     """
@@ -84,9 +87,11 @@ def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, obs
     other.eliminate_zeros()
     other.sort_indices()
     card = np.diff(other.indptr)
+    order = np.argsort(card, kind="stable")
+    if _equal_in_rows(other) and np.isfinite(scaling) and scaling != 0:
+        return _randomise_sums(values, other, self_w, card, order, observed, permuted, kind, scaling, moments)
     p_sim, mean, sd = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     perms = permuted.shape[0]
-    order = np.argsort(card, kind="stable")
     pos = 0
     while pos < n:
         k = int(card[order[pos]])
@@ -105,9 +110,100 @@ def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, obs
         else:
             sims = (lag + self_w[rows][:, None] * values[rows][:, None]) / scaling
         p_sim[rows] = _folded_p(sims, observed[rows])
-        mean[rows] = sims.mean(axis=1)
-        sd[rows] = sims.std(axis=1)
+        if moments:
+            mean[rows] = sims.mean(axis=1)
+            sd[rows] = sims.std(axis=1)
     del perms
+    return p_sim, mean, sd
+
+
+def _equal_in_rows(other: sparse.csr_matrix) -> bool:
+    """Whether each area's neighbours all carry the same weight (binary or row-standardised contiguity, knn)."""
+    filled = np.flatnonzero(np.diff(other.indptr) > 0)
+    if not len(filled):
+        return True
+    starts = other.indptr[filled]
+    return bool((np.minimum.reduceat(other.data, starts) == np.maximum.reduceat(other.data, starts)).all())
+
+
+def _randomise_sums(values: np.ndarray, other: sparse.csr_matrix, self_w: np.ndarray, card: np.ndarray,
+                    order: np.ndarray, observed: np.ndarray, permuted: np.ndarray, kind: str, scaling: float,
+                    moments: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """conditional_randomisation when each area's neighbours weigh the same, w_i: a draw's statistic is
+    a_i * sum + b_i, the sum being that of the values drawn, and no value need be gathered per area.
+
+    Draw p takes ids q_1..q_k, and for area i id q stands for area q + (q >= i). So the sum is
+    sum_j values[q_j], the same for every area with k neighbours, plus the step values[q_j + 1] - values[q_j]
+    for each q_j >= i: taking the areas with k neighbours in increasing order, the sum is constant between the
+    q_j, and each draw's sums over the areas are k + 1 runs of one value. Each simulated statistic is then
+    compared with the observed one through the sum. Sums round differently from the gather, so a draw within
+    1e-10 (relative) of the observed value, a tie in exact arithmetic (integer data), is computed again by
+    the gather: the p-values are exactly those of the general path."""
+    n = len(values)
+    perms = permuted.shape[0]
+    p_sim, mean, sd = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    weight = np.zeros(n)
+    filled = card > 0
+    weight[filled] = other.data[other.indptr[:-1][filled]]
+    # statistic = slope * sum + offset
+    if kind == "moran":
+        slope, offset = scaling * values * weight, scaling * values * (self_w * values)
+    else:
+        slope, offset = weight / scaling, self_w * values / scaling
+    steps = np.diff(values)
+    top = float(np.abs(values).max())
+    sorted_card = card[order]
+    groups = np.flatnonzero(np.r_[True, sorted_card[1:] != sorted_card[:-1], True])
+    chunk = max(1, _SUM_CELLS // perms)
+    for g0, g1 in zip(groups[:-1], groups[1:]):
+        k = int(sorted_card[g0])
+        if k == 0:  # islands: nothing to redraw (use handle_islands to avoid them)
+            continue
+        ids = permuted[:, :k]
+        base = values[ids].sum(axis=1)
+        for c0 in range(g0, g1, chunk):
+            rows = order[c0:min(c0 + chunk, g1)]  # increasing: the sort by cardinality is stable
+            m = len(rows)
+            upto = np.searchsorted(rows, ids, side="right")  # the step of q_j applies to rows[:upto]
+            by = np.argsort(upto, axis=1, kind="stable")
+            upto = np.take_along_axis(upto, by, axis=1)
+            runs = np.zeros((perms, k + 1))
+            runs[:, :k] = np.take_along_axis(steps[ids], by, axis=1)[:, ::-1].cumsum(axis=1)[:, ::-1]
+            runs += base[:, None]
+            lengths = np.diff(np.c_[np.zeros(perms, dtype=upto.dtype), upto, np.full(perms, m)], axis=1)
+            sums = np.repeat(runs.ravel(), lengths.ravel()).reshape(perms, m)
+            # the sum at which each area's statistic equals the observed one, and the margin of rounding
+            a, b, obs = slope[rows], offset[rows], observed[rows]
+            flat = a == 0  # z_i = 0 in local Moran: every draw gives the same statistic
+            a_safe = np.where(flat, 1.0, a)
+            level = (obs - b) / a_safe
+            margin = _TIE * ((np.abs(a) * k * top + np.abs(b) + np.abs(obs)) / np.abs(a_safe) + k * top)
+            over = (sums > level + margin).sum(axis=0)
+            at_least = (sums >= level - margin).sum(axis=0)
+            rising = a > 0
+            larger = np.where(rising, over, perms - at_least)
+            unsure = np.where(rising, at_least, perms - over) != larger
+            unsure |= flat
+            for r in np.flatnonzero(unsure):  # near ties: those draws as the gather computes them
+                i = rows[r]
+                near = (sums[:, r] >= level[r] - margin[r]) & (sums[:, r] <= level[r] + margin[r])
+                draws = np.arange(perms) if flat[r] else np.flatnonzero(near)
+                q = permuted[draws, :k]
+                wts = np.repeat(other.data[None, other.indptr[i]:other.indptr[i + 1]], len(draws), axis=0)
+                lag = np.einsum("ik,ik->i", values[q + (q >= i)], wts)
+                if kind == "moran":
+                    again = scaling * values[i] * (lag + self_w[i] * values[i])
+                else:
+                    again = (lag + self_w[i] * values[i]) / scaling
+                certain = 0 if flat[r] else (over[r] if rising[r] else perms - at_least[r])
+                larger[r] = certain + int((again >= obs[r]).sum())
+            low = (perms - larger) < larger
+            larger = np.where(low, perms - larger, larger)
+            p_sim[rows] = (larger + 1.0) / (perms + 1.0)
+            if moments:
+                sims = sums * a + b
+                mean[rows] = sims.mean(axis=0)
+                sd[rows] = sims.std(axis=0)
     return p_sim, mean, sd
 
 
@@ -255,7 +351,8 @@ def local_moran(y, w: Weights, transform: str = "r", permutations: int = 999, se
     if permutations or permuted is not None:
         if permuted is None:
             permuted = permutation_ids(np.diff(m.indptr).max(), n, permutations, seed)
-        p_sim, _, _ = conditional_randomisation(z, m, local_i, permuted, "moran", (n - 1) / den)
+        p_sim, _, _ = conditional_randomisation(z, m, local_i, permuted, "moran", (n - 1) / den,
+                                                moments=False)
         permutations = permuted.shape[0]
         p_test = p_sim
     else:
@@ -291,9 +388,12 @@ def gi_star(y, w: Weights, transform: str = "r", permutations: int = 999, seed: 
     were run, else from z), after Bonferroni or FDR control when asked."""
     y = _values(y, w)
     n = len(y)
-    base = w.matrix.astype(float).tolil()
-    base.setdiag(1.0)
-    star = Weights(w.ids, base.tocsr(), w.kind).transformed(transform)
+    off = w.matrix.astype(float).tocsr()
+    off = off - sparse.diags(off.diagonal())  # each area's own weight set to 1 below
+    off.eliminate_zeros()
+    base = (off + sparse.identity(n, format="csr")).tocsr()
+    base.sort_indices()
+    star = Weights(w.ids, base, w.kind).transformed(transform)
     statistic = (star @ y) / y.sum()
     mean = y.sum() / n
     variance = (y ** 2).sum() / n - mean ** 2
@@ -304,13 +404,9 @@ def gi_star(y, w: Weights, transform: str = "r", permutations: int = 999, seed: 
     p_norm = 2 * stats.norm.sf(np.abs(zscore))
     p_sim = np.full(n, np.nan)
     if permutations or permuted is not None:
-        other = star.tolil()
-        other.setdiag(0)
-        other = other.tocsr()
-        other.eliminate_zeros()
         if permuted is None:
-            permuted = permutation_ids(np.diff(other.indptr).max(), n, permutations, seed)
-        p_sim, _, _ = conditional_randomisation(y, star, statistic, permuted, "g", y.sum())
+            permuted = permutation_ids(np.diff(off.indptr).max(), n, permutations, seed)
+        p_sim, _, _ = conditional_randomisation(y, star, statistic, permuted, "g", y.sum(), moments=False)
         permutations = permuted.shape[0]
     p_test = p_sim if np.isfinite(p_sim).any() else p_norm
     cluster = []
