@@ -187,6 +187,7 @@ def contiguity(ids: Sequence[str], wkbs: Sequence[bytes], rook: bool = False, to
 
 # ------------------------------------------------------------------ queen contact in numpy
 _BLOCK = 1 << 14  # items per vectorised block in the segment tests: the temporaries stay in cache
+_RUN = 16  # consecutive segments of an area whose envelope is tested first
 _MAX_TESTS = 1 << 21  # segment pairs tested at once (and the most for one pair of areas before OGR decides)
 
 
@@ -399,17 +400,36 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     near = np.zeros(len(todo), dtype=bool)
     reach = tolerance + margin
     grown = env + np.array([-reach, reach, -reach, reach])
+    # runs of _RUN consecutive segments of an area, with their envelope: whole runs far from the other area's
+    # envelope are dropped before their segments are looked at
     seg_count = np.diff(seg_ptr)
-    work = seg_count[todo[:, 0]] + seg_count[todo[:, 1]]
-    bounds = np.searchsorted(np.cumsum(work), np.arange(0, work.sum(), _BLOCK << 2), side="right")
+    run_count = (seg_count + _RUN - 1) // _RUN
+    run_ptr = np.r_[0, np.cumsum(run_count)]
+    run_geom, run_pos = _spans(run_count)
+    run_first = seg_ptr[run_geom] + _RUN * run_pos  # first segment of each run
+    run_len = np.minimum(_RUN, seg_ptr[run_geom + 1] - run_first)
+    run_end = seg[run_first + run_len - 1] + 1  # last vertex of each run
+    run_box = _envelopes(x, y, np.r_[seg[run_first], len(x)])  # from its first vertex to the next run's first
+    run_box = np.stack([np.minimum(run_box[:, 0], x[run_end]), np.maximum(run_box[:, 1], x[run_end]),
+                        np.minimum(run_box[:, 2], y[run_end]), np.maximum(run_box[:, 3], y[run_end])], axis=1)
+    del run_geom, run_pos, run_end
+    work = run_count[todo[:, 0]] + run_count[todo[:, 1]]
+    bounds = np.searchsorted(np.cumsum(work), np.arange(0, work.sum(), _BLOCK >> 2), side="right")
     for lo, hi in zip(bounds, np.r_[bounds[1:], len(todo)]):
         if lo >= hi:
             continue
         block = todo[lo:hi]
         sides = []
         for own, far in ((block[:, 0], block[:, 1]), (block[:, 1], block[:, 0])):
-            k, pos = _spans(seg_count[own])
-            v = seg[seg_ptr[own][k] + pos]
+            k, pos = _spans(run_count[own])
+            run = run_ptr[own][k] + pos
+            box, rb = grown[far][k], run_box[run]
+            near_run = ((rb[:, 1] >= box[:, 0]) & (rb[:, 0] <= box[:, 1])
+                        & (rb[:, 3] >= box[:, 2]) & (rb[:, 2] <= box[:, 3]))
+            k, run = k[near_run], run[near_run]
+            kk, pos = _spans(run_len[run])
+            k = k[kk]
+            v = seg[run_first[run][kk] + pos]
             box = grown[far][k]
             xa, xb, ya, yb = x[v], x[v + 1], y[v], y[v + 1]
             keep = ((np.maximum(xa, xb) >= box[:, 0]) & (np.minimum(xa, xb) <= box[:, 1])
