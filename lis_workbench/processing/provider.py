@@ -28,8 +28,9 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .global_moran import GlobalMoranAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
         from .local_moran import LocalMoranAlgorithm
+        from .spatial_weights import SpatialWeightsAlgorithm
         from .thematic_map import ThematicMapAlgorithm
 
         for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm(),
-                          GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm()):
+                          GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm()):
             self.addAlgorithm(algorithm)

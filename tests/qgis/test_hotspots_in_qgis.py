@@ -119,3 +119,16 @@ def test_cli_hotspot_writes_map_layer_and_table(sample_store_path, tmp_path):
                             "--permutations", "99"], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
     pd.testing.assert_frame_equal(table, pd.read_csv(tmp_path / "again.csv"))  # same seed, same answer
+
+
+def test_spatial_weights_algorithm_lists_libpysal_queen_pairs(rank_layer):
+    import processing
+
+    result = processing.run("lisworkbench:spatialweights", {"INPUT": str(rank_layer), "ID_FIELD": "area_code",
+                                                            "TOLERANCE": 0.0, "OUTPUT": "TEMPORARY_OUTPUT"})
+    table = result["OUTPUT"]
+    pairs = {(f["from_id"], f["to_id"]) for f in table.getFeatures()}
+    frame, w = _pysal_reference(rank_layer)
+    codes = list(frame["area_code"])
+    expected = {(codes[i], codes[j]) for i, neighbours in w.neighbors.items() for j in neighbours}
+    assert pairs == expected and result["PAIRS"] == len(expected) and result["ISLANDS"] == 0
