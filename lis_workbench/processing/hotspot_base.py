@@ -28,6 +28,18 @@ from .base import LisAlgorithm
 ISLANDS = ("drop", "nearest")
 
 
+def add_weights_parameters(algorithm) -> None:
+    """WEIGHTS, K, DISTANCE, TOLERANCE and ISLANDS: how neighbours are found, for every tool that needs them."""
+    algorithm.addParameter(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", list(KINDS), defaultValue=0))
+    algorithm.addParameter(QgsProcessingParameterNumber("K", "k (nearest neighbours)", defaultValue=8, minValue=1))
+    algorithm.addParameter(QgsProcessingParameterNumber("DISTANCE", "Distance band (metres)",
+                                                        QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
+    algorithm.addParameter(QgsProcessingParameterNumber("TOLERANCE", "Snap tolerance for contiguity (metres)",
+                                                        QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
+    algorithm.addParameter(QgsProcessingParameterEnum("ISLANDS", "Areas with no neighbour", list(ISLANDS),
+                                                      defaultValue=1))
+
+
 class HotspotAlgorithm(LisAlgorithm):
     """Shared parameters: INPUT, FIELD, WEIGHTS, K, DISTANCE, PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS."""
 
@@ -51,12 +63,7 @@ class HotspotAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to test", "value", self.INPUT,
                                                       QgsProcessingParameterField.Numeric))
-        self.addParameter(QgsProcessingParameterEnum(self.WEIGHTS, "Spatial weights", list(KINDS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.K, "k (nearest neighbours)", defaultValue=8, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.DISTANCE, "Distance band (metres)",
-                                                       QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.TOLERANCE, "Snap tolerance for contiguity (metres)",
-                                                       QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
+        add_weights_parameters(self)
         self.addParameter(QgsProcessingParameterNumber(self.PERMUTATIONS, "Permutations (99, 499, 999, 9999)",
                                                        defaultValue=999, minValue=0, maxValue=99999))
         self.addParameter(QgsProcessingParameterNumber(self.SEED, "Random seed", defaultValue=12345, minValue=0))
@@ -65,8 +72,6 @@ class HotspotAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
                                                        QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001,
                                                        maxValue=0.5))
-        self.addParameter(QgsProcessingParameterEnum(self.ISLANDS, "Areas with no neighbour", list(ISLANDS),
-                                                     defaultValue=1))
         self.addParameter(QgsProcessingParameterField(
             self.NUMERATOR, "Smooth a rate: numerator field (empirical Bayes; with a denominator)", None, self.INPUT,
             QgsProcessingParameterField.Numeric, optional=True))

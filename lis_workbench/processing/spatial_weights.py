@@ -9,11 +9,9 @@ from qgis.core import (
     QgsFields,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
@@ -21,7 +19,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.clusters import Analysis, build_weights
 from ..core.weights import KINDS, handle_islands
 from .base import LisAlgorithm
-from .hotspot_base import ISLANDS
+from .hotspot_base import ISLANDS, add_weights_parameters
 
 
 class SpatialWeightsAlgorithm(LisAlgorithm):
@@ -39,14 +37,7 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.ID_FIELD, "Area id field", "area_code", self.INPUT))
-        self.addParameter(QgsProcessingParameterEnum(self.WEIGHTS, "Spatial weights", list(KINDS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.K, "k (nearest neighbours)", defaultValue=8, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.DISTANCE, "Distance band (metres)",
-                                                       QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.TOLERANCE, "Snap tolerance for contiguity (metres)",
-                                                       QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterEnum(self.ISLANDS, "Areas with no neighbour", list(ISLANDS),
-                                                     defaultValue=1))
+        add_weights_parameters(self)
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Neighbour pairs", QgsProcessing.TypeVector))
 
     def execute(self, parameters, context, feedback) -> dict:
