@@ -137,16 +137,9 @@ def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lo
                weight_column: str | None = typer.Option(None, help="Column of weights (default 1)."),
                replace: bool = typer.Option(False, help="Replace a lookup of the same name.")) -> None:
     """Add a lookup between two geographies from a CSV."""
-    import pandas as pd
+    from .core.geography import read_lookup
 
-    frame = pd.read_csv(file, dtype=str)
-    columns = {from_column: "from_code", to_column: "to_code"}
-    if weight_column:
-        columns[weight_column] = "weight"
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise LisError(f"{file} has no column(s) {', '.join(missing)}; its columns are {', '.join(frame.columns)}.")
-    frame = frame.rename(columns=columns)[list(columns.values())].drop_duplicates()
+    frame = read_lookup(file, from_column, to_column, weight_column)
     with _open(store) as opened:
         rows = opened.add_lookup(name, from_geography, to_geography, frame, source=str(file), replace=replace)
     console.print(f"Added lookup {name}: {rows} rows")
@@ -211,7 +204,6 @@ def import_cmd(store: Path = STORE_ARG,
     for item in value_column:
         column, _, ind_id = item.partition("=")
         spec.value_columns[column] = ind_id or None
-    spec.value_columns = {c: i for c, i in spec.value_columns.items()}
     spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity, source=source,
                                             partner=partner, licence=licence, notes=notes).items() if v}
     if metadata:

@@ -14,6 +14,19 @@ from .errors import GeographyError
 ogr.UseExceptions()
 
 
+def read_lookup(path, from_column: str, to_column: str, weight_column: str | None = None) -> pd.DataFrame:
+    """A lookup CSV as from_code, to_code[, weight] (duplicate pairs once), naming any missing column."""
+    frame = pd.read_csv(path, dtype=str)
+    columns = {from_column: "from_code", to_column: "to_code"}
+    if weight_column:
+        columns[weight_column] = "weight"
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise GeographyError(f"{path} has no column(s) {', '.join(missing)}; its columns are "
+                             f"{', '.join(frame.columns)}.")
+    return frame.rename(columns=columns)[list(columns.values())].drop_duplicates()
+
+
 def centroids_from_polygons(polygons: Mapping[str, bytes]) -> pd.DataFrame:
     """A point inside each polygon (its centroid, or a point on its surface when the centroid falls
     outside it): columns area_code, x, y."""

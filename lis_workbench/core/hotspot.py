@@ -129,7 +129,6 @@ def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, obs
         if moments:
             mean[rows] = sims.mean(axis=1)
             sd[rows] = sims.std(axis=1)
-    del perms
     return p_sim, mean, sd
 
 

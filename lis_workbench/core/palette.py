@@ -32,7 +32,7 @@ def choose_ramp(polarity: str | None, method: str = "quantile", ramp: str | None
         ramp, kind = ("YlOrRd" if polarity in ("high_is_bad", "high_is_good") else "Blues"), "sequential"
     if kind == "diverging":
         # RdBu runs red (low) to blue (high): red must be the worse end.
-        reverse = not high_is_good and polarity == "high_is_bad"
+        reverse = polarity == "high_is_bad"
         if method == "decile":
             reverse = False  # decile classes run from most in need (class 0) to least
     else:

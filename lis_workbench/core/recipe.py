@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import LisError
-from .geography import best_fit_lookup, centroids_from_polygons
+from .geography import best_fit_lookup, centroids_from_polygons, read_lookup
 from .ingest import ImportReport, ImportSpec, import_file, read_table
 from .store import Store
 
@@ -97,8 +97,7 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
 
 def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:
     if step.get("method", "best_fit") != "best_fit":
-        frame = pd.read_csv(base / step["file"], dtype=str)
-        frame = frame.rename(columns={step["from_column"]: "from_code", step["to_column"]: "to_code"})
+        frame = read_lookup(base / step["file"], step["from_column"], step["to_column"], step.get("weight_column"))
         store.add_lookup(step["name"], step["from"], step["to"], frame, method="given", source=step["file"])
         return []
     centroids = base / step["centroids"] if "centroids" in step else None

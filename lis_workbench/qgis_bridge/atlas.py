@@ -46,16 +46,10 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
         raise LisError(f"The coverage layer has no field '{name_field}' for the page names.")
     if coverage.featureCount() == 0:
         raise LisError("The coverage layer has no areas: nothing to put in an atlas.")
-    project = QgsProject.instance()
     mask = mask_layer(coverage)
-    added = [layer for layer in (coverage, map_layer, mask) if project.mapLayer(layer.id()) is None]
-    project.addMapLayers(added, False)
-    try:
+    with layouts.layers_in_project([coverage, map_layer, mask]):
         return _export(coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
                        template, progress, cancelled)
-    finally:  # leave the user's project as it was, whatever happened
-        for layer in added:
-            project.takeMapLayer(layer)  # out of the project, but still the caller's layer
 
 
 def _export(coverage, name_field, map_layer, mask, spec, classification, out: Path, single_file, template,

@@ -106,16 +106,7 @@ def bng() -> QgsCoordinateReferenceSystem:
 
 def areas_layer(store, geography: str) -> QgsVectorLayer:
     """A memory layer of one geography's areas (area_code, area_name) from an open store."""
-    frame = store.areas(geography)
-    layer = QgsVectorLayer(f"MultiPolygon?crs={BNG}", store.geography(geography)["title"] or geography, "memory")
-    fields = QgsFields()
-    fields.append(QgsField("area_code", QVariant.String))
-    fields.append(QgsField("area_name", QVariant.String))
-    layer.dataProvider().addAttributes(list(fields))
-    layer.updateFields()
-    layer.dataProvider().addFeatures(list(features_from_frame(frame, layer.fields())))
-    layer.updateExtents()
-    return layer
+    return layer_from_frame(store.areas(geography), store.geography(geography)["title"] or geography)
 
 
 def layer_from_frame(frame: pd.DataFrame, name: str) -> QgsVectorLayer:

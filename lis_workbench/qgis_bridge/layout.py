@@ -4,6 +4,8 @@ arrow and a source / provenance footer. Items are found by id, so a user's .qpt 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from qgis.core import (
@@ -150,6 +152,20 @@ def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, t
     node = root.addLayer(layer)
     node.setName(group or layer.name())
     legend.adjustBoxSize()
+
+
+@contextmanager
+def layers_in_project(layers) -> Iterator[None]:
+    """Put layers in the project while a layout renders them (legends and maps resolve layers there), then take
+    them out again, leaving the user's project as it was and the layers still the caller's."""
+    project = QgsProject.instance()
+    added = [layer for layer in layers if project.mapLayer(layer.id()) is None]
+    project.addMapLayers(added, False)
+    try:
+        yield
+    finally:
+        for layer in added:
+            project.takeMapLayer(layer)
 
 
 def save_template(layout: QgsPrintLayout, path: str | Path) -> None:

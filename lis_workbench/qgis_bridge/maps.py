@@ -138,14 +138,8 @@ def subtitle_text(spec: MapSpec, classification) -> str:
 def render_map(layers: list[QgsVectorLayer], spec: MapSpec, classification, out: str | Path,
                extent: QgsRectangle | None = None, template: str | None = None) -> None:
     """Render a one-page map (title, subtitle, legend, scale bar, north arrow, footer) to PNG or PDF."""
-    project = QgsProject.instance()
-    added = [layer for layer in layers if project.mapLayer(layer.id()) is None]
-    project.addMapLayers(added, False)  # legends and renders resolve layers through the project
-    try:
-        _render_page(project, layers, spec, classification, out, extent, template)
-    finally:
-        for layer in added:
-            project.takeMapLayer(layer)  # out of the project, but still the caller's layer
+    with layouts.layers_in_project(layers):
+        _render_page(QgsProject.instance(), layers, spec, classification, out, extent, template)
 
 
 def _render_page(project, layers, spec, classification, out, extent, template) -> None:
