@@ -40,3 +40,8 @@ class ImportValidationError(LisError):
 
 class IndicatorNotFound(LisError):  # noqa: N818 - reads as the domain
     """An indicator id or period asked for is not in the store's catalogue."""
+
+
+class AnalysisError(LisError):
+    """An analysis (benchmark comparison, trend) cannot run on the values given: impossible counts, unknown
+    periods, a benchmark area that is not there; the message names the column, area or period at fault."""
