@@ -45,3 +45,8 @@ class IndicatorNotFound(LisError):  # noqa: N818 - reads as the domain
 class AnalysisError(LisError):
     """An analysis (benchmark comparison, trend) cannot run on the values given: impossible counts, unknown
     periods, a benchmark area that is not there; the message names the column, area or period at fault."""
+
+
+class CompositeError(LisError):
+    """A composite index cannot be built: bad weights or policies, missing values under the "fail" policy, or a
+    recipe at fault (the message names the recipe file, key and component)."""
