@@ -504,6 +504,15 @@ def _print_summary(store) -> None:
         console.print(f"    {theme}: {len(group)}")
 
 
+def _register_analyses() -> None:
+    from .cli_indices import register
+
+    register(app)
+
+
+_register_analyses()
+
+
 def main() -> None:
     """Entry point: typer handles usage errors (exit 2); a LisError becomes a plain message and exit 1."""
     try:
