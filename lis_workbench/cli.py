@@ -416,6 +416,120 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
     console.print(f"Wrote {out}")
 
 
+@app.command("site")
+def site_cmd(store: Path = STORE_ARG,
+             demand: str = typer.Option(..., help="Demand count indicator, e.g. pop2016_age_0_4."),
+             candidates: str = typer.Option(..., help="Store point layer of candidate sites, e.g. schools."),
+             out: Path = typer.Option(..., "--out", help="Map page of the result: .png or .pdf."),
+             model: str = typer.Option("mclp", help="mclp (most demand within reach of p new sites), lscp (fewest "
+                                                    "sites to reach all/--share of demand) or pmedian (shortest "
+                                                    "average distance)."),
+             p: int = typer.Option(3, "--p", help="Number of new sites (mclp, pmedian)."),
+             radius: float = typer.Option(1500.0, help="Reach: metres (or minutes with --speed)."),
+             share: float = typer.Option(1.0, help="lscp: share of demand to reach (1 = all)."),
+             period: str | None = typer.Option(None, help="Period of the demand indicator (default: latest)."),
+             need: str | None = typer.Option(None, help="Need rule: 'imd2019_imd_decile<=3' keeps areas in need; a "
+                                                        "bare indicator id multiplies the demand by it."),
+             centroids: Path | None = typer.Option(None, help="CSV of population-weighted centroids (code, x/lon, "
+                                                             "y/lat). Default: points inside the areas."),
+             centroids_epsg: int = typer.Option(4326, help="EPSG code of the centroid coordinates."),
+             candidates_filter: str | None = typer.Option(None, help="Attribute filter on the candidates, e.g. "
+                                                                     "\"education_phase = 'Primary'\"."),
+             existing: str | None = typer.Option(None, help="Store point layer of existing sites (always open)."),
+             existing_filter: str | None = typer.Option(None, help="Attribute filter on the existing sites."),
+             capacity: str | None = typer.Option(None, help="Field holding each site's capacity (capacitated)."),
+             distance: str = typer.Option("euclidean", help="euclidean, network (--network) or matrix "
+                                                            "(--cost-matrix)."),
+             network: Path | None = typer.Option(None, help="Line layer (roads/paths, split at junctions)."),
+             speed: float | None = typer.Option(None, help="Travel speed in km/h: costs become minutes."),
+             cost_matrix: Path | None = typer.Option(None, help="Cost-matrix CSV (demand_code, site_id, cost)."),
+             save_costs: Path | None = typer.Option(None, help="Write the cost matrix used to this CSV."),
+             quick: bool = typer.Option(False, help="Greedy/interchange quick look (not proven optimal)."),
+             time_limit: float | None = typer.Option(None, help="Stop the exact solver after this many seconds."),
+             curve: Path | None = typer.Option(None, help="Coverage curve chart (PNG), 0..p new sites."),
+             gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
+             csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
+    """Site new services where they reach most need: maximal coverage, set covering or p-median."""
+    from .core.demand import NeedRule, demand_table, sites_table, within_study_area
+    from .core.recipe import centroid_points
+    from .core.siting_plan import SitingPlan, run_plan
+
+    rule = NeedRule.parse(need) if need else None
+    with _open(store) as opened:
+        entry = opened.indicator(demand)
+        values = opened.get_values(demand, period, with_geometry=True, all_areas=True)
+        need_values = opened.get_values(rule.indicator) if rule else None
+        need_title = opened.indicator(rule.indicator)["title"] if rule else ""
+        polygons = dict(zip(values["area_code"], values["geometry"]))
+        points = centroid_points(centroids, centroids_epsg) if centroids else None
+        table = demand_table(values, need_values, rule, points, polygons)
+        site_frame = sites_table(opened.points(candidates, candidates_filter),
+                                 opened.points(existing, existing_filter) if existing else None,
+                                 capacity_field=capacity)
+        checksum = opened.checksum()
+    site_frame = within_study_area(site_frame, table, max(radius * 2, 2000.0))
+    lines = None
+    if network:
+        from .core.store.layers import read_source
+
+        lines = [bytes(f.geometry.ExportToIsoWkb()) for f in read_source(str(network))[0] if f.geometry is not None]
+    plan = SitingPlan(model=model, p=p if model != "lscp" else None, radius=radius, share=share, distance=distance,
+                      network=lines, speed_kmh=speed, cost_matrix=str(cost_matrix) if cost_matrix else None,
+                      save_costs=str(save_costs) if save_costs else None, quick=quick, curve=curve is not None,
+                      time_limit=time_limit, need_label=str(rule) if rule else "")
+    outcome = _run_with_progress("Siting", lambda report: run_plan(plan, table, site_frame, report))
+    for note in outcome.notes:
+        err.print(f"[yellow]{note}[/yellow]")
+    console.print(outcome.summary)
+    chosen = outcome.sites[outcome.sites["selected"] == 1].sort_values("rank")
+    show = Table("rank", "site", "name", "demand in reach" if radius else "demand assigned", "gain")
+    for row in chosen.itertuples():
+        reach = getattr(row, "demand_in_reach", row.demand_assigned)
+        show.add_row(f"{row.rank:.0f}", str(row.site_id), str(row.name), f"{reach:,.0f}",
+                     "" if pd_isna(row.marginal_gain) else f"{row.marginal_gain:,.0f}")
+    console.print(show)
+    if csv:
+        outcome.sites.to_csv(csv, index=False)
+    unit = "minutes" if speed else "m"
+    what = {"mclp": "most demand within reach", "lscp": "fewest sites to reach the demand",
+            "pmedian": "shortest average distance"}[model]
+    need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else
+                  f" weighted by {need_title}" if rule else "")
+    demand_title = f"{entry['title']}{need_words}"
+    provenance = (f"Siting ({model}: {what}); demand {demand} ({table.attrs['located_by']}){need_words}; candidates "
+                  f"{candidates}{f' where {candidates_filter}' if candidates_filter else ''}"
+                  f"{f'; existing {existing}' if existing else ''}; {distance} distance, reach {radius:,.0f} {unit}; "
+                  f"{'proven optimal' if outcome.result.optimal else 'not proven optimal'}. Store checksum "
+                  f"{checksum[:16]}.")
+
+    from .qgis_bridge.app import start_qgis
+
+    start_qgis()
+    from .qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg
+    from .qgis_bridge.siting_map import curve_png, outcome_layers
+
+    site_layer, line_layer, demand_layer = outcome_layers(outcome, polygons, demand_title, unit)
+    title = {"mclp": f"Where {p} new site(s) reach most need", "pmedian": f"Where {p} new site(s) are nearest to need",
+             "lscp": "The fewest sites that reach the need"}[model]
+    page = MapSpec(field="service", title=title, unit=outcome.summary, period="", legend_title="Siting result",
+                   source=entry.get("source") or "", licence=entry.get("licence") or "", provenance=provenance)
+    if gpkg:
+        for layer, name in ((site_layer, "sites"), (line_layer, "allocation"), (demand_layer, "demand")):
+            save_styled_gpkg(layer, gpkg, name)
+    render_map([site_layer, line_layer, demand_layer], page, None, out, extent=demand_layer.extent(),
+               legend_more=[demand_layer])
+    console.print(f"Wrote {out}")
+    if curve is not None and outcome.curve is not None:
+        outcome.curve.attrs["total_demand"] = float(table["weight"].sum())
+        curve_png(outcome.curve, curve, "Demand within reach by number of new sites" if model == "mclp" else
+                  "Average distance by number of new sites", model, unit, chosen=p, subtitle=demand_title)
+        console.print(f"Wrote {curve}")
+
+
+def pd_isna(value) -> bool:
+    return value is None or value != value
+
+
 DEFAULT_PROFILE = ("pop2016_total", "pop2016_age_0_4", "iod2019_income_numerator", "iod2019_idaci_numerator",
                    "iod2019_employment_numerator", "census2011_no_qualifications",
                    "census2011_lone_parents_not_employed", "iod2019_overcrowding", "iod2019_staying_on_post16",

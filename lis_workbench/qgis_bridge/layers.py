@@ -109,9 +109,10 @@ def areas_layer(store, geography: str) -> QgsVectorLayer:
     return layer_from_frame(store.areas(geography), store.geography(geography)["title"] or geography)
 
 
-def layer_from_frame(frame: pd.DataFrame, name: str) -> QgsVectorLayer:
-    """A memory polygon layer from any frame with a WKB `geometry` column (numbers as doubles, else text)."""
-    layer = QgsVectorLayer(f"MultiPolygon?crs={BNG}", name, "memory")
+def layer_from_frame(frame: pd.DataFrame, name: str, geometry_type: str = "MultiPolygon") -> QgsVectorLayer:
+    """A memory layer (polygons unless told: Point, LineString) from any frame with a WKB `geometry` column
+    (numbers as doubles, else text)."""
+    layer = QgsVectorLayer(f"{geometry_type}?crs={BNG}", name, "memory")
     fields = QgsFields()
     for column in frame.columns:
         if column == "geometry":

@@ -4,7 +4,7 @@ arrow and a source / provenance footer. Items are found by id, so a user's .qpt 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -136,8 +136,10 @@ def fit_map(map_item: QgsLayoutItemMap, extent) -> None:
     map_item.zoomToExtent(extent)
 
 
-def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, title: str, group: str) -> None:
-    """Show one layer's classes under a wrapped title (the unit) and a group line (the period)."""
+def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, title: str, group: str,
+               more: Sequence = ()) -> None:
+    """Show one layer's classes under a wrapped title (the unit) and a group line (the period), then any
+    further layers (e.g. the sites of a siting map) under their own names."""
     legend.setLinkedMap(map_item)
     legend.setWrapString("~")
     legend.setTitle("~".join(textwrap.wrap(title, 26)) or " ")
@@ -151,6 +153,8 @@ def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, t
     root.clear()
     node = root.addLayer(layer)
     node.setName(group or layer.name())
+    for other in more:
+        root.addLayer(other)
     legend.adjustBoxSize()
 
 

@@ -46,6 +46,7 @@ class MapSpec:
     provenance: str = ""
     labels_field: str | None = None
     value_type: str = ""
+    legend_title: str = ""
 
 
 def field_values(layer: QgsVectorLayer, field: str) -> np.ndarray:
@@ -136,13 +137,15 @@ def subtitle_text(spec: MapSpec, classification) -> str:
 
 
 def render_map(layers: list[QgsVectorLayer], spec: MapSpec, classification, out: str | Path,
-               extent: QgsRectangle | None = None, template: str | None = None) -> None:
-    """Render a one-page map (title, subtitle, legend, scale bar, north arrow, footer) to PNG or PDF."""
+               extent: QgsRectangle | None = None, template: str | None = None,
+               legend_more: list[QgsVectorLayer] | None = None) -> None:
+    """Render a one-page map (title, subtitle, legend, scale bar, north arrow, footer) to PNG or PDF.
+    The first layer is drawn on top and leads the legend; ``legend_more`` are listed after it."""
     with layouts.layers_in_project(layers):
-        _render_page(QgsProject.instance(), layers, spec, classification, out, extent, template)
+        _render_page(QgsProject.instance(), layers, spec, classification, out, extent, template, legend_more or [])
 
 
-def _render_page(project, layers, spec, classification, out, extent, template) -> None:
+def _render_page(project, layers, spec, classification, out, extent, template, legend_more=()) -> None:
     page = layouts.load_layout(project, template)
     map_item = page.itemById("map")
     map_item.setLayers(layers)
@@ -150,7 +153,9 @@ def _render_page(project, layers, spec, classification, out, extent, template) -
     target = QgsRectangle(extent or layers[0].extent())
     target.scale(1.05)
     layouts.fit_map(map_item, target)
-    layouts.set_legend(page.itemById("legend"), map_item, layers[0], spec.unit or spec.field, spec.period)
+    layouts.set_legend(page.itemById("legend"), map_item, layers[0], spec.legend_title or spec.unit or spec.field,
+                       spec.period,
+                       legend_more)
     layouts.set_text(page, "title", spec.title or layers[0].name())
     layouts.set_text(page, "subtitle", subtitle_text(spec, classification))
     layouts.set_text(page, "footer", footer_text(spec))

@@ -170,6 +170,33 @@ def read_geometries(path: str, layer_name: str, key: str = "area_code",
     return out
 
 
+def read_points(path: str, layer_name: str, where: str | None = None) -> list[dict]:
+    """Every feature of a store point layer as a dict of its attributes plus x and y, optionally filtered by an
+    attribute expression (OGR SQL, e.g. "education_phase = 'Primary'")."""
+    ds = ogr.Open(path)
+    lyr = ds.GetLayerByName(layer_name)
+    if lyr is None:
+        raise StoreError(f"The store {path} has no layer '{layer_name}'.")
+    rows = []
+    try:
+        if where:
+            lyr.SetAttributeFilter(where)
+        for feat in lyr:
+            geom = feat.GetGeometryRef()
+            if geom is None or geom.IsEmpty():
+                continue
+            point = geom.Centroid() if ogr.GT_Flatten(geom.GetGeometryType()) != ogr.wkbPoint else geom
+            row = feat.items()
+            row.update(x=point.GetX(), y=point.GetY())
+            rows.append(row)
+    except RuntimeError as exc:
+        reason = str(exc).split(":")[0]
+        raise GeographyError(f"The filter \"{where}\" cannot be applied to layer {layer_name} ({reason}). "
+                             f"Its fields are: {', '.join(_field_names(lyr))}.") from None
+    ds = None
+    return rows
+
+
 def _field_names(lyr: ogr.Layer) -> list[str]:
     defn = lyr.GetLayerDefn()
     return [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]

@@ -286,6 +286,16 @@ class Store:
             frame["geometry"] = frame["area_code"].map(wkb)
         return frame
 
+    def points(self, name: str, where: str | None = None) -> pd.DataFrame:
+        """A facilities point layer (or any geography, at its features' centroids) as a table with every
+        attribute plus x, y in EPSG:27700, optionally filtered by an attribute expression."""
+        info = self.geography(name)
+        rows = layers.read_points(self.path, info["layer_name"], where)
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["area_code", "area_name", "x", "y"])
+        return frame
+
     # ----------------------------------------------------------------- lookups
     def add_lookup(self, name: str, from_geography: str, to_geography: str, pairs: pd.DataFrame,
                    *, method: str = "given", source: str | None = None, replace: bool = False) -> int:
