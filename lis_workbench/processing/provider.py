@@ -23,14 +23,22 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         return QIcon(ICON)
 
     def loadAlgorithms(self) -> None:  # noqa: N802
+        from .aggregate import AggregateAlgorithm
+        from .compare import CompareAlgorithm
+        from .composite_index import CompositeIndexAlgorithm
         from .export_atlas import ExportAtlasAlgorithm
         from .gistar import GiStarAlgorithm
         from .global_moran import GlobalMoranAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
         from .local_moran import LocalMoranAlgorithm
+        from .lscp import LscpAlgorithm
+        from .mclp import MclpAlgorithm
+        from .pmedian import PMedianAlgorithm
         from .spatial_weights import SpatialWeightsAlgorithm
         from .thematic_map import ThematicMapAlgorithm
 
         for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm(),
-                          GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm()):
+                          GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
+                          CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
+                          MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm()):
             self.addAlgorithm(algorithm)

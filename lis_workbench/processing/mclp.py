@@ -1,0 +1,14 @@
+"""lisworkbench:mclp - maximal coverage: p new sites that bring the most demand within reach."""
+
+from __future__ import annotations
+
+from .siting_base import SitingAlgorithm
+
+
+class MclpAlgorithm(SitingAlgorithm):
+    NAME = "mclp"
+    DISPLAY_NAME = "Maximal coverage (MCLP)"
+    MODEL = "mclp"
+    HELP = ("Choose P new sites from the candidates so that the most demand lies within RADIUS of an open site "
+            "(existing sites always open). Solved exactly (HiGHS); OBJECTIVE = demand covered. Chosen candidates "
+            "carry selected = 1 and their rank (order of opening, largest gain first).")

@@ -1,0 +1,234 @@
+"""What the siting algorithms (mclp, lscp, pmedian) share: their fixed parameters, reading demand and sites
+from layers, running core.siting_plan.run_plan and writing the three outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.demand import NeedRule, demand_table, sites_table, within_study_area
+from ..core.siting_plan import SitingPlan, run_plan
+from ..qgis_bridge.feedback import progress_from_feedback
+from .base import LisAlgorithm
+
+DISTANCES = ("euclidean", "network", "matrix")
+
+
+class SitingAlgorithm(LisAlgorithm):
+    """DEMAND, DEMAND_WEIGHT, CANDIDATES, EXISTING, P, RADIUS, DISTANCE, NETWORK -> OUTPUT_SITES,
+    OUTPUT_ALLOCATION, OUTPUT_DEMAND; OBJECTIVE and SOLVE_SECONDS."""
+
+    GROUP = "Siting services"
+    GROUP_ID = "siting"
+    MODEL = ""
+    USES_P = True
+
+    def define(self) -> None:
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "DEMAND", "Demand areas or points", [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField("DEMAND_WEIGHT", "Demand weight (e.g. children aged 0-4)",
+                                                      "value", "DEMAND", QgsProcessingParameterField.Numeric))
+        self.addParameter(QgsProcessingParameterField("DEMAND_ID", "Demand area code", "area_code", "DEMAND",
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterField("NEED_FIELD", "Need field (e.g. IMD decile or an index score)",
+                                                      None, "DEMAND", QgsProcessingParameterField.Numeric,
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "NEED_TEST", "Need test on that field, e.g. <=3 (blank: multiply the demand by it)", "", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource("CANDIDATES", "Candidate sites",
+                                                              [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterFeatureSource("EXISTING", "Existing sites (always open)",
+                                                              [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterField("CAPACITY", "Capacity field (capacitated model)", None,
+                                                      "CANDIDATES", QgsProcessingParameterField.Numeric,
+                                                      optional=True))
+        if self.USES_P:
+            self.addParameter(QgsProcessingParameterNumber("P", "Number of new sites", defaultValue=3, minValue=0))
+        else:
+            self.addParameter(QgsProcessingParameterNumber("SHARE", "Share of demand to reach (1 = all)",
+                                                           QgsProcessingParameterNumber.Double, 1.0, minValue=0.01,
+                                                           maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "RADIUS", "Reach: metres, or minutes with a speed" + (" (optional for p-median: marks coverage)"
+                                                                   if self.MODEL == "pmedian" else ""),
+            QgsProcessingParameterNumber.Double, 1500.0, minValue=0.0, optional=self.MODEL == "pmedian"))
+        self.addParameter(QgsProcessingParameterEnum("DISTANCE", "Distance", list(DISTANCES), defaultValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSource("NETWORK", "Network (roads/paths, split at junctions)",
+                                                              [QgsProcessing.TypeVectorLine], optional=True))
+        self.addParameter(QgsProcessingParameterNumber("SPEED", "Travel speed km/h (costs in minutes)",
+                                                       QgsProcessingParameterNumber.Double, None, optional=True,
+                                                       minValue=0.1))
+        self.addParameter(QgsProcessingParameterFile("COST_MATRIX", "Cost-matrix CSV (demand_code, site_id, cost)",
+                                                     extension="csv", optional=True))
+        self.addParameter(QgsProcessingParameterBoolean("QUICK", "Quick look (greedy/interchange, not proven)",
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_SITES", "Sites", QgsProcessing.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_ALLOCATION", "Allocation lines",
+                                                            QgsProcessing.TypeVectorLine, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_DEMAND", "Demand with assigned site",
+                                                            QgsProcessing.TypeVectorAnyGeometry, optional=True))
+        self.addOutput(QgsProcessingOutputNumber("OBJECTIVE", "Objective"))
+        self.addOutput(QgsProcessingOutputNumber("SOLVE_SECONDS", "Solve time (s)"))
+        self.addOutput(QgsProcessingOutputString("SUMMARY", "Summary"))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        demand_source = self.parameterAsSource(parameters, "DEMAND", context)
+        if demand_source is None:
+            raise QgsProcessingException("No demand layer was given.")
+        if demand_source.sourceCrs().isGeographic():
+            raise QgsProcessingException("The demand layer is in degrees: reproject it to British National Grid "
+                                         "(EPSG:27700) so distances are in metres.")
+        demand, geometries = self._demand(parameters, context, demand_source)
+        sites = self._sites(parameters, context, demand_source)
+        radius = parameters.get("RADIUS")
+        radius = None if radius in (None, "") else self.parameterAsDouble(parameters, "RADIUS", context)
+        if self.MODEL != "pmedian" and radius is None:
+            raise QgsProcessingException("Coverage models need a reach (RADIUS).")
+        sites = within_study_area(sites, demand, max((radius or 0) * 2, 2000.0))
+        speed = parameters.get("SPEED")
+        network = self.parameterAsSource(parameters, "NETWORK", context)
+        distance = DISTANCES[self.parameterAsEnum(parameters, "DISTANCE", context)]
+        plan = SitingPlan(
+            model=self.MODEL, p=self.parameterAsInt(parameters, "P", context) if self.USES_P else None,
+            radius=radius, share=self.parameterAsDouble(parameters, "SHARE", context) if not self.USES_P else 1.0,
+            distance=distance,
+            network=[bytes(f.geometry().asWkb()) for f in network.getFeatures()] if network else None,
+            speed_kmh=None if speed in (None, "") else self.parameterAsDouble(parameters, "SPEED", context),
+            cost_matrix=self.parameterAsFile(parameters, "COST_MATRIX", context) or None,
+            quick=self.parameterAsBool(parameters, "QUICK", context), curve=False)
+        outcome = run_plan(plan, demand, sites, progress_from_feedback(feedback))
+        for note in outcome.notes:
+            feedback.pushWarning(note)
+        feedback.pushInfo(outcome.summary)
+        crs = demand_source.sourceCrs()
+        results = {"OBJECTIVE": outcome.result.objective, "SOLVE_SECONDS": outcome.result.seconds,
+                   "SUMMARY": outcome.summary}
+        results["OUTPUT_SITES"] = self._write(parameters, context, "OUTPUT_SITES", outcome.sites.drop(
+            columns=["x", "y"]).assign(existing=outcome.sites["existing"].astype(int)),
+            [_point(x, y) for x, y in zip(outcome.sites["x"], outcome.sites["y"])], QgsWkbTypes.Point, crs)
+        lines = outcome.allocation
+        results["OUTPUT_ALLOCATION"] = self._write(
+            parameters, context, "OUTPUT_ALLOCATION", lines.drop(columns=["x1", "y1", "x2", "y2"]),
+            [QgsGeometry.fromPolylineXY([QgsPointXY(a, b), QgsPointXY(c, d)])
+             for a, b, c, d in lines[["x1", "y1", "x2", "y2"]].itertuples(index=False)], QgsWkbTypes.LineString, crs)
+        results["OUTPUT_DEMAND"] = self._write(parameters, context, "OUTPUT_DEMAND",
+                                               outcome.demand.drop(columns=["x", "y"]), geometries,
+                                               demand_source.wkbType(), crs)
+        return {k: v for k, v in results.items() if v is not None}
+
+    def _demand(self, parameters, context, source):
+        weight_field = self.parameterAsString(parameters, "DEMAND_WEIGHT", context)
+        id_field = self.parameterAsString(parameters, "DEMAND_ID", context)
+        need_field = self.parameterAsString(parameters, "NEED_FIELD", context)
+        names = source.fields().names()
+        features = list(source.getFeatures())
+        if not features:
+            raise QgsProcessingException("The demand layer has no features.")
+        codes = [str(f[id_field]) if id_field and id_field in names else str(f.id()) for f in features]
+        if len(set(codes)) != len(codes):
+            raise QgsProcessingException(f"The demand code field '{id_field}' repeats codes; choose a unique one.")
+        values = pd.DataFrame({"area_code": codes, "value": [_number(f[weight_field]) for f in features]})
+        geometries = [f.geometry() for f in features]
+        points = pd.DataFrame({"area_code": codes,
+                               "x": [_inside(g).x() for g in geometries], "y": [_inside(g).y() for g in geometries]})
+        rule, need = None, None
+        if need_field:
+            test = (self.parameterAsString(parameters, "NEED_TEST", context) or "").strip()
+            rule = NeedRule.parse(f"need{test}")
+            need = pd.DataFrame({"area_code": codes, "value": [_number(f[need_field]) for f in features]})
+        return demand_table(values, need, rule, points), geometries
+
+    def _sites(self, parameters, context, demand_source):
+        capacity = self.parameterAsString(parameters, "CAPACITY", context) or None
+        frames = []
+        for key in ("EXISTING", "CANDIDATES"):
+            source = self.parameterAsSource(parameters, key, context)
+            if source is None:
+                frames.append(None)
+                continue
+            if source.sourceCrs() != demand_source.sourceCrs():
+                raise QgsProcessingException(f"The {key.lower()} layer is in {source.sourceCrs().authid()} but the "
+                                             f"demand is in {demand_source.sourceCrs().authid()}: reproject one.")
+            rows = []
+            for f in source.getFeatures():
+                point = _inside(f.geometry())
+                row = {"site_id": f"{key[0]}{f.id()}", "x": point.x(), "y": point.y()}
+                names = f.fields().names()
+                row["name"] = str(f[names[1]]) if len(names) > 1 else ""
+                if capacity and capacity in names:
+                    row["capacity"] = _number(f[capacity])
+                rows.append(row)
+            frames.append(pd.DataFrame(rows))
+        existing, candidates = frames
+        if existing is not None and capacity and "capacity" not in existing.columns:
+            raise QgsProcessingException(f"The existing sites have no capacity field '{capacity}'.")
+        return sites_table(candidates if candidates is not None else pd.DataFrame(), existing, id_field="site_id",
+                           name_field="name", capacity_field="capacity" if capacity else None)
+
+    def _write(self, parameters, context, key, frame, geometries, wkb_type, crs):
+        if parameters.get(key) in (None, ""):
+            return None
+        fields = QgsFields()
+        for column in frame.columns:
+            numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+            fields.append(QgsField(str(column), QVariant.Double if numeric else QVariant.String))
+        sink, dest = self.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
+        if sink is None:
+            return None
+        for row, geometry in zip(frame.itertuples(index=False), geometries):
+            feature = QgsFeature(fields)
+            feature.setAttributes([_cell(v) for v in row])
+            feature.setGeometry(geometry)
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        return dest
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):  # NULL arrives as a QVariant
+        return float("nan")
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def _point(x: float, y: float) -> QgsGeometry:
+    return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
+
+
+def _inside(geometry: QgsGeometry) -> QgsPointXY:
+    """A polygon's centroid (or a point on its surface when the centroid falls outside); a point as it is."""
+    if geometry.type() == QgsWkbTypes.PointGeometry:
+        return geometry.asPoint() if not geometry.isMultipart() else geometry.asMultiPoint()[0]
+    centre = geometry.centroid()
+    if not geometry.contains(centre):
+        centre = geometry.pointOnSurface()
+    return centre.asPoint()
