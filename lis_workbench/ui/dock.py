@@ -6,7 +6,7 @@ import html
 import os
 from pathlib import Path
 
-from qgis.core import QgsProject, QgsSettings
+from qgis.core import QgsProject, QgsSettings, QgsVectorLayer
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget, QTreeWidgetItem
@@ -47,6 +47,7 @@ class LisDock(QDockWidget, FORM):
         self.mapButton.clicked.connect(self.map_indicator)
         self.atlasButton.clicked.connect(self.open_atlas_dialog)
         self.hotspotButton.clicked.connect(self.open_hotspot_dialog)
+        self.siteButton.clicked.connect(self.open_siting_dialog)
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -96,7 +97,7 @@ class LisDock(QDockWidget, FORM):
         self.store = None
         self.catalogueTree.clear()
         self.periodCombo.clear()
-        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
+        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
             button.setEnabled(False)
 
     # ------------------------------------------------------------------ catalogue
@@ -123,7 +124,7 @@ class LisDock(QDockWidget, FORM):
         if frame.empty:
             self.detailsBrowser.setHtml("<i>No indicator matches. Clear the search or filters.</i>")
             self.periodCombo.clear()
-            for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
+            for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
                 button.setEnabled(False)
 
     def indicator_ids(self) -> list[str]:
@@ -155,7 +156,7 @@ class LisDock(QDockWidget, FORM):
             + "</table>")
         self.periodCombo.clear()
         self.periodCombo.addItems(list(reversed(entry["periods"])))
-        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton):
+        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
             button.setEnabled(bool(entry["periods"]))
         if entry.get("value_type") == "decile":
             self.methodCombo.setCurrentIndex(len(METHOD_LABELS) - 1)
@@ -196,8 +197,6 @@ class LisDock(QDockWidget, FORM):
         except Exception as exc:  # QgsProcessingException carries our LisError text
             self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
             return None
-        from qgis.core import QgsVectorLayer
-
         styled = QgsVectorLayer(f"{result['OUTPUT']}|layername=thematic_map", layer.name(), "ogr")
         styled.setMetadata(layer.metadata())
         QgsProject.instance().addMapLayer(styled)
@@ -257,3 +256,24 @@ class LisDock(QDockWidget, FORM):
             return
         QgsProject.instance().addMapLayer(layer)
         processing.execAlgorithmDialog("lisworkbench:gistar", {"INPUT": layer, "FIELD": "value"})
+
+    def open_siting_dialog(self) -> None:
+        """Open "Maximal coverage (MCLP)" with the chosen indicator as demand and the store's facilities (schools
+        first) as candidates: the siting wizard is the algorithm's own dialog, so every run can be repeated."""
+        import processing
+
+        layer = self._load_current()
+        if layer is None:
+            return
+        QgsProject.instance().addMapLayer(layer)
+        points = self.store.geographies()
+        points = points[points["kind"] == "points"]
+        params = {"DEMAND": layer, "DEMAND_WEIGHT": "value", "DEMAND_ID": "area_code"}
+        if not points.empty:
+            name = "schools" if "schools" in set(points["name"]) else points["name"].iloc[0]
+            row = points[points["name"] == name].iloc[0]
+            source = f"{self.store.path}|layername={row['layer_name']}"
+            candidates = QgsVectorLayer(source, row["title"] or name, "ogr")
+            QgsProject.instance().addMapLayer(candidates)
+            params["CANDIDATES"] = candidates
+        processing.execAlgorithmDialog("lisworkbench:mclp", params)

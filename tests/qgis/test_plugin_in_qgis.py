@@ -130,3 +130,24 @@ def test_dock_thematic_map_styles_by_polarity(plugin, sample_store_path):
     assert [r.upperValue() for r in ranges] == list(range(1, 11))
     assert layer in QgsProject.instance().mapLayers().values()
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_dock_site_services_fills_a_runnable_mclp_dialog(plugin, sample_store_path, monkeypatch, tmp_path):
+    """The button opens the MCLP dialog with the demand and the store's schools; those parameters run as they are
+    (the modal dialog itself is swapped for processing.run, since nobody can click it headless)."""
+    import processing
+
+    seen = {}
+    monkeypatch.setattr(processing, "execAlgorithmDialog", lambda alg, params: seen.update(alg=alg, params=params))
+    dock = plugin.dock
+    dock.open_store(str(sample_store_path))
+    dock.select_indicator("pop2016_age_0_4", "2016")
+    assert dock.siteButton.isEnabled()
+    dock.open_siting_dialog()
+    assert seen["alg"] == "lisworkbench:mclp"
+    params = dict(seen["params"], P=2, RADIUS=1500.0, OUTPUT_SITES=str(tmp_path / "sites.gpkg"))
+    assert params["CANDIDATES"].featureCount() == 143  # every school and nursery in the sample
+    result = processing.run("lisworkbench:mclp", params)
+    chosen = [f for f in QgsVectorLayer(result["OUTPUT_SITES"], "s", "ogr").getFeatures() if f["selected"] == 1]
+    assert len(chosen) == 2 and result["OBJECTIVE"] > 0
+    QgsProject.instance().removeAllMapLayers()
