@@ -34,8 +34,13 @@ demo: setup
 	$(QGIS_ENV) $(VENV)/bin/lis profile $(OUT)/wigan_store.gpkg --out $(OUT)/wigan_ward_profiles.pdf
 	$(QGIS_ENV) $(VENV)/bin/lis hotspot $(OUT)/wigan_store.gpkg imd2019_imd_rank --out $(OUT)/imd2019_hotspots.png \
 		--gpkg $(OUT)/imd2019_hotspots.gpkg
+	$(QGIS_ENV) $(VENV)/bin/lis site $(OUT)/wigan_store.gpkg --demand pop2016_age_0_4 --need "imd2019_imd_decile<=3" \
+		--candidates schools --candidates-filter "education_phase = 'Primary'" \
+		--centroids sample_data/wigan_lsoa11_population_weighted_centroids.csv --p 3 --radius 1500 \
+		--out $(OUT)/childrens_centres_map.png --curve $(OUT)/childrens_centres_curve.png \
+		--gpkg $(OUT)/childrens_centres.gpkg --csv $(OUT)/childrens_centres_sites.csv
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
-	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png"
+	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
@@ -55,6 +60,8 @@ package: setup
 bench: setup
 	$(PY) bench/store.py
 	$(QGIS_ENV) $(PY) bench/atlas.py
+	$(PY) bench/hotspot.py
+	$(PY) bench/siting.py --skip-slow-reference
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench

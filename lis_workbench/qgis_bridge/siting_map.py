@@ -121,7 +121,7 @@ def curve_png(curve: pd.DataFrame, out: str | Path, title: str, model: str, unit
     painter = QPainter(image)
     painter.setRenderHint(QPainter.Antialiasing)
     font = QFont("DejaVu Sans")
-    left, right, top, bottom = 150, 60, 120, 120
+    left, right, top, bottom = 150, 90, 120, 120
     plot = QRectF(left, top, width - left - right, height - top - bottom)
     if model == "pmedian":
         values = curve["objective"].to_numpy(float) / max(float(curve.attrs.get("total_demand", 1.0)), 1e-12)
