@@ -1,0 +1,141 @@
+"""Processing "Compare with a benchmark": each area's value with Wilson / Byar confidence intervals and whether it
+is higher, similar or lower - better or worse - than a benchmark, Fingertips-style (core.compare.compare)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..core.compare import KINDS, NOT_COMPARED, compare, total_benchmark
+from ..core.errors import AnalysisError
+from .base import LisAlgorithm
+from .hotspot_base import _number
+from .thematic_map import POLARITIES, layer_polarity
+
+
+class CompareAlgorithm(LisAlgorithm):
+    NAME = "compare"
+    DISPLAY_NAME = "Compare with a benchmark"
+    GROUP = "Indices, trends and comparisons"
+    GROUP_ID = "indices"
+    INPUT, CODE_FIELD, NUMERATOR, DENOMINATOR, KIND = "INPUT", "CODE_FIELD", "NUMERATOR", "DENOMINATOR", "KIND"
+    MULTIPLIER, BENCHMARK, BENCHMARK_AREA, POLARITY = "MULTIPLIER", "BENCHMARK", "BENCHMARK_AREA", "POLARITY"
+    OUTPUT, BENCHMARK_VALUE = "OUTPUT", "BENCHMARK_VALUE"
+    HELP = ("Compares each area with a benchmark as PHE Fingertips does: its value with 95% and 99.8% confidence "
+            "intervals (Wilson score for proportions, Byar for rates and counts) and whether the interval lies "
+            "wholly above (higher), below (lower) or across (similar) the benchmark; with a polarity, higher and "
+            "lower become worse or better.\n\n"
+            "Kind: proportion (numerator out of denominator), rate (events per denominator) or count (the "
+            "numerator itself; no denominator). Multiplier: values are numerator / denominator x multiplier (100 "
+            "for a percentage, 1000 per 1,000). Benchmark: a value in those units; leave it empty to use the "
+            "total of all the rows (summed numerators over summed denominators, e.g. the borough from its "
+            "wards), or give Benchmark area, the code (in Area code field) of the row to compare with. "
+            "Polarity 'auto' reads it from a layer made by Load indicator.\n\n"
+            "Output: the input fields plus value, lower_95, upper_95, lower_99_8, upper_99_8, benchmark, "
+            "vs_benchmark_95, assessment_95, vs_benchmark_99_8, assessment_99_8 and reason (why an area was not "
+            "compared: suppressed, no denominator, ...).")
+
+    def define(self) -> None:
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVector]))
+        self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, "Area code field", "area_code", self.INPUT,
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterField(self.NUMERATOR, "Numerator (or count) field", "numerator",
+                                                      self.INPUT, QgsProcessingParameterField.Numeric))
+        self.addParameter(QgsProcessingParameterField(self.DENOMINATOR, "Denominator field (not for counts)",
+                                                      None, self.INPUT, QgsProcessingParameterField.Numeric,
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.KIND, "Kind of value", list(KINDS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(self.MULTIPLIER, "Multiplier (100 = percentage)",
+                                                       QgsProcessingParameterNumber.Double, 1.0, minValue=1e-9))
+        self.addParameter(QgsProcessingParameterNumber(self.BENCHMARK, "Benchmark value (empty = total of all rows)",
+                                                       QgsProcessingParameterNumber.Double, None, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.BENCHMARK_AREA, "Benchmark area code (instead of a "
+                                                       "value)", optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.POLARITY, "Polarity", list(POLARITIES), defaultValue=0))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Compared with the benchmark"))
+        self.addOutput(QgsProcessingOutputNumber(self.BENCHMARK_VALUE, "Benchmark value"))
+
+    def execute(self, parameters, context, feedback) -> dict:
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
+        kind = KINDS[self.parameterAsEnum(parameters, self.KIND, context)]
+        numerator = self.parameterAsString(parameters, self.NUMERATOR, context)
+        denominator = self.parameterAsString(parameters, self.DENOMINATOR, context)
+        code_field = self.parameterAsString(parameters, self.CODE_FIELD, context)
+        if kind != "count" and not denominator:
+            raise AnalysisError(f"A {kind} needs a denominator field (DENOMINATOR).")
+        multiplier = self.parameterAsDouble(parameters, self.MULTIPLIER, context)
+        polarity = POLARITIES[self.parameterAsEnum(parameters, self.POLARITY, context)]
+        if polarity == "auto":
+            polarity = layer_polarity(self.parameterAsVectorLayer(parameters, self.INPUT, context))
+        features = list(source.getFeatures())
+        if not features:
+            raise AnalysisError("The layer has no features.")
+        names = source.fields().names()
+        frame = pd.DataFrame({
+            "area_code": [str(f[code_field]) if code_field else str(f.id()) for f in features],
+            "numerator": [_number(f[numerator]) for f in features]})
+        if kind != "count":
+            frame["denominator"] = [_number(f[denominator]) for f in features]
+        if "suppressed" in names:
+            frame["suppressed"] = [_number(f["suppressed"]) == 1 for f in features]
+        area = self.parameterAsString(parameters, self.BENCHMARK_AREA, context).strip()
+        raw = parameters.get(self.BENCHMARK)
+        if area:
+            benchmark: float | str = area
+        elif raw is None or raw == "" or (isinstance(raw, float) and np.isnan(raw)):
+            benchmark = total_benchmark(frame, kind=kind, multiplier=multiplier)
+            feedback.pushInfo(f"Benchmark: the total of all {len(frame)} rows, {benchmark:,.6g}.")
+        else:
+            benchmark = self.parameterAsDouble(parameters, self.BENCHMARK, context)
+        result = compare(frame, benchmark, kind=kind, polarity=polarity, multiplier=multiplier)
+        for label in ("95", "99_8"):
+            counts = result[f"vs_benchmark_{label}"].value_counts()
+            feedback.pushInfo(f"At {label.replace('_', '.')}%: " + ", ".join(
+                f"{counts.get(v, 0)} {v}" for v in ("higher", "similar", "lower", NOT_COMPARED)))
+        dest = self._write(parameters, context, source, features, result)
+        return {self.OUTPUT: dest, self.BENCHMARK_VALUE: float(result.attrs["benchmark"])}
+
+    def _write(self, parameters, context, source, features, result: pd.DataFrame) -> str:
+        columns = [c for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
+        fields, kept = QgsFields(), []
+        for i, field in enumerate(source.fields()):
+            if field.name() not in columns:
+                fields.append(field)
+                kept.append(i)
+        kinds = {c: QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String for c in columns}
+        for name in columns:
+            fields.append(QgsField(name, kinds[name]))
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
+                                          source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        for row, feature in enumerate(features):
+            out = QgsFeature(fields)
+            attributes = feature.attributes()
+            values = [attributes[i] for i in kept]
+            for name in columns:
+                value = result[name].iloc[row]
+                values.append(None if pd.isna(value) else float(value) if kinds[name] == QVariant.Double
+                              else str(value))
+            out.setAttributes(values)
+            out.setGeometry(feature.geometry())
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        return dest

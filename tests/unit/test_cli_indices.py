@@ -1,0 +1,198 @@
+"""`lis index`, `lis trend`, `lis aggregate` and `lis compare` through a real subprocess: what they print and write,
+checked against pandas / scipy computations from the sample files and raw store rows; exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from unit_helpers import SAMPLE, run_lis, sample_csv, sha256_file
+
+from lis_workbench.core.store import Store
+
+RECIPE = SAMPLE / "wigan_vulnerability_index.toml"
+
+
+@pytest.fixture()
+def gpkg(built_stores, tmp_path):
+    """A private copy of the GeoPackage sample store."""
+    target = tmp_path / "store.gpkg"
+    shutil.copyfile(built_stores("gpkg"), target)
+    return target
+
+
+def _raw(path, indicator: str, period: str) -> pd.Series:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT area_code, value FROM lis_value WHERE indicator = ? AND period = ?",
+                            (indicator, period)).fetchall()
+    return pd.Series(dict(rows), dtype=float)
+
+
+def _one_error_line(result) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------ index
+def test_index_lists_saves_and_writes_csv(store_path, tmp_path):
+    csv = tmp_path / "index.csv"
+    result = run_lis("index", RECIPE, "--store", store_path, "--save", "--csv", csv, "--sensitivity")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(csv)
+    assert len(table) == 200 and table["index_decile"].value_counts().tolist() == [20] * 10
+    # the rank normalisation by hand: need rank / n per component (IMD ranks: low = need), weighted 25/25/20/15/15
+    raw = {k: _raw(store_path, *k.split("@")) for k in ("imd2019_income_rank@2019", "imd2019_employment_rank@2019",
+                                                         "imd2019_health_rank@2019",
+                                                         "census2011_no_qualifications@2011",
+                                                         "census2011_lone_parents_not_employed@2011",
+                                                         "pop2015_working_age@2015", "pop2015_total@2015")}
+    codes = table["area_code"]
+    need = [(-raw["imd2019_income_rank@2019"], 25), (-raw["imd2019_employment_rank@2019"], 25),
+            (-raw["imd2019_health_rank@2019"], 20),
+            (raw["census2011_no_qualifications@2011"] / raw["pop2015_working_age@2015"], 15),
+            (raw["census2011_lone_parents_not_employed@2011"] / raw["pop2015_total@2015"], 15)]
+    score = sum(w / 100 * stats.rankdata(v.reindex(codes)) / 200 for v, w in need)
+    np.testing.assert_allclose(table["index_score"], score, atol=1e-12)
+    top = table.sort_values("index_rank").iloc[0]
+    assert top["area_code"] in result.stdout.split("Weight sensitivity")[0]
+    assert "Weight sensitivity" in result.stdout and "census2011_no_qualifications" in result.stdout
+    assert "Saved wigan_vulnerability_index_score, wigan_vulnerability_index_rank" in result.stdout
+    with Store.open(store_path) as store:
+        saved = store.get_values("wigan_vulnerability_index_decile", "2019").set_index("area_code")["value"]
+        assert "[index]" in store.indicator("wigan_vulnerability_index_score")["notes"]
+    assert saved.reindex(codes).tolist() == table["index_decile"].astype(float).tolist()
+    again = run_lis("index", RECIPE, "--store", store_path, "--save")
+    assert "already has values" in _one_error_line(again)
+    assert run_lis("index", RECIPE, "--store", store_path, "--save", "--replace").returncode == 0
+
+
+def test_index_bad_recipes_exit_1_and_usage_exits_2(gpkg, tmp_path):
+    before = sha256_file(gpkg)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[index]\nid = "x"\ntitle = "X"\nweighting = "odd"\n\n[[component]]\nindicator = "a"\n')
+    assert "unknown key(s) weighting" in _one_error_line(run_lis("index", bad, "--store", gpkg))
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('[index]\nid = "x"\ntitle = "X"\n\n[[component]]\nindicator = "no_such_indicator"\n')
+    line = _one_error_line(run_lis("index", unknown, "--store", gpkg))
+    assert "no_such_indicator" in line and "component" in line
+    assert "Cannot read the index recipe" in _one_error_line(run_lis("index", tmp_path / "absent.toml",
+                                                                     "--store", gpkg))
+    assert sha256_file(gpkg) == before
+    missing_store = run_lis("index", RECIPE)
+    assert missing_store.returncode == 2 and "--store" in missing_store.stderr
+    assert run_lis("index", RECIPE, "--store", gpkg, "--top", "many").returncode == 2
+
+
+# ------------------------------------------------------------------ trend
+def test_trend_change_and_slopes_match_pandas_and_scipy(gpkg, tmp_path):
+    csv = tmp_path / "trend.csv"
+    result = run_lis("trend", gpkg, "claimant_rate", "--start", "2015-06", "--end", "2017-06", "--csv", csv)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(csv).set_index("area_code")
+    with contextlib.closing(sqlite3.connect(gpkg)) as conn:
+        long = pd.read_sql_query("SELECT area_code, period, value FROM lis_value WHERE indicator = 'claimant_rate'",
+                                 conn)
+    wide = long.pivot(index="area_code", columns="period", values="value")
+    assert len(table) == 25
+    np.testing.assert_allclose(table["change"], (wide["2017-06"] - wide["2015-06"]).reindex(table.index), atol=1e-12)
+    window = [p for p in wide.columns if "2015-06" <= p <= "2017-06"]
+    years = np.array([int(p[:4]) + (int(p[5:]) - 1) / 12 for p in window])
+    for code in table.index[:5]:
+        fit = stats.linregress(years, wide.loc[code, window].to_numpy(float))
+        assert table.loc[code, "slope"] == pytest.approx(fit.slope, rel=1e-9)
+        assert table.loc[code, "p_value"] == pytest.approx(fit.pvalue, rel=1e-6)
+        assert table.loc[code, "n_periods"] == 25
+    worsening = ((table["p_value"] < 0.05) & (table["slope"] > 0)).sum()
+    assert f"{worsening} worsening" in result.stdout
+
+
+def test_trend_areas_filter_and_errors(gpkg):
+    result = run_lis("trend", gpkg, "claimant_count", "--areas", "Abram, ince")
+    assert result.returncode == 0, result.stderr
+    assert "(2 areas)" in result.stdout and "Abram" in result.stdout and "Ince" in result.stdout
+    assert "Bryn" not in result.stdout
+    assert "has no such period" in _one_error_line(run_lis("trend", gpkg, "claimant_rate", "--end", "2017-12"))
+    assert "no indicator 'claimant'" in _one_error_line(run_lis("trend", gpkg, "claimant"))
+    assert "Nowhere" in _one_error_line(run_lis("trend", gpkg, "claimant_rate", "--areas", "Nowhere"))
+    assert run_lis("trend", gpkg).returncode == 2
+
+
+# ------------------------------------------------------------------ aggregate
+def test_aggregate_sums_counts_and_saves_the_result(store_path, tmp_path):
+    csv = tmp_path / "wards.csv"
+    result = run_lis("aggregate", store_path, "iod2019_income_numerator", "--lookup", "lsoa11_ward23", "--csv", csv,
+                     "--save-as", "income_people_ward23")
+    assert result.returncode == 0, result.stderr
+    people = sample_csv("wigan_imd2019_indicators.csv")
+    with contextlib.closing(sqlite3.connect(store_path)) as conn:
+        pairs = pd.read_sql_query("SELECT from_code, to_code FROM lis_lookup_row WHERE lookup = 'lsoa11_ward23'",
+                                  conn)
+    raw = _raw(store_path, "iod2019_income_numerator", "2019")
+    expected = pairs.assign(v=pairs["from_code"].map(raw)).groupby("to_code")["v"].sum()
+    table = pd.read_csv(csv).set_index("area_code")
+    assert table["value"].to_dict() == pytest.approx(expected.to_dict())
+    assert table["value"].sum() == pytest.approx(raw.sum()) and len(people) >= 200
+    assert "Saved income_people_ward23: 25 values on ward23" in result.stdout
+    with Store.open(store_path) as store:
+        entry = store.indicator("income_people_ward23")
+        assert entry["geography"] == "ward23" and "through lookup lsoa11_ward23" in entry["source"]
+        stored = store.get_values("income_people_ward23").set_index("area_code")["value"]
+    assert stored.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_aggregate_refusals_exit_1(gpkg):
+    assert "cannot be aggregated" in _one_error_line(run_lis("aggregate", gpkg, "imd2019_imd_rank", "--lookup",
+                                                             "lsoa11_ward23"))
+    assert "goes from lsoa11 to ward23" in _one_error_line(run_lis("aggregate", gpkg, "claimant_count", "--lookup",
+                                                                   "lsoa11_ward23"))
+    assert "no lookup 'nope'" in _one_error_line(run_lis("aggregate", gpkg, "claimant_count", "--lookup", "nope"))
+    assert run_lis("aggregate", gpkg, "claimant_count").returncode == 2
+
+
+# ------------------------------------------------------------------ compare
+def test_compare_with_england_uses_the_stored_benchmarks(gpkg, tmp_path):
+    csv = tmp_path / "compare.csv"
+    result = run_lis("compare", gpkg, "iod2019_income_numerator", "--denominator", "pop2015_total",
+                     "--benchmark", "england", "--csv", csv)
+    assert result.returncode == 0, result.stderr
+    england = sample_csv("england_benchmarks.csv").set_index("indicator")["value"]
+    benchmark = england["iod2019_income_numerator"] / england["pop2015_total"] * 100
+    table = pd.read_csv(csv)
+    assert table["benchmark"].iloc[0] == pytest.approx(benchmark, rel=1e-12)
+    for row in table.head(20).itertuples(index=False):
+        ci = stats.binomtest(int(row.numerator), int(row.denominator)).proportion_ci(0.95, method="wilson")
+        assert (row.lower_95, row.upper_95) == pytest.approx((100 * ci.low, 100 * ci.high), abs=1e-9)
+        side = "higher" if 100 * ci.low > benchmark else "lower" if 100 * ci.high < benchmark else "similar"
+        assert row.vs_benchmark_95 == side
+        assert row.assessment_95 == {"higher": "worse", "lower": "better"}.get(side, side)
+    counts = table["vs_benchmark_95"].value_counts()
+    assert f"At 95%: {counts.get('higher', 0)} higher" in result.stdout
+    assert "England" in result.stdout
+
+
+def test_compare_borough_total_and_errors(gpkg, tmp_path):
+    csv = tmp_path / "borough.csv"
+    result = run_lis("compare", gpkg, "iod2019_income_numerator", "--denominator", "pop2015_total", "--kind",
+                     "rate", "--csv", csv)
+    assert result.returncode == 0, result.stderr
+    num, den = _raw(gpkg, "iod2019_income_numerator", "2019"), _raw(gpkg, "pop2015_total", "2015")
+    table = pd.read_csv(csv)
+    assert table["benchmark"].iloc[0] == pytest.approx(num.sum() / den.sum() * 1000, rel=1e-12)
+    assert "Byar" in result.stdout
+    bad_kind = run_lis("compare", gpkg, "iod2019_income_numerator", "--kind", "ratio")
+    assert bad_kind.returncode == 2 and "ratio" in bad_kind.stderr
+    line = _one_error_line(run_lis("compare", gpkg, "iod2019_income_numerator", "--denominator", "pop2015_total",
+                                   "--benchmark", "E99999999"))
+    assert "E99999999" in line
+    assert "no indicator 'pop_total'" in _one_error_line(run_lis("compare", gpkg, "iod2019_income_numerator",
+                                                                 "--denominator", "pop_total"))
+    assert "Counts of different areas" in _one_error_line(run_lis("compare", gpkg, "iod2019_income_numerator"))
+    assert run_lis("compare", gpkg, "iod2019_income_numerator", "--benchmark", "7000").returncode == 0
