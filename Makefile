@@ -39,8 +39,15 @@ demo: setup
 		--centroids sample_data/wigan_lsoa11_population_weighted_centroids.csv --p 3 --radius 1500 \
 		--out $(OUT)/childrens_centres_map.png --curve $(OUT)/childrens_centres_curve.png \
 		--gpkg $(OUT)/childrens_centres.gpkg --csv $(OUT)/childrens_centres_sites.csv
+	$(QGIS_ENV) $(VENV)/bin/lis index sample_data/wigan_vulnerability_index.toml --store $(OUT)/wigan_store.gpkg \
+		--save --out $(OUT)/wigan_vulnerability_index.png --csv $(OUT)/wigan_vulnerability_index.csv --sensitivity
+	$(QGIS_ENV) $(VENV)/bin/lis trend $(OUT)/wigan_store.gpkg claimant_rate --start 2015-01 --end 2017-10 \
+		--chart $(OUT)/claimant_trend.png --map $(OUT)/claimant_change.png --csv $(OUT)/claimant_trend.csv
+	$(VENV)/bin/lis compare $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
+		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
-	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png"
+	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png,"
+	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
@@ -62,6 +69,7 @@ bench: setup
 	$(QGIS_ENV) $(PY) bench/atlas.py
 	$(PY) bench/hotspot.py
 	$(PY) bench/siting.py --skip-slow-reference
+	$(PY) bench/composite.py
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench
