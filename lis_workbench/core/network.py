@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 from osgeo import ogr
 from scipy import sparse
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .errors import LisError
@@ -53,10 +53,10 @@ def network_costs(lines: Iterable[bytes], demand_xy: np.ndarray, site_xy: np.nda
     """
     seg = _segments(lines)
     ends = np.vstack([seg[:, :2], seg[:, 2:]])
-    keys = np.round(ends / snap).astype(np.int64)
-    _, node_of = np.unique(keys, axis=0, return_inverse=True)
-    node_of = node_of.reshape(-1)
-    n_nodes = int(node_of.max()) + 1
+    # ends within `snap` of each other are one node (chains of close ends join too)
+    pairs = cKDTree(ends).query_pairs(r=snap, output_type="ndarray")
+    touching = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(ends), len(ends)))
+    n_nodes, node_of = connected_components(touching, directed=False)
     node_xy = np.zeros((n_nodes, 2))
     node_xy[node_of] = ends
     k = len(seg)

@@ -613,7 +613,10 @@ def _radius_model(cost, weights, p, fixed, order, sorted_cost, depth, deadline, 
     lb = (level == 0).astype(float)
     count = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(nz)])[None, :])
     lower_x = fixed.astype(float)
-    bounds = Bounds(np.concatenate([lower_x, np.zeros(nz)]), np.concatenate([np.ones(m), np.ones(nz)]))
+    # an area must be served by one of the sites it can reach: "none of them open" is not allowed at its last one
+    reach = np.isfinite(sorted_cost).sum(axis=1)
+    upper_z = np.where(level == reach[row_area] - 1, 0.0, 1.0)
+    bounds = Bounds(np.concatenate([lower_x, np.zeros(nz)]), np.concatenate([np.ones(m), upper_z]))
     total = int(fixed.sum()) + p
     remaining = None if deadline is None else max(deadline - time.perf_counter(), 1.0)
     integrality = np.zeros(m + nz) if relax else np.concatenate([np.ones(m), np.zeros(nz)])
