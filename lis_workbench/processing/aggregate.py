@@ -28,7 +28,7 @@ from ..core.geography import AGGREGATE_COLUMNS, aggregate, aggregation_kind
 from ..core.store import Store
 from ..qgis_bridge.layers import bng
 from .base import LisAlgorithm
-from .hotspot_base import _number
+from .base import number as _number
 
 #: The value types offered; the last takes the type (and unit) from the store's catalogue.
 VALUE_TYPES = ("count", "rate", "proportion", "percentage", "mean", "rank", "decile", "score",

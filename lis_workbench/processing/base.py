@@ -56,3 +56,11 @@ class LisAlgorithm(QgsProcessingAlgorithm):
 
     def execute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
+
+
+def number(value) -> float:
+    """A field value as a float; NULL (a QVariant), text and missing values become NaN."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")

@@ -25,7 +25,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.compare import KINDS, NOT_COMPARED, compare, total_benchmark
 from ..core.errors import AnalysisError
 from .base import LisAlgorithm
-from .hotspot_base import _number
+from .base import number as _number
 from .thematic_map import POLARITIES, layer_polarity
 
 

@@ -38,7 +38,7 @@ from ..core.composite import (
 )
 from ..core.errors import CompositeError
 from .base import LisAlgorithm
-from .hotspot_base import _number
+from .base import number as _number
 
 RESULT_FIELDS = (("index_score", QVariant.Double), ("index_rank", QVariant.Int), ("index_decile", QVariant.Int),
                  ("index_quintile", QVariant.Int))

@@ -24,6 +24,7 @@ from ..core.hotspot import CORRECTIONS
 from ..core.weights import KINDS
 from ..qgis_bridge.feedback import progress_from_feedback
 from .base import LisAlgorithm
+from .base import number as _number
 
 ISLANDS = ("drop", "nearest")
 
@@ -144,13 +145,6 @@ class HotspotAlgorithm(LisAlgorithm):
             out.setGeometry(feature.geometry())
             sink.addFeature(out, QgsFeatureSink.FastInsert)
         return dest
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):  # NULL arrives as a QVariant
-        return float("nan")
 
 
 _POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive

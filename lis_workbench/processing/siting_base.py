@@ -32,6 +32,7 @@ from ..core.demand import NeedRule, demand_table, sites_table, within_study_area
 from ..core.siting_plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import progress_from_feedback
 from .base import LisAlgorithm
+from .base import number as _number
 
 DISTANCES = ("euclidean", "network", "matrix")
 
@@ -203,13 +204,6 @@ class SitingAlgorithm(LisAlgorithm):
             feature.setGeometry(geometry)
             sink.addFeature(feature, QgsFeatureSink.FastInsert)
         return dest
-
-
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):  # NULL arrives as a QVariant
-        return float("nan")
 
 
 def _cell(value):

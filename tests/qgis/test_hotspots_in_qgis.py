@@ -8,24 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from qgis.core import QgsProject, QgsVectorLayer
-
-
-@pytest.fixture()
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from lis_workbench.processing.provider import LisWorkbenchProvider
-
-    registry = QgsApplication.processingRegistry()
-    own = None
-    if registry.providerById("lisworkbench") is None:
-        own = LisWorkbenchProvider()
-        registry.addProvider(own)
-    yield
-    if own is not None:
-        registry.removeProvider(own)
-    QgsProject.instance().removeAllMapLayers()
+from qgis.core import QgsVectorLayer
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from qgis.core import NULL, QgsFeature, QgsField, QgsProcessingException, QgsProject, QgsVectorLayer
+from qgis.core import NULL, QgsFeature, QgsField, QgsProcessingException, QgsVectorLayer
 from qgis.PyQt.QtCore import QVariant
 from scipy import stats
 
@@ -24,23 +24,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 LSOA_FIELDS = {"income_rank": ("imd2019_income_rank", "2019"), "health_rank": ("imd2019_health_rank", "2019"),
                "no_quals": ("census2011_no_qualifications", "2011"),
                "income_people": ("iod2019_income_numerator", "2019"), "population": ("pop2015_total", "2015")}
-
-
-@pytest.fixture()
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from lis_workbench.processing.provider import LisWorkbenchProvider
-
-    registry = QgsApplication.processingRegistry()
-    own = None
-    if registry.providerById("lisworkbench") is None:
-        own = LisWorkbenchProvider()
-        registry.addProvider(own)
-    yield
-    if own is not None:
-        registry.removeProvider(own)
-    QgsProject.instance().removeAllMapLayers()
 
 
 def _raw(store_path, indicator: str, period: str) -> pd.Series:

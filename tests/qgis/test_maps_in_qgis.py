@@ -20,23 +20,6 @@ RDBU_10 = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#d1e5f0", "#9
            "#053061"]
 
 
-@pytest.fixture()
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from lis_workbench.processing.provider import LisWorkbenchProvider
-
-    registry = QgsApplication.processingRegistry()
-    own = None
-    if registry.providerById("lisworkbench") is None:
-        own = LisWorkbenchProvider()  # keep the Python object alive while registered
-        registry.addProvider(own)
-    yield
-    if own is not None:
-        registry.removeProvider(own)
-    QgsProject.instance().removeAllMapLayers()
-
-
 def _load(store, indicator, tmp_path):
     import processing
 

@@ -8,26 +8,9 @@ import sys
 import numpy as np
 import pulp
 import pytest
-from qgis.core import QgsProject, QgsVectorLayer
+from qgis.core import QgsVectorLayer
 
 PRIMARY = "education_phase = 'Primary'"
-
-
-@pytest.fixture()
-def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
-    from lis_workbench.processing.provider import LisWorkbenchProvider
-
-    registry = QgsApplication.processingRegistry()
-    own = None
-    if registry.providerById("lisworkbench") is None:
-        own = LisWorkbenchProvider()
-        registry.addProvider(own)
-    yield
-    if own is not None:
-        registry.removeProvider(own)
-    QgsProject.instance().removeAllMapLayers()
 
 
 @pytest.fixture()
