@@ -170,26 +170,40 @@ def _nearest_open(cost: np.ndarray, open_cols: np.ndarray) -> tuple[np.ndarray, 
     return assigned, d
 
 
-def _order_by_gain(value: Callable[[np.ndarray], float], base: np.ndarray, chosen: np.ndarray,
-                   maximise: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Order chosen sites greedily (largest improvement first), so a planner can open them in turn."""
-    remaining = list(chosen)
-    current = base.copy()
+def _order_by_gain(cost: np.ndarray, weights: np.ndarray, base: np.ndarray, chosen: np.ndarray,
+                   radius: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Order chosen sites greedily (largest improvement first), so a planner can open them in turn: with a radius,
+    the demand each newly brings within reach; without, the fall in total weighted distance."""
+    chosen = np.asarray(chosen, int)
     order, gains = [], []
-    now = value(current)
-    while remaining:
-        best, best_val = None, None
-        for j in remaining:
-            trial = current.copy()
-            trial[j] = True
-            v = value(trial)
-            if best is None or (v > best_val if maximise else v < best_val):
-                best, best_val = j, v
-        current[best] = True
-        remaining.remove(best)
-        order.append(best)
-        gains.append(abs(best_val - now))
-        now = best_val
+    taken = np.zeros(chosen.size, bool)
+    if radius is not None:
+        reach = cost[:, chosen] <= radius
+        reached = (cost[:, base] <= radius).any(axis=1) if base.any() else np.zeros(cost.shape[0], bool)
+        for _ in range(chosen.size):
+            gain = weights[~reached] @ reach[~reached]
+            gain[taken] = -np.inf
+            best = int(np.argmax(gain))
+            taken[best] = True
+            order.append(chosen[best])
+            gains.append(gain[best])
+            reached |= reach[:, best]
+        return np.array(order, dtype=int), np.array(gains, dtype=float)
+    used = weights > 0
+    w, sub = weights[used], cost[used][:, chosen]
+    nearest = cost[used][:, base].min(axis=1) if base.any() else np.full(w.size, np.inf)
+    now = float((w * nearest).sum()) if base.any() else np.inf
+    for _ in range(chosen.size):
+        with np.errstate(invalid="ignore"):
+            totals = (w[:, None] * np.minimum(nearest[:, None], sub)).sum(axis=0)
+        left = np.flatnonzero(~taken)
+        best = int(left[np.argmin(totals[left])])
+        taken[best] = True
+        order.append(chosen[best])
+        with np.errstate(invalid="ignore"):
+            gains.append(abs(totals[best] - now))
+        now = totals[best]
+        nearest = np.minimum(nearest, sub[:, best])
     return np.array(order, dtype=int), np.array(gains, dtype=float)
 
 
@@ -287,11 +301,7 @@ def solve_mclp(cost: np.ndarray, weights: np.ndarray, radius: float, p: int, *,
     objective = covered_weight(cost, weights, radius, open_sites)
     if optimal:
         bound = objective
-
-    def value(open_mask):
-        return covered_weight(cost, weights, radius, open_mask)
-
-    order, gains = _order_by_gain(value, fixed, chosen, maximise=True)
+    order, gains = _order_by_gain(cost, weights, fixed, chosen, radius)
     return _result("mclp", cost, weights, radius, open_sites, order, gains, objective, bound,
                    time.perf_counter() - started, optimal, notes)
 
@@ -349,11 +359,7 @@ def solve_lscp(cost: np.ndarray, radius: float, *, weights: np.ndarray | None = 
     objective = float(chosen.size)
     if optimal:
         bound = objective
-
-    def value(open_mask):
-        return covered_weight(cost, weights, radius, open_mask)
-
-    order, gains = _order_by_gain(value, fixed, chosen, maximise=True)
+    order, gains = _order_by_gain(cost, weights, fixed, chosen, radius)
     return _result("lscp", cost, weights, radius, open_sites, order, gains, objective, bound,
                    time.perf_counter() - started, optimal, [])
 
@@ -445,11 +451,7 @@ def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.nd
                                                    time_limit, progress)
     objective = total_cost(cost, weights, chosen_mask)
     chosen = np.flatnonzero(chosen_mask & ~fixed)
-
-    def value(open_mask):
-        return total_cost(cost, weights, open_mask) if open_mask.any() else np.inf
-
-    order, gains = _order_by_gain(value, fixed, chosen, maximise=False) if fixed.any() or chosen.size else (chosen, [])
+    order, gains = _order_by_gain(cost, weights, fixed, chosen, None)
     if not fixed.any() and len(gains):
         gains = np.asarray(gains, float)
         gains[0] = np.nan  # the first site's "gain" from no service at all is not a number a planner can use
@@ -725,10 +727,6 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
     if model == "pmedian":
         mask = interchange(cost, weights, p, fixed)
         objective = total_cost(cost, weights, mask)
-
-        def value(open_mask):
-            return total_cost(cost, weights, open_mask) if open_mask.any() else np.inf
-        maximise = False
     else:
         cover = (cost <= radius)
         mask = fixed.copy()
@@ -742,12 +740,8 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
             mask[j] = True
             reached |= cover[:, j]
         objective = covered_weight(cost, weights, radius, mask)
-
-        def value(open_mask):
-            return covered_weight(cost, weights, radius, open_mask)
-        maximise = True
     chosen = np.flatnonzero(mask & ~fixed)
-    order, gains = _order_by_gain(value, fixed, chosen, maximise)
+    order, gains = _order_by_gain(cost, weights, fixed, chosen, None if model == "pmedian" else radius)
     result = _result(model, cost, weights, radius, mask, order, gains, objective, np.nan,
                      time.perf_counter() - started, False, ["Quick look (greedy / interchange): not proven optimal."])
     result.method = "heuristic"
