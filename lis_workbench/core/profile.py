@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .compare import compare
 from .errors import IndicatorNotFound, LisError
 from .geography import aggregate, aggregation_kind
 from .store import Store
@@ -59,6 +60,7 @@ class ProfileRow:
     spine: dict[str, float] | None  # the borough's areas: min, q1, median, q3, max
     series: list[tuple[str, float | None]] = field(default_factory=list)  # (period, value) when several periods
     derivation: str = ""  # one sentence per column: area, borough, benchmark, rank
+    significance: str = ""  # counts of people: the share of residents against the borough's, Wilson 95% interval
 
 
 @dataclass
@@ -248,6 +250,7 @@ class _Profiler:
         else:
             comparator, comparator_label = borough_value, "borough value"
         series = self._series(entry, kind) if len(entry["periods"]) > 1 else {}
+        tested = self._significance(entry, kind, values)
         rows = {}
         for code in self.codes:
             value = _number(values.get(code))
@@ -267,8 +270,39 @@ class _Profiler:
                 rank=rank, rank_of=len(valid), comparator=comparator, comparator_label=comparator_label,
                 comparison=_compare(value, comparator, entry["polarity"]), spine=spine,
                 series=series.get(code, []))
+            if code in tested:
+                rows[code].comparison, rows[code].significance = tested[code]
             rows[code].derivation = self._derivation(rows[code], level.via, bench_name)
         return rows
+
+    def _significance(self, entry: dict, kind: str, values: pd.Series) -> dict[str, tuple[str, str]]:
+        """For a count of people with a polarity: each area's share of its residents against the borough's share,
+        with a Wilson 95% interval (core.compare), so "worse" means significantly worse and small differences read
+        "similar". Empty when there is no population for the areas or a count exceeds it."""
+        if kind != "count" or entry["polarity"] not in ("high_is_bad", "high_is_good"):
+            return {}
+        population, _ = self._population(self.geography)
+        if population is None:
+            return {}
+        frame = pd.DataFrame({"area_code": values.index, "numerator": values.to_numpy(float),
+                              "denominator": population.reindex(values.index).to_numpy(float)})
+        usable = frame.dropna()
+        if usable.empty or (usable["numerator"] > usable["denominator"]).any():
+            return {}
+        share = float(usable["numerator"].sum() / usable["denominator"].sum())
+        result = compare(frame, share, kind="proportion", polarity=entry["polarity"], levels=(0.95,))
+        words = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
+        tested = {}
+        for row in result.itertuples(index=False):
+            verdict = row.assessment_95
+            if verdict not in words:
+                continue
+            tested[row.area_code] = (
+                "same" if verdict == "similar" else verdict,
+                f"share of residents ({self.population}) {row.value:.1%} ({row.lower_95:.1%} to "
+                f"{row.upper_95:.1%}, 95% Wilson) against "
+                f"the borough's {share:.1%}: {words[verdict]} it.")
+        return tested
 
     def _to_target(self, entry: dict, kind: str, frame: pd.DataFrame) -> _Level:
         """The indicator's values on the target areas: as published, or aggregated through a lookup."""

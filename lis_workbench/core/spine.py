@@ -244,9 +244,10 @@ def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaPro
         ("band", f"Middle half of the borough's {plural} (25th to 75th percentile)"),
         ("line", f"Borough value (for counts: the borough's average per {label})"),
         ("diamond", f"{bench_name} value (not drawn for counts: a national total is on another scale)"),
-        ("better", f"This {label}: better than the borough"),
-        ("worse", f"This {label}: worse than the borough"),
-        ("neutral", "No judgement: neutral indicator, or equal to the borough"),
+        ("better", f"This {label}: better than the borough (counts of people: significantly, as a share of "
+                   "residents, 95% Wilson interval)"),
+        ("worse", f"This {label}: worse than the borough (counts of people: significantly, likewise)"),
+        ("neutral", "No judgement: neutral indicator, equal to the borough, or not significantly different"),
         ("spark", f"Trend: the {label}'s value in each period (first and last period labelled)"),
     ]
     column_w, size = (WIDTH - 24) / 2, KEY_SIZE

@@ -120,7 +120,16 @@ def test_count_row_by_hand(profiles, wigan, lsoas, england_csv):
     assert not row.benchmark_comparable  # an England total is not drawn against ward counts
     assert row.rank == hand_rank(wards, WARD, high_is_bad=True) and row.rank_of == 25
     assert row.comparator == pytest.approx(wards.mean()) and row.comparator_label == "borough average per ward"
-    assert row.comparison == ("worse" if wards[WARD] > wards.mean() else "better")
+    # judged as a share of residents against the borough's share, with a Wilson interval (scipy's, here)
+    from scipy.stats import binomtest
+
+    people = lsoas["population"].groupby(ward_of).sum()
+    share = column.sum() / lsoas["population"].sum()
+    for ward in wards.index:
+        ci = binomtest(int(wards[ward]), int(people[ward])).proportion_ci(0.95, method="wilson")
+        expected = "worse" if ci.low > share else "better" if ci.high < share else "same"
+        assert row_of(profiles[ward], "iod2019_income_numerator").comparison == expected, ward
+    assert f"the borough's {share:.1%}" in row.significance and "95% Wilson" in row.significance
     q = np.percentile(wards.to_numpy(), [0, 25, 50, 75, 100])
     assert [row.spine[k] for k in ("min", "q1", "median", "q3", "max")] == pytest.approx(q)
     assert row.series == [] and row.period == "2019" and row.kind == "count"
