@@ -514,7 +514,10 @@ def site_cmd(store: Path = STORE_ARG,
     page = MapSpec(field="service", title=title, unit=outcome.summary, period="", legend_title="Siting result",
                    source=entry.get("source") or "", licence=entry.get("licence") or "", provenance=provenance)
     if gpkg:
-        for layer, name in ((site_layer, "sites"), (line_layer, "allocation"), (demand_layer, "demand")):
+        gap_layer = demand_layer.clone()
+        gap_layer.setSubsetString('"gap" = 1')  # areas with need beyond reach of every open site
+        for layer, name in ((site_layer, "sites"), (line_layer, "allocation"), (demand_layer, "demand"),
+                            (gap_layer, "gap")):
             save_styled_gpkg(layer, gpkg, name)
     render_map([site_layer, line_layer, demand_layer], page, None, out, extent=demand_layer.extent(),
                legend_more=[demand_layer])

@@ -135,7 +135,8 @@ def test_lis_site_writes_map_curve_and_table(sample_store_path, tmp_path, repo_r
     done = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "site", str(sample_store_path), "--demand",
                            "pop2016_age_0_4", "--need", "imd2019_imd_decile<=3", "--candidates", "schools",
                            "--candidates-filter", PRIMARY, "--p", "3", "--radius", "1500", "--out", str(out),
-                           "--curve", str(curve), "--csv", str(table)], capture_output=True, text=True, timeout=300)
+                           "--curve", str(curve), "--csv", str(table), "--gpkg", str(tmp_path / "site.gpkg")],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 50_000 and curve.stat().st_size > 10_000
     import pandas as pd
@@ -143,6 +144,12 @@ def test_lis_site_writes_map_curve_and_table(sample_store_path, tmp_path, repo_r
     sites = pd.read_csv(table)
     assert (sites["selected"] == 1).sum() == 3
     assert "proven optimal" in done.stdout
+    import geopandas as gpd
+
+    demand = gpd.read_file(tmp_path / "site.gpkg", layer="demand")
+    gap = gpd.read_file(tmp_path / "site.gpkg", layer="gap")
+    beyond = (demand["weight"] > 0) & ~(demand["distance"] <= 1500)
+    assert len(gap) == beyond.sum() > 0 and set(gap["area_code"]) == set(demand.loc[beyond, "area_code"])
 
 
 @pytest.mark.parametrize("args, words", [
