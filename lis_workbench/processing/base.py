@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+import pandas as pd
+from qgis.core import QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
@@ -57,6 +59,31 @@ class LisAlgorithm(QgsProcessingAlgorithm):
     def execute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
 
+    def write_with_columns(self, parameters, context, key: str, source, features, table, columns) -> str:
+        """Copy the input features to the sink ``key`` with result columns added (input fields of the same names
+        are replaced). columns: (name, QVariant type) pairs, values from ``table`` (a frame in features' order)."""
+        added = {name for name, _ in columns}
+        fields, kept = QgsFields(), []
+        for i, field in enumerate(source.fields()):
+            if field.name() not in added:
+                fields.append(field)
+                kept.append(i)
+        for name, kind in columns:
+            fields.append(QgsField(name, kind))
+        sink, dest = self.parameterAsSink(parameters, key, context, fields, source.wkbType(), source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, key))
+        cells = [table[name].tolist() for name, _ in columns]
+        kinds = [kind for _, kind in columns]
+        for row, feature in enumerate(features):
+            attributes = feature.attributes()
+            out = QgsFeature(fields)
+            out.setAttributes([attributes[i] for i in kept] +
+                              [_cell(column[row], kind) for column, kind in zip(cells, kinds)])
+            out.setGeometry(feature.geometry())
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        return dest
+
 
 def number(value) -> float:
     """A field value as a float; NULL (a QVariant), text and missing values become NaN."""
@@ -64,3 +91,14 @@ def number(value) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def _cell(value, kind):
+    """A result value as the field's type; None for missing (None, NaN or pandas' NA)."""
+    if value is None or pd.isna(value):
+        return None
+    if kind == QVariant.Double:
+        return float(value)
+    if kind == QVariant.Int:
+        return int(value)
+    return str(value)

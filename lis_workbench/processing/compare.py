@@ -6,10 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -114,28 +110,6 @@ class CompareAlgorithm(LisAlgorithm):
         return {self.OUTPUT: dest, self.BENCHMARK_VALUE: float(result.attrs["benchmark"])}
 
     def _write(self, parameters, context, source, features, result: pd.DataFrame) -> str:
-        columns = [c for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
-        fields, kept = QgsFields(), []
-        for i, field in enumerate(source.fields()):
-            if field.name() not in columns:
-                fields.append(field)
-                kept.append(i)
-        kinds = {c: QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String for c in columns}
-        for name in columns:
-            fields.append(QgsField(name, kinds[name]))
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
-                                          source.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        for row, feature in enumerate(features):
-            out = QgsFeature(fields)
-            attributes = feature.attributes()
-            values = [attributes[i] for i in kept]
-            for name in columns:
-                value = result[name].iloc[row]
-                values.append(None if pd.isna(value) else float(value) if kinds[name] == QVariant.Double
-                              else str(value))
-            out.setAttributes(values)
-            out.setGeometry(feature.geometry())
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
-        return dest
+        columns = [(c, QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String)
+                   for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, result, columns)

@@ -7,10 +7,6 @@ import json
 
 import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
@@ -191,37 +187,13 @@ class CompositeIndexAlgorithm(LisAlgorithm):
     def _write(self, parameters, context, source, features, result) -> str:
         """The input features with the index fields added (input fields of the same names are replaced)."""
         columns = list(RESULT_FIELDS)
+        names = {name: name for name, _ in RESULT_FIELDS}
         for comp in result.components:
             columns += [(f"{comp.id}_norm", QVariant.Double), (f"{comp.id}_contrib", QVariant.Double)]
-        added = {name for name, _ in columns}
-        fields, kept = QgsFields(), []
-        for i, field in enumerate(source.fields()):
-            if field.name() not in added:
-                fields.append(field)
-                kept.append(i)
-        for name, kind in columns:
-            fields.append(QgsField(name, kind))
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
-                                          source.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        table = result.frame
-        sources = {"index_score": "index_score", "index_rank": "index_rank", "index_decile": "index_decile",
-                   "index_quintile": "index_quintile"}
-        for comp in result.components:
-            sources[f"{comp.id}_norm"] = f"{comp.id}_normalised"
-            sources[f"{comp.id}_contrib"] = f"{comp.id}_contribution"
-        for row, feature in enumerate(features):
-            out = QgsFeature(fields)
-            attributes = feature.attributes()
-            values = [attributes[i] for i in kept]
-            for name, kind in columns:
-                value = table[sources[name]].iloc[row]
-                values.append(None if pd.isna(value) else int(value) if kind == QVariant.Int else float(value))
-            out.setAttributes(values)
-            out.setGeometry(feature.geometry())
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
-        return dest
+            names[f"{comp.id}_normalised"] = f"{comp.id}_norm"
+            names[f"{comp.id}_contribution"] = f"{comp.id}_contrib"
+        table = result.frame.reset_index(drop=True).rename(columns=names)
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, table, columns)
 
 
 _POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive

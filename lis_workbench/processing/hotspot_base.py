@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -17,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core.clusters import Analysis, run_analysis
 from ..core.hotspot import CORRECTIONS
@@ -124,27 +120,8 @@ class HotspotAlgorithm(LisAlgorithm):
 
     def write(self, parameters, context, source, features, result, columns: dict):
         """Copy the input features with the result columns added (columns: name -> QVariant type)."""
-        fields = source.fields()
-        for name, kind in columns.items():
-            fields.append(QgsField(name, kind))
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
-                                          source.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        table = result.table
-        for row, feature in enumerate(features):
-            out = QgsFeature(fields)
-            extra = []
-            for name, kind in columns.items():
-                value = table[name].iloc[row]
-                if value is None or (kind == QVariant.Double and value != value):
-                    extra.append(None)
-                else:
-                    extra.append(float(value) if kind == QVariant.Double else str(value))
-            out.setAttributes(feature.attributes() + extra)
-            out.setGeometry(feature.geometry())
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
-        return dest
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, result.table,
+                                       list(columns.items()))
 
 
 _POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive
