@@ -450,7 +450,7 @@ def site_cmd(store: Path = STORE_ARG,
              gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
              csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
     """Site new services where they reach most need: maximal coverage, set covering or p-median."""
-    from .core.demand import NeedRule, demand_table, sites_table, within_study_area
+    from .core.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
     from .core.recipe import centroid_points
     from .core.siting_plan import SitingPlan, run_plan
 
@@ -467,7 +467,7 @@ def site_cmd(store: Path = STORE_ARG,
                                  opened.points(existing, existing_filter) if existing else None,
                                  capacity_field=capacity)
         checksum = opened.checksum()
-    site_frame = within_study_area(site_frame, table, max(radius * 2, 2000.0))
+    site_frame = within_study_area(site_frame, table, study_margin(radius))
     lines = None
     if network:
         from .core.store.layers import read_source
@@ -486,7 +486,7 @@ def site_cmd(store: Path = STORE_ARG,
     for row in chosen.itertuples():
         reach = getattr(row, "demand_in_reach", row.demand_assigned)
         show.add_row(f"{row.rank:.0f}", str(row.site_id), str(row.name), f"{reach:,.0f}",
-                     "" if pd_isna(row.marginal_gain) else f"{row.marginal_gain:,.0f}")
+                     "" if row.marginal_gain != row.marginal_gain else f"{row.marginal_gain:,.0f}")
     console.print(show)
     if csv:
         outcome.sites.to_csv(csv, index=False)
@@ -508,7 +508,7 @@ def site_cmd(store: Path = STORE_ARG,
     from .qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg
     from .qgis_bridge.siting_map import curve_png, outcome_layers
 
-    site_layer, line_layer, demand_layer = outcome_layers(outcome, polygons, demand_title, unit)
+    site_layer, line_layer, demand_layer = outcome_layers(outcome, polygons, demand_title)
     title = {"mclp": f"Where {p} new site(s) reach most need", "pmedian": f"Where {p} new site(s) are nearest to need",
              "lscp": "The fewest sites that reach the need"}[model]
     page = MapSpec(field="service", title=title, unit=outcome.summary, period="", legend_title="Siting result",
@@ -527,10 +527,6 @@ def site_cmd(store: Path = STORE_ARG,
         curve_png(outcome.curve, curve, "Demand within reach by number of new sites" if model == "mclp" else
                   "Average distance by number of new sites", model, unit, chosen=p, subtitle=demand_title)
         console.print(f"Wrote {curve}")
-
-
-def pd_isna(value) -> bool:
-    return value is None or value != value
 
 
 DEFAULT_PROFILE = ("pop2016_total", "pop2016_age_0_4", "iod2019_income_numerator", "iod2019_idaci_numerator",

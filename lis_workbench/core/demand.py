@@ -135,6 +135,12 @@ def sites_table(candidates: pd.DataFrame, existing: pd.DataFrame | None = None, 
     return sites
 
 
+def study_margin(radius: float | None) -> float:
+    """How far from every demand point a site may lie and still count as in the study area: twice the reach,
+    at least 2 km (sites just over a border can still serve it)."""
+    return max(2 * (radius or 0.0), 2000.0)
+
+
 def within_study_area(sites: pd.DataFrame, demand: pd.DataFrame, margin: float) -> pd.DataFrame:
     """Drop sites farther than ``margin`` from every demand point (outside the study area), counting them in
     attrs; raise if none is left."""

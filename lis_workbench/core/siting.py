@@ -436,14 +436,11 @@ def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.nd
         raise SitingError("All demand weights are zero: there is nothing to serve.")
     if fixed.sum() + p == 0:
         raise SitingError("With no existing sites, p-median needs at least one new site.")
-    finite = np.isfinite(cost[used])
-    cand = np.flatnonzero(~fixed)
-    if not (finite[:, fixed].any(axis=1) | finite[:, cand].all(axis=1)).all():
-        # with unreachable pairs, a demand area could be left unserved; say so rather than price it at infinity
-        unserved = np.flatnonzero(used)[~finite.any(axis=1)]
-        if unserved.size:
-            raise SitingError(f"{unserved.size} demand area(s) cannot reach any site (first: row {unserved[0] + 1}); "
-                              "remove them or give a network that reaches them.")
+    # an area that can reach no site at all would be left unserved: say so rather than price it at infinity
+    unserved = np.flatnonzero(used)[~np.isfinite(cost[used]).any(axis=1)]
+    if unserved.size:
+        raise SitingError(f"{unserved.size} demand area(s) cannot reach any site (first: row {unserved[0] + 1}); "
+                          "remove them or give a network that reaches them.")
     heuristic = interchange(cost, weights, p, fixed)
     if progress:
         progress(f"interchange start: {total_cost(cost, weights, heuristic):,.0f}")
@@ -519,10 +516,10 @@ def _pmedian_reduced(cost, weights, p, fixed, start, time_limit, progress):
                  f"{int((keep & cand & ~forced).sum())} left to decide")
     cols = np.flatnonzero(keep)
     sub_fixed = (fixed | forced)[cols]
-    sub_p = total = int(fixed.sum()) + p
+    total = int(fixed.sum()) + p
     sub_p = total - int(sub_fixed.sum())
     sub_start = start[cols] | sub_fixed
-    if sub_start.sum() != total:  # the incumbent used a closed candidate: restart from the LR choice
+    if sub_start.sum() != total:  # the incumbent used a closed candidate: a fresh interchange on what is left
         sub_start = interchange(cost[:, cols], weights, sub_p, sub_fixed)
     mask_sub, bound, optimal = _pmedian_exact(cost[:, cols], weights, sub_p, sub_fixed, sub_start,
                                               time_limit, progress)
@@ -598,7 +595,8 @@ def _radius_model(cost, weights, p, fixed, order, sorted_cost, depth, deadline, 
     site = order[row_area, level]
     step_next = np.minimum(level + 1, sorted_cost.shape[1] - 1)
     nxt = sorted_cost[row_area, step_next]
-    last_possible = level + 1 >= np.isfinite(sorted_cost).sum(axis=1)[row_area]
+    reach = np.isfinite(sorted_cost).sum(axis=1)  # sites each area can reach at all
+    last_possible = level + 1 >= reach[row_area]
     gap = np.where(last_possible, 0.0, nxt - sorted_cost[row_area, level])
     gap = np.where(np.isfinite(gap), gap, 0.0)
     c = np.concatenate([np.zeros(m), weights[row_area] * gap])
@@ -616,7 +614,6 @@ def _radius_model(cost, weights, p, fixed, order, sorted_cost, depth, deadline, 
     count = sparse.csr_matrix(np.concatenate([np.ones(m), np.zeros(nz)])[None, :])
     lower_x = fixed.astype(float)
     # an area must be served by one of the sites it can reach: "none of them open" is not allowed at its last one
-    reach = np.isfinite(sorted_cost).sum(axis=1)
     upper_z = np.where(level == reach[row_area] - 1, 0.0, 1.0)
     bounds = Bounds(np.concatenate([lower_x, np.zeros(nz)]), np.concatenate([np.ones(m), upper_z]))
     total = int(fixed.sum()) + p
@@ -750,16 +747,20 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
 
 def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str, *,
                    radius: float | None = None, fixed: np.ndarray | None = None,
-                   exact: bool = True, time_limit: float | None = None) -> pd.DataFrame:
+                   exact: bool = True, time_limit: float | None = None,
+                   solved: dict[int, SitingResult] | None = None) -> pd.DataFrame:
     """Demand covered (MCLP) or total weighted distance (p-median) for 0..p_max new sites, each solved on its own
-    (exact by default), so a planner sees where extra sites stop paying off."""
+    (exact by default), so a planner sees where extra sites stop paying off. ``solved`` gives answers already
+    found (new sites -> result), which are used as they are."""
     fixed = np.zeros(cost.shape[1], bool) if fixed is None else np.asarray(fixed, bool)
     total = float(np.asarray(weights, float).sum())
     rows = []
     for k in range(0, p_max + 1):
         if model == "pmedian" and k == 0 and not fixed.any():
             continue
-        if model == "pmedian":
+        if solved and k in solved:  # already solved by the caller (the main answer): not again
+            res = solved[k]
+        elif model == "pmedian":
             res = solve_pmedian(cost, weights, k, fixed=fixed, radius=radius, time_limit=time_limit) if exact else \
                 greedy(cost, weights, k, "pmedian", fixed=fixed, radius=radius)
         else:

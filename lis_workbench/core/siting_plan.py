@@ -80,7 +80,8 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")
         curve = siting.coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
-                                      exact=not plan.quick, time_limit=plan.time_limit)
+                                      exact=not plan.quick, time_limit=plan.time_limit,
+                                      solved={plan.p: result})
     say(0.9, "Results")
     out = _tables(plan, demand, sites, cost, result)
     out.curve = curve

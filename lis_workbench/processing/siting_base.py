@@ -28,7 +28,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.demand import NeedRule, demand_table, sites_table, within_study_area
+from ..core.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
 from ..core.siting_plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import progress_from_feedback
 from .base import LisAlgorithm
@@ -107,7 +107,7 @@ class SitingAlgorithm(LisAlgorithm):
         radius = None if radius in (None, "") else self.parameterAsDouble(parameters, "RADIUS", context)
         if self.MODEL != "pmedian" and radius is None:
             raise QgsProcessingException("Coverage models need a reach (RADIUS).")
-        sites = within_study_area(sites, demand, max((radius or 0) * 2, 2000.0))
+        sites = within_study_area(sites, demand, study_margin(radius))
         speed = parameters.get("SPEED")
         network = self.parameterAsSource(parameters, "NETWORK", context)
         distance = DISTANCES[self.parameterAsEnum(parameters, "DISTANCE", context)]
@@ -152,14 +152,18 @@ class SitingAlgorithm(LisAlgorithm):
             raise QgsProcessingException(f"The demand code field '{id_field}' repeats codes; choose a unique one.")
         values = pd.DataFrame({"area_code": codes, "value": [_number(f[weight_field]) for f in features]})
         geometries = [f.geometry() for f in features]
-        points = pd.DataFrame({"area_code": codes,
-                               "x": [_inside(g).x() for g in geometries], "y": [_inside(g).y() for g in geometries]})
+        points, polygons = None, None
+        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PointGeometry:
+            located = [_point_of(g) for g in geometries]
+            points = pd.DataFrame({"area_code": codes, "x": [p.x() for p in located], "y": [p.y() for p in located]})
+        else:  # areas: core's point inside each polygon, as `lis site` uses
+            polygons = {code: bytes(g.asWkb()) for code, g in zip(codes, geometries)}
         rule, need = None, None
         if need_field:
             test = (self.parameterAsString(parameters, "NEED_TEST", context) or "").strip()
             rule = NeedRule.parse(f"need{test}")
             need = pd.DataFrame({"area_code": codes, "value": [_number(f[need_field]) for f in features]})
-        return demand_table(values, need, rule, points), geometries
+        return demand_table(values, need, rule, points, polygons), geometries
 
     def _sites(self, parameters, context, demand_source):
         capacity = self.parameterAsString(parameters, "CAPACITY", context) or None
@@ -174,7 +178,7 @@ class SitingAlgorithm(LisAlgorithm):
                                              f"demand is in {demand_source.sourceCrs().authid()}: reproject one.")
             rows = []
             for f in source.getFeatures():
-                point = _inside(f.geometry())
+                point = _point_of(f.geometry())
                 row = {"site_id": f"{key[0]}{f.id()}", "x": point.x(), "y": point.y()}
                 names = f.fields().names()
                 row["name"] = str(f[names[1]]) if len(names) > 1 else ""
@@ -218,11 +222,6 @@ def _point(x: float, y: float) -> QgsGeometry:
     return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
 
 
-def _inside(geometry: QgsGeometry) -> QgsPointXY:
-    """A polygon's centroid (or a point on its surface when the centroid falls outside); a point as it is."""
-    if geometry.type() == QgsWkbTypes.PointGeometry:
-        return geometry.asPoint() if not geometry.isMultipart() else geometry.asMultiPoint()[0]
-    centre = geometry.centroid()
-    if not geometry.contains(centre):
-        centre = geometry.pointOnSurface()
-    return centre.asPoint()
+def _point_of(geometry: QgsGeometry) -> QgsPointXY:
+    """A point feature's location (a multipoint's first point)."""
+    return geometry.asPoint() if not geometry.isMultipart() else geometry.asMultiPoint()[0]

@@ -35,8 +35,8 @@ def _points(x, y) -> list[bytes]:
     return [bytes(QgsGeometry.fromPointXY(QgsPointXY(float(a), float(b))).asWkb()) for a, b in zip(x, y)]
 
 
-def outcome_layers(outcome: SitingOutcome, polygons: dict[str, bytes] | None, demand_title: str,
-                   unit: str = "m") -> tuple[QgsVectorLayer, QgsVectorLayer, QgsVectorLayer]:
+def outcome_layers(outcome: SitingOutcome, polygons: dict[str, bytes] | None,
+                   demand_title: str) -> tuple[QgsVectorLayer, QgsVectorLayer, QgsVectorLayer]:
     """(sites, allocation lines, demand areas) as styled memory layers."""
     sites = outcome.sites.drop(columns=[c for c in ("capacity",) if c in outcome.sites.columns and
                                         outcome.sites[c].isna().all()])
