@@ -48,10 +48,15 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         self.define()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        # QGIS 3.22 keeps the exception a Python algorithm raises alive until exit. A traceback that reaches this
+        # frame would keep the caller's layers alive past exitQgis(), and their GDAL handles then crash the exit.
+        # So the user's message is raised afresh from a frame that no longer holds the parameters.
         try:
             return self.execute(parameters, context, feedback)
-        except LisError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        except (LisError, QgsProcessingException) as exc:
+            message = str(exc)
+        del parameters, context, feedback
+        raise QgsProcessingException(message)
 
     def define(self) -> None:
         raise NotImplementedError

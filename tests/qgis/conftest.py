@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from qgis.core import QgsProject
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _layers_freed_before_qgis_exits(qgis_app):
+    """Free layers held only by reference cycles while QGIS still runs: pytest-qgis calls exitQgis() after this,
+    and a GeoPackage layer destroyed later, when Python shuts down, closes its GDAL handle too late and segfaults."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pulp
 import pytest
-from qgis.core import QgsVectorLayer
+from qgis.core import QgsProject, QgsVectorLayer
 
 PRIMARY = "education_phase = 'Primary'"
 
@@ -27,7 +27,9 @@ def demand_layer(provider, sample_store_path, tmp_path):
 def schools(sample_store_path):
     layer = QgsVectorLayer(f"{sample_store_path}|layername=pts_schools|subset={PRIMARY}", "schools", "ogr")
     assert layer.isValid() and layer.featureCount() > 50
-    return layer
+    # Owned by the project (emptied after each test), as in QGIS: QGIS 3.22 keeps an exception raised by a Python
+    # algorithm, and with it the caller's frame, alive until exit; a layer Python owned would then outlive exitQgis().
+    return QgsProject.instance().addMapLayer(layer, False)
 
 
 def _reference(demand_path, store_path):
