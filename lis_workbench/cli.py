@@ -165,6 +165,50 @@ def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
                   + (f", {len(unmatched)} unmatched: {', '.join(unmatched[:10])}" if unmatched else ""))
 
 
+
+@lookup_app.command("overlap")
+def lookup_overlap(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_lsoa21."),
+                   from_geography: str = typer.Option(..., "--from", help="The old edition, e.g. lsoa11."),
+                   to_geography: str = typer.Option(..., "--to", help="The new edition, e.g. lsoa21."),
+                   weights: str | None = typer.Option(
+                       None, help="Indicator of the new areas' population (e.g. census 2021 residents): a split "
+                                  "area is shared by people, not land. Default: by land area."),
+                   period: str | None = typer.Option(None, help="Period of --weights (default: the latest)."),
+                   min_share: float = typer.Option(0.05, help="Overlaps under this share of an old area (and "
+                                                              "under half of the new one) are boundary slivers."),
+                   replace: bool = typer.Option(False)) -> None:
+    """Build a lookup between two editions of a geography (LSOA 2011 -> 2021) from how their areas overlap,
+    and say which areas were unchanged, split, merged or redrawn."""
+    import pandas as pd
+
+    from .core.geography import CHANGE_NAMES
+    from .core.recipe import add_overlap_lookup
+
+    with _open(store) as opened:
+        population = None
+        if weights:
+            on = opened.indicator(weights)["geography"]
+            if on != to_geography:
+                raise LisError(f"--weights {weights} is on {on}: give the population of the new areas "
+                               f"({to_geography}), e.g. their census residents.")
+            values = opened.get_values(weights, period)
+            population = pd.Series(values["value"].to_numpy(float), index=values["area_code"].astype(str))
+        done = add_overlap_lookup(opened, name, from_geography, to_geography, population, min_share,
+                                  source=weights, replace=replace)
+    counts = ", ".join(f"{n:,} {what}" for what, n in done.counts().items())
+    console.print(f"Added overlap lookup {name} ({from_geography} -> {to_geography}, by {done.weighting}): {counts}.")
+    changed = done.change[done.change != "U"]
+    for code, kind in changed.items():
+        rows = done.pairs[done.pairs["from_code"] == code]
+        parts = ", ".join(f"{t} {w:.0%}" for t, w in zip(rows["to_code"], rows["weight"]))
+        console.print(f"  {code} {CHANGE_NAMES[kind]}: {parts}")
+    for label, codes in (("old areas overlapping no new area", done.unmatched),
+                         ("new areas no old area reaches", done.unreached),
+                         ("old areas split by land (their new areas have no population)", done.fallback)):
+        if codes:
+            console.print(f"  [yellow]{len(codes)} {label}: {', '.join(codes[:10])}"
+                          f"{' ...' if len(codes) > 10 else ''}[/yellow]")
+
 # ------------------------------------------------------------------ indicators
 @app.command("import")
 def import_cmd(store: Path = STORE_ARG,

@@ -293,10 +293,12 @@ def aggregate_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., 
             people = opened.get_values(population)
             weights = pd.Series(people["value"].to_numpy(float), index=people["area_code"])
         kind = aggregation_kind(entry.get("value_type"), entry.get("unit"))
-        if kind == "not aggregable":
-            raise LisError(f"'{indicator}' holds {entry.get('value_type')} values ({entry.get('unit')}), which "
-                           "cannot be aggregated: an average rank or score is not the rank or score of anything.")
         result = aggregate(values, opened.lookup(lookup), kind, weights, area_label=_area_label(source_geo))
+        if kind == "not aggregable" and result["value"].isna().all():
+            raise LisError(f"'{indicator}' holds {entry.get('value_type')} values ({entry.get('unit')}), which "
+                           "cannot be aggregated: an average rank or score is not the rank or score of anything. "
+                           "(They are carried over only to areas made of exactly one source area, as through a "
+                           "lookup between two editions of a geography.)")
         names = opened.area_codes(target_geo)
         used_period = str(values["period"].iloc[0]) if len(values) else str(period)
         saved = None

@@ -1,13 +1,15 @@
-"""Area codes and lookups between geographies: best-fit lookups from (population-weighted) centroids."""
+"""Area codes and lookups between geographies: best-fit lookups from (population-weighted) centroids, overlap
+lookups between two editions of the same geography (LSOA 2011 -> 2021), and aggregation through a lookup."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from osgeo import ogr
+from osgeo import gdal, ogr
 
 from .errors import GeographyError
 
@@ -65,6 +67,128 @@ def best_fit_lookup(points: pd.DataFrame, polygons: Mapping[str, bytes]) -> tupl
             pairs.append((code, hit, 1.0))
     return pd.DataFrame(pairs, columns=["from_code", "to_code", "weight"]), unmatched
 
+
+
+# ----------------------------------------------------------------- overlap lookups (one edition to the next)
+#: A piece smaller than this share of its old area is boundary noise (generalised boundaries of two editions never
+#: line up exactly) - unless it is most of a new area.
+MIN_SHARE = 0.05
+CHANGE_NAMES = {"U": "unchanged", "S": "split", "M": "merged", "X": "redrawn"}
+
+
+@dataclass
+class OverlapLookup:
+    """An overlap lookup between two editions of a geography and what happened to each old area.
+
+    pairs: from_code, to_code, weight (the share of the old area's people or land given to the new one; a row's
+    weights sum to 1 per old area), from_share and to_share (the overlap's share of the old and the new area's land).
+    change: per old area, U (unchanged: one new area, which has no other source), S (split into several new areas
+    of its own), M (merged with others into one new area) or X (redrawn: parts went to areas fed by others too),
+    as ONS classes its LSOA 2011 -> 2021 lookup.
+    """
+
+    pairs: pd.DataFrame
+    change: pd.Series
+    unmatched: list[str] = field(default_factory=list)  # old areas overlapping no new area
+    unreached: list[str] = field(default_factory=list)  # new areas no old area reaches
+    slivers: int = 0  # overlaps dropped as boundary noise
+    weighting: str = "land area"
+    fallback: list[str] = field(default_factory=list)  # old areas whose new areas had no weights: by land area
+
+    def counts(self) -> dict[str, int]:
+        """How many old areas were unchanged, split, merged or redrawn (by the names in CHANGE_NAMES)."""
+        return {CHANGE_NAMES[k]: int((self.change == k).sum()) for k in CHANGE_NAMES}
+
+
+def overlap_lookup(origin: Mapping[str, bytes], target: Mapping[str, bytes],
+                   target_weights: Mapping[str, float] | None = None, min_share: float = MIN_SHARE) -> OverlapLookup:
+    """Map each area of one edition of a geography onto the areas of the next by how they overlap.
+
+    origin, target: area code -> polygon WKB in the same projected CRS. An overlap is kept when it holds at least
+    min_share of the old area, or most (half or more) of the new area; smaller ones are generalisation slivers.
+    Weights split an old area between its new areas by the overlaps' land, or - given target_weights (e.g. the new
+    areas' census population) - by the new areas' people in each overlap, which suits an LSOA split by population:
+    the weight of new area t in old area f is proportional to weight(t) x (share of t's land inside f).
+    """
+    if not origin or not target:
+        raise GeographyError("Cannot build an overlap lookup: " + ("the old" if not origin else "the new")
+                             + " geography has no areas.")
+    if not 0 <= min_share < 1:
+        raise GeographyError(f"The sliver threshold must be a share between 0 and 1, not {min_share}.")
+    to_codes = list(target)
+    to_geoms = [_polygon(code, target[code]) for code in to_codes]
+    to_area = np.array([g.GetArea() for g in to_geoms])
+    env = np.array([g.GetEnvelope() for g in to_geoms])  # minx, maxx, miny, maxy
+    rows, unmatched = [], []
+    for code, wkb in origin.items():
+        geom = _polygon(code, wkb)
+        area = geom.GetArea()
+        minx, maxx, miny, maxy = geom.GetEnvelope()
+        near = np.flatnonzero((env[:, 0] <= maxx) & (env[:, 1] >= minx) & (env[:, 2] <= maxy) & (env[:, 3] >= miny))
+        pieces = []
+        for i in near:
+            overlap = _area(geom.Intersection(to_geoms[i])) if geom.Intersects(to_geoms[i]) else 0.0
+            if overlap > 0:
+                pieces.append((to_codes[i], overlap / area if area > 0 else 0.0,
+                               overlap / to_area[i] if to_area[i] > 0 else 0.0))
+        if not pieces:
+            unmatched.append(code)
+            continue
+        rows.extend((code, to, fs, ts) for to, fs, ts in pieces)
+    if not rows:
+        raise GeographyError("Cannot build an overlap lookup: no area of the old geography overlaps the new one "
+                             "(are both in the same coordinate reference system?).")
+    every = pd.DataFrame(rows, columns=["from_code", "to_code", "from_share", "to_share"])
+    kept = (every["from_share"] >= min_share) | (every["to_share"] >= 0.5)
+    largest = every.groupby("from_code")["from_share"].transform("max") == every["from_share"]
+    kept |= largest & ~kept.groupby(every["from_code"]).transform("any")  # never lose an old area
+    pairs = every[kept].reset_index(drop=True)
+    weighting, fallback = "land area", []
+    raw = pairs["from_share"].to_numpy(float)
+    if target_weights is not None:
+        if not set(map(str, target_weights)) & set(to_codes):
+            raise GeographyError("The population weights name none of the new areas (e.g. "
+                                 f"{', '.join(to_codes[:3])}): give the population of the new edition's areas.")
+        weighting = "population of the new areas"
+        people = pd.Series(target_weights, dtype=float).reindex(pairs["to_code"]).to_numpy(float)
+        by_people = np.where(np.isfinite(people) & (people >= 0), people, 0.0) * pairs["to_share"].to_numpy(float)
+        total = pd.Series(by_people).groupby(pairs["from_code"]).transform("sum").to_numpy(float)
+        raw = np.where(total > 0, by_people, raw)
+        fallback = sorted(pairs.loc[total <= 0, "from_code"].unique().tolist())
+    pairs["weight"] = raw / pd.Series(raw).groupby(pairs["from_code"]).transform("sum").to_numpy(float)
+    sources = pairs.groupby("to_code")["from_code"].transform("nunique")
+    targets = pairs.groupby("from_code")["to_code"].transform("nunique")
+    whole = (targets == 1).groupby(pairs["to_code"]).transform("all")  # the new area is made of whole old areas
+    one_source = (sources == 1).groupby(pairs["from_code"]).all()
+    merged = whole.groupby(pairs["from_code"]).all()
+    n_targets = targets.groupby(pairs["from_code"]).first()
+    change = pd.Series(np.where(n_targets == 1, np.where(one_source, "U", np.where(merged, "M", "X")),
+                                np.where(one_source, "S", "X")), index=n_targets.index, name="change")
+    unreached = sorted(set(to_codes) - set(pairs["to_code"]))
+    return OverlapLookup(pairs=pairs[["from_code", "to_code", "weight", "from_share", "to_share"]], change=change,
+                         unmatched=unmatched, unreached=unreached, slivers=int((~kept).sum()), weighting=weighting,
+                         fallback=fallback)
+
+
+def _polygon(code: str, wkb: bytes):
+    geom = ogr.CreateGeometryFromWkb(wkb)
+    if geom is None:
+        raise GeographyError(f"Area {code}: its boundary could not be read.")
+    gdal.PushErrorHandler("CPLQuietErrorHandler")  # GEOS reports each self-touching ring of generalised boundaries
+    try:
+        if not geom.IsValid():
+            geom = geom.Buffer(0)
+    finally:
+        gdal.PopErrorHandler()
+    return geom
+
+
+_SURFACES = (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbGeometryCollection)
+
+
+def _area(geom) -> float:
+    """The area of an intersection; neighbours that only touch give a line or a point, of no area."""
+    return geom.GetArea() if geom is not None and ogr.GT_Flatten(geom.GetGeometryType()) in _SURFACES else 0.0
 
 # ----------------------------------------------------------------- aggregation to larger areas
 # Values move from small areas (LSOAs) to larger ones (wards, the borough, England) through a lookup. The rule depends
@@ -143,7 +267,9 @@ def aggregate(values: pd.DataFrame, lookup: pd.DataFrame, value_type: str,
       infer_rate_scale() unless given. If the values are not such a rate (no scale fits), the mean of the values
       weighted by their own denominators. Without numerators: the population-weighted mean using `denominator`; a
       larger area holding exactly one small area takes its value as it is; otherwise no value.
-    - ranks, deciles and scores: no value (NaN) and method "not aggregable" - an average IMD rank is meaningless.
+    - ranks, deciles and scores: no value (NaN) and method "not aggregable" - an average IMD rank is meaningless -
+      except that a larger area made of exactly one small area carries its value over (an LSOA unchanged or split
+      between two editions keeps its IMD rank).
 
     Missing inputs are never hidden: a small area of the lookup without a usable value (no row, suppressed, empty,
     or no population to weight it) is counted in `incomplete`; the value is computed from the rest and the method
@@ -178,6 +304,7 @@ def aggregate(values: pd.DataFrame, lookup: pd.DataFrame, value_type: str,
     method: str | None = None
     if kind == "not aggregable":
         usable = present & np.isfinite(value)
+        method = "carried"
     elif kind == "count":
         usable = present & np.isfinite(value)
         top = np.where(usable, value * weight, np.nan)
@@ -226,7 +353,7 @@ def aggregate(values: pd.DataFrame, lookup: pd.DataFrame, value_type: str,
         top_v, bottom_v = top_sum.to_numpy(float), bottom_sum.to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             out["value"] = np.where(bottom_v > 0, top_v / bottom_v, np.nan)
-    elif method == "single":
+    elif method in ("single", "carried"):
         only = pd.Series(np.where(usable, value, np.nan), index=rows.index).groupby(targets, sort=True).max()
         out["value"] = np.where(single.to_numpy(), only.to_numpy(float), np.nan)
     else:
@@ -234,7 +361,7 @@ def aggregate(values: pd.DataFrame, lookup: pd.DataFrame, value_type: str,
     out["method"] = [_method_text(method, kind, value_type, int(n), int(m), plural, area_label, used_scale,
                                   bool((weight != 1).any()))
                      for n, m in zip(out["n_areas"], out["incomplete"])]
-    if method == "single":
+    if method in ("single", "carried"):
         out.loc[~single.to_numpy(), "incomplete"] = out.loc[~single.to_numpy(), "n_areas"]
     out = out[list(AGGREGATE_COLUMNS)].reset_index(drop=True)
     out.attrs["unmatched"] = unmatched
@@ -248,7 +375,7 @@ def _method_text(method: str | None, kind: str, value_type: str, n: int, missing
     """How one aggregate was made, in words for the profile page."""
     of = f"{n - missing:,} of {n:,} {plural} ({missing:,} missing or suppressed)" if missing else \
         f"{n:,} {label if n == 1 else plural}"
-    if method is None:
+    if method is None or (method == "carried" and n > 1):
         what = _PLURAL_TYPES.get(str(value_type).strip().lower(), "these values")
         return f"not aggregable ({what} cannot be combined)"
     if missing == n:
@@ -263,6 +390,8 @@ def _method_text(method: str | None, kind: str, value_type: str, n: int, missing
         return f"mean of {of} weighted by their denominators (values are not numerator/denominator × a scale)"
     if method == "population-weighted":
         return f"population-weighted mean of {of}"
+    if method == "carried":
+        return f"value of its one {label}, carried over (values of this kind are never combined)"
     if n == 1:
         return f"value of its one {label}"
     return (f"not aggregated: {n} {plural} but no numerator/denominator and no population to weight them by")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import LisError
-from .geography import best_fit_lookup, centroids_from_polygons, read_lookup
+from .geography import MIN_SHARE, OverlapLookup, best_fit_lookup, centroids_from_polygons, overlap_lookup, read_lookup
 from .ingest import ImportReport, ImportSpec, import_file, read_table
 from .store import Store
 
@@ -96,7 +96,17 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
 
 
 def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:
-    if step.get("method", "best_fit") != "best_fit":
+    method = step.get("method", "best_fit")
+    if method == "overlap":
+        weights = None
+        if "weights_file" in step:
+            weights = weights_from_file(base / step["weights_file"], step.get("weights_code_column", "area_code"),
+                                        step.get("weights_value_column", "value"))
+        done = add_overlap_lookup(store, step["name"], step["from"], step["to"], weights,
+                                  float(step.get("min_share", MIN_SHARE)),
+                                  source=Path(step["weights_file"]).name if "weights_file" in step else None)
+        return done.unmatched
+    if method != "best_fit":
         frame = read_lookup(base / step["file"], step["from_column"], step["to_column"], step.get("weight_column"))
         store.add_lookup(step["name"], step["from"], step["to"], frame, method="given", source=step["file"])
         return []
@@ -134,6 +144,35 @@ def add_best_fit_lookup(store: Store, name: str, from_geography: str, to_geograp
     store.add_lookup(name, from_geography, to_geography, pairs, method="best_fit", source=source,
                      replace=replace)
     return unmatched
+
+
+def add_overlap_lookup(store: Store, name: str, from_geography: str, to_geography: str,
+                       weights: pd.Series | None = None, min_share: float = MIN_SHARE, *,
+                       source: str | None = None, replace: bool = False) -> OverlapLookup:
+    """Add an overlap lookup from one edition of a geography to the next (e.g. LSOA 2011 -> 2021): old areas
+    split by land, or by `weights` (the new areas' population) when given. Returns what changed."""
+    origin, target = store.areas(from_geography), store.areas(to_geography)
+    done = overlap_lookup(dict(zip(origin["area_code"], origin["geometry"])),
+                          dict(zip(target["area_code"], target["geometry"])),
+                          None if weights is None else weights.to_dict(), min_share)
+    counts = ", ".join(f"{n:,} {what}" for what, n in done.counts().items())
+    store.add_lookup(name, from_geography, to_geography, done.pairs, method="overlap",
+                     source=f"{source or 'boundaries'}; by {done.weighting}; {counts}", replace=replace)
+    return done
+
+
+def weights_from_file(path: Path, code_column: str, value_column: str) -> pd.Series:
+    """Weights by area code from a CSV, summed over its rows (e.g. census residents by age group -> all ages)."""
+    frame = read_table(str(path), Path(path).read_bytes())
+    missing = [c for c in (code_column, value_column) if c not in frame.columns]
+    if missing:
+        raise LisError(f"{path} has no column(s) {', '.join(missing)}; its columns are {', '.join(frame.columns)}.")
+    values = pd.to_numeric(frame[value_column], errors="coerce")
+    bad = frame.index[values.isna() | (values < 0)]
+    if len(bad):
+        raise LisError(f"{path}, row {int(bad[0]) + 2}, column {value_column}: '{frame.loc[bad[0], value_column]}' "
+                       "is not a count of people (a number of 0 or more).")
+    return values.groupby(frame[code_column].astype(str).str.strip()).sum()
 
 
 def centroid_points(path: Path, epsg: int) -> pd.DataFrame:

@@ -116,8 +116,10 @@ class AggregateAlgorithm(LisAlgorithm):
             feedback.pushWarning(f"{len(unmatched)} small area(s) are not in the lookup and were left out: "
                                  + ", ".join(unmatched[:20]) + (" ..." if len(unmatched) > 20 else ""))
         if result.attrs["kind"] == "not aggregable":
+            carried = int(result["value"].notna().sum())
             feedback.pushWarning(f"Values of type '{value_type}' cannot be aggregated (ranks, deciles and scores): "
-                                 "the output has no values.")
+                                 + (f"only the {carried} larger area(s) made of one small area carry its value."
+                                    if carried else "the output has no values."))
         incomplete = int((result["incomplete"] > 0).sum())
         if incomplete:
             feedback.pushWarning(f"{incomplete} larger area(s) lack a value for some of their small areas (see "
