@@ -22,6 +22,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsWkbTypes,
@@ -90,6 +91,10 @@ class SitingAlgorithm(LisAlgorithm):
                                                             QgsProcessing.TypeVectorLine, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_DEMAND", "Demand with assigned site",
                                                             QgsProcessing.TypeVectorAnyGeometry, optional=True))
+        if self.USES_P:
+            self.addParameter(QgsProcessingParameterFileDestination(
+                "OUTPUT_CURVE", "Coverage curve chart: each number of new sites 0..P solved (PNG)",
+                "PNG images (*.png)", optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber("OBJECTIVE", "Objective"))
         self.addOutput(QgsProcessingOutputNumber("SOLVE_SECONDS", "Solve time (s)"))
         self.addOutput(QgsProcessingOutputString("SUMMARY", "Summary"))
@@ -118,7 +123,8 @@ class SitingAlgorithm(LisAlgorithm):
             network=[bytes(f.geometry().asWkb()) for f in network.getFeatures()] if network else None,
             speed_kmh=None if speed in (None, "") else self.parameterAsDouble(parameters, "SPEED", context),
             cost_matrix=self.parameterAsFile(parameters, "COST_MATRIX", context) or None,
-            quick=self.parameterAsBool(parameters, "QUICK", context), curve=False)
+            quick=self.parameterAsBool(parameters, "QUICK", context),
+            curve=self.USES_P and parameters.get("OUTPUT_CURVE") not in (None, ""))
         outcome = run_plan(plan, demand, sites, progress_from_feedback(feedback))
         for note in outcome.notes:
             feedback.pushWarning(note)
@@ -137,7 +143,23 @@ class SitingAlgorithm(LisAlgorithm):
         results["OUTPUT_DEMAND"] = self._write(parameters, context, "OUTPUT_DEMAND",
                                                outcome.demand.drop(columns=["x", "y"]), geometries,
                                                demand_source.wkbType(), crs)
+        if outcome.curve is not None:
+            weight = self.parameterAsString(parameters, "DEMAND_WEIGHT", context)
+            what = f"Demand: {weight} of {demand_source.sourceName()}"
+            results["OUTPUT_CURVE"] = self._curve(parameters, context, outcome, plan, what)
         return {k: v for k, v in results.items() if v is not None}
+
+    def _curve(self, parameters, context, outcome, plan, subtitle: str) -> str:
+        """The coverage curve PNG, as `lis site --curve` draws it."""
+        from ..qgis_bridge.siting_map import curve_png
+
+        path = self.parameterAsFileOutput(parameters, "OUTPUT_CURVE", context)
+        outcome.curve.attrs["total_demand"] = float(outcome.demand["weight"].sum())
+        title = ("Demand within reach by number of new sites" if self.MODEL == "mclp" else
+                 "Average distance by number of new sites")
+        curve_png(outcome.curve, path, title, self.MODEL, "minutes" if plan.speed_kmh else "m",
+                  chosen=plan.p, subtitle=subtitle)
+        return path
 
     def _demand(self, parameters, context, source):
         weight_field = self.parameterAsString(parameters, "DEMAND_WEIGHT", context)

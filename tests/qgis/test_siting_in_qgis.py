@@ -67,7 +67,7 @@ def _selected(path) -> list:
 def test_mclp_matches_spopt(demand_layer, schools, sample_store_path, tmp_path):
     from spopt.locate import MCLP
 
-    result = _run("mclp", demand_layer, schools, tmp_path, P=3)
+    result = _run("mclp", demand_layer, schools, tmp_path, P=3, OUTPUT_CURVE=str(tmp_path / "curve.png"))
     cost, weights = _reference(demand_layer, sample_store_path)
     model = MCLP.from_cost_matrix(cost, weights, service_radius=1500.0, p_facilities=3)
     model.solve(pulp.PULP_CBC_CMD(msg=False))
@@ -81,6 +81,12 @@ def test_mclp_matches_spopt(demand_layer, schools, sample_store_path, tmp_path):
     assert covered == pytest.approx(reference)
     lines = QgsVectorLayer(result["OUTPUT_ALLOCATION"], "l", "ogr")
     assert lines.featureCount() > 0 and all(f["distance"] <= 1500.0 for f in lines.getFeatures())
+    from qgis.PyQt.QtGui import QImage
+
+    chart = QImage(result["OUTPUT_CURVE"])
+    assert (chart.width(), chart.height()) == (1400, 800)
+    colours = {chart.pixel(x, y) for x in range(0, 1400, 7) for y in range(0, 800, 7)}
+    assert len(colours) > 20  # a drawn chart, not a blank page
 
 
 def test_pmedian_matches_spopt(demand_layer, schools, sample_store_path, tmp_path):
