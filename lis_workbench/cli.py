@@ -231,6 +231,9 @@ def import_cmd(store: Path = STORE_ARG,
                polarity: str | None = typer.Option(None, help="high_is_bad, high_is_good or neutral."),
                source: str | None = typer.Option(None), partner: str | None = typer.Option(None),
                licence: str | None = typer.Option(None), notes: str | None = typer.Option(None),
+               denominator: str | None = typer.Option(None, help="For counts of people: the indicator of the "
+                                                                 "population counted among (e.g. children 0-15), "
+                                                                 "so comparisons judge the right share."),
                metadata: Path | None = typer.Option(None, help="TOML with per-indicator titles, units..."),
                encoding: str = typer.Option("utf-8-sig", help="Text encoding of the file."),
                allow_unmatched: bool = typer.Option(False, help="Import rows whose codes are known and record the "
@@ -249,10 +252,13 @@ def import_cmd(store: Path = STORE_ARG,
         column, _, ind_id = item.partition("=")
         spec.value_columns[column] = ind_id or None
     spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity, source=source,
-                                            partner=partner, licence=licence, notes=notes).items() if v}
+                                            partner=partner, licence=licence, notes=notes,
+                                            denominator=denominator).items() if v}
     if metadata:
         spec.metadata = {k: dict(v, id=k) for k, v in load_recipe(metadata).items()}
     with _open(store) as opened:
+        if denominator:
+            opened.indicator(denominator)  # named clearly now, not found missing at the first comparison
         report = _run_with_progress("Importing", lambda p: import_file(opened, str(file), spec, dry_run=dry_run,
                                                                        progress=p))
     verb = "Would import" if dry_run else "Imported"

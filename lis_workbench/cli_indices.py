@@ -346,7 +346,8 @@ KIND_MULTIPLIERS = {"proportion": 100.0, "rate": 1000.0, "count": 1.0}
 def compare_cmd(store: Path = STORE_ARG,
                 indicator: str = typer.Argument(..., help="The numerator (or count) indicator."),
                 denominator: str | None = typer.Option(None, help="The denominator indicator (e.g. a population); "
-                                                                  "default: the indicator's own denominators."),
+                                                                  "default: the indicator's own denominators, "
+                                                                  "else the one its catalogue entry names."),
                 kind: str | None = typer.Option(None, help="proportion (Wilson), rate or count (Byar); default "
                                                            "proportion with a denominator, else count."),
                 multiplier: float | None = typer.Option(None, help="Values are numerator / denominator x this "
@@ -373,6 +374,9 @@ def compare_cmd(store: Path = STORE_ARG,
         frame = pd.DataFrame({"area_code": values["area_code"], "area_name": values["area_name"],
                               "suppressed": values["suppressed"]})
         bench_num = bench_den = None
+        if not denominator and not values["denominator"].notna().any() and entry.get("denominator"):
+            denominator = entry["denominator"]  # the population the catalogue says this counts among
+            cli.console.print(f"Denominator: {denominator} (from the catalogue)")
         if denominator:
             den_entry = opened.indicator(denominator)
             if den_entry["geography"] != entry["geography"]:

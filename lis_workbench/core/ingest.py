@@ -24,7 +24,8 @@ SUPPRESSED_MARKERS = frozenset({"*", "c", "..", "-", "x", ":"})
 EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
 PERIOD_HINTS = ("period", "date", "year", "month", "time_period", "time")
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes")
+META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes",
+               "denominator")
 
 Progress = Callable[[float, str], None]
 

@@ -60,7 +60,7 @@ class ProfileRow:
     spine: dict[str, float] | None  # the borough's areas: min, q1, median, q3, max
     series: list[tuple[str, float | None]] = field(default_factory=list)  # (period, value) when several periods
     derivation: str = ""  # one sentence per column: area, borough, benchmark, rank
-    significance: str = ""  # counts of people: the share of residents against the borough's, Wilson 95% interval
+    significance: str = ""  # counts of people: their share of the people counted among, Wilson 95% interval
 
 
 @dataclass
@@ -181,7 +181,7 @@ class _Profiler:
             except IndicatorNotFound:
                 self.population_entry = None
         self.benchmark_area = benchmark_area
-        self._population_cache: dict[str, tuple[pd.Series | None, str]] = {}
+        self._population_cache: dict[tuple[str, str], tuple[pd.Series | None, str]] = {}
         self.used_lookups: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ the whole run
@@ -250,7 +250,7 @@ class _Profiler:
         else:
             comparator, comparator_label = borough_value, "borough value"
         series = self._series(entry, kind) if len(entry["periods"]) > 1 else {}
-        tested = self._significance(entry, kind, values)
+        tested = self._significance(entry, kind, values, level.incomplete)
         rows = {}
         for code in self.codes:
             value = _number(values.get(code))
@@ -275,16 +275,27 @@ class _Profiler:
             rows[code].derivation = self._derivation(rows[code], level.via, bench_name)
         return rows
 
-    def _significance(self, entry: dict, kind: str, values: pd.Series) -> dict[str, tuple[str, str]]:
-        """For a count of people with a polarity: each area's share of its residents against the borough's share,
-        with a Wilson 95% interval (core.compare), so "worse" means significantly worse and small differences read
-        "similar". Empty when there is no population for the areas or a count exceeds it."""
+    def _significance(self, entry: dict, kind: str, values: pd.Series,
+                      incomplete: pd.Series) -> dict[str, tuple[str, str]]:
+        """For a count of people with a polarity: each area's share of the people it counts among (the catalogue's
+        denominator, e.g. children aged 0-15; else all residents) against the borough's share, with a Wilson 95%
+        interval (core.compare), so "worse" means significantly worse and small differences read "similar".
+        An area missing some of its small areas' values is not tested (its share would be understated) and is
+        left out of the borough's share. Empty when there is no such population or a count exceeds it."""
         if kind != "count" or entry["polarity"] not in ("high_is_bad", "high_is_good"):
             return {}
-        population, _ = self._population(self.geography)
+        among, people = self.population_entry, self.population
+        if entry.get("denominator"):
+            try:
+                among, people = self.store.indicator(entry["denominator"]), entry["denominator"]
+            except IndicatorNotFound:
+                return {}  # the catalogue names a population the store does not hold: no test, rather than a wrong one
+        population, _ = self._population(self.geography, among)
         if population is None:
             return {}
-        frame = pd.DataFrame({"area_code": values.index, "numerator": values.to_numpy(float),
+        partial = incomplete.reindex(values.index).fillna(0).to_numpy() > 0
+        frame = pd.DataFrame({"area_code": values.index,
+                              "numerator": np.where(partial, np.nan, values.to_numpy(float)),
                               "denominator": population.reindex(values.index).to_numpy(float)})
         usable = frame.dropna()
         if usable.empty or (usable["numerator"] > usable["denominator"]).any():
@@ -292,14 +303,16 @@ class _Profiler:
         share = float(usable["numerator"].sum() / usable["denominator"].sum())
         result = compare(frame, share, kind="proportion", polarity=entry["polarity"], levels=(0.95,))
         words = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
-        tested = {}
+        tested = {code: ("same", f"not tested: {_of_its(int(incomplete[code]))} no value, so its share would be "
+                                 "understated.")
+                  for code in values.index[partial & values.notna().to_numpy()]}
         for row in result.itertuples(index=False):
             verdict = row.assessment_95
             if verdict not in words:
                 continue
             tested[row.area_code] = (
                 "same" if verdict == "similar" else verdict,
-                f"share of residents ({self.population}) {row.value:.1%} ({row.lower_95:.1%} to "
+                f"share of {people} {row.value:.1%} ({row.lower_95:.1%} to "
                 f"{row.upper_95:.1%}, 95% Wilson) against "
                 f"the borough's {share:.1%}: {words[verdict]} it.")
         return tested
@@ -409,23 +422,26 @@ class _Profiler:
                                                "source": row["source"]}
         return str(row["name"]), self.store.lookup(row["name"]), f"lookup {row['name']} ({method})"
 
-    def _population(self, geography: str) -> tuple[pd.Series | None, str]:
-        """Population by area of a geography (the weights of rates without numerators), and its description."""
-        if geography in self._population_cache:
-            return self._population_cache[geography]
-        entry = self.population_entry
+    def _population(self, geography: str, entry: dict | None = None) -> tuple[pd.Series | None, str]:
+        """A count of people by area of a geography, and its description: the profile's population (the weights
+        of rates without numerators) unless another catalogue entry is given; summed through a lookup if need be."""
+        entry = entry if entry is not None else self.population_entry
+        if entry is None:
+            return None, ""
+        key = (entry["id"], geography)
+        if key in self._population_cache:
+            return self._population_cache[key]
         result: tuple[pd.Series | None, str] = (None, "")
-        if entry is not None:
-            frame = self.store.get_values(entry["id"])
-            text = f"population {entry['id']}"
-            if entry["geography"] == geography:
-                result = (frame.set_index("area_code")["value"], text)
-            else:
-                found = self._find_lookup(entry["geography"], geography)
-                if found is not None:
-                    summed = aggregate(frame, found[1], "count").set_index("area_code")["value"]
-                    result = (summed, f"{text} (summed to {geography} through {found[0]})")
-        self._population_cache[geography] = result
+        frame = self.store.get_values(entry["id"])
+        text = f"population {entry['id']}"
+        if entry["geography"] == geography:
+            result = (frame.set_index("area_code")["value"], text)
+        else:
+            found = self._find_lookup(entry["geography"], geography)
+            if found is not None:
+                summed = aggregate(frame, found[1], "count").set_index("area_code")["value"]
+                result = (summed, f"{text} (summed to {geography} through {found[0]})")
+        self._population_cache[key] = result
         return result
 
     def _not_combinable(self, entry: dict, kind: str) -> str:
@@ -476,3 +492,7 @@ def _compare(value: float | None, comparator: float | None, polarity: str) -> st
         return "same"
     higher = value > comparator
     return "worse" if higher == (polarity == "high_is_bad") else "better"
+
+
+def _of_its(n: int) -> str:
+    return "1 of its small areas has" if n == 1 else f"{n} of its small areas have"

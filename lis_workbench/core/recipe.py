@@ -89,10 +89,24 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
                 _benchmarks_step(store, step, base)
             else:
                 report.imports.append(import_file(store, str(base / step["file"]), spec_from_recipe(step)))
+        _check_denominators(store, Path(recipe_path).name)
         progress(1.0, "Store built")
     finally:
         store.close()
     return report
+
+
+def _check_denominators(store: Store, recipe_name: str) -> None:
+    """Every denominator the catalogue names must be an indicator of the store, on the same geography."""
+    catalogue = store.catalogue().set_index("id")
+    for ind, row in catalogue[catalogue["denominator"].notna()].iterrows():
+        den = row["denominator"]
+        if den not in catalogue.index:
+            raise LisError(f"{recipe_name}: indicator '{ind}' names denominator '{den}', which the recipe does "
+                           "not import.")
+        if catalogue.loc[den, "geography"] != row["geography"]:
+            raise LisError(f"{recipe_name}: indicator '{ind}' is on {row['geography']} but its denominator "
+                           f"'{den}' is on {catalogue.loc[den, 'geography']}.")
 
 
 def _lookup_step(store: Store, step: dict, base: Path) -> list[str]:

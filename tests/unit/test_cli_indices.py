@@ -194,5 +194,18 @@ def test_compare_borough_total_and_errors(gpkg, tmp_path):
     assert "E99999999" in line
     assert "no indicator 'pop_total'" in _one_error_line(run_lis("compare", gpkg, "iod2019_income_numerator",
                                                                  "--denominator", "pop_total"))
-    assert "Counts of different areas" in _one_error_line(run_lis("compare", gpkg, "iod2019_income_numerator"))
-    assert run_lis("compare", gpkg, "iod2019_income_numerator", "--benchmark", "7000").returncode == 0
+    assert "Counts of different areas" in _one_error_line(run_lis("compare", gpkg, "census2011_no_qualifications"))
+    assert run_lis("compare", gpkg, "census2011_no_qualifications", "--benchmark", "700").returncode == 0
+
+
+def test_compare_takes_the_catalogue_denominator(gpkg, tmp_path):
+    """Children in income-deprived families are a share of children aged 0-15 (File 6), as the catalogue says."""
+    csv = tmp_path / "idaci.csv"
+    result = run_lis("compare", gpkg, "iod2019_idaci_numerator", "--csv", csv)
+    assert result.returncode == 0, result.stderr
+    assert "Denominator: pop2015_children_0_15 (from the catalogue)" in result.stdout
+    children = sample_csv("wigan_imd2019_file6_population_denominators.csv", thousands=",").set_index(
+        "LSOA code (2011)")["Dependent Children aged 0-15: mid 2015 (excluding prisoners)"]
+    table = pd.read_csv(csv).set_index("area_code")
+    assert len(table) == 167  # the LSOAs with a published count
+    np.testing.assert_array_equal(table["denominator"].to_numpy(), children.reindex(table.index).to_numpy(float))

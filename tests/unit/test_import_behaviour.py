@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from unit_helpers import SAMPLE as SAMPLE_DIR
 from unit_helpers import geojson_codes, sha256_file
 
 from lis_workbench.core.errors import ImportValidationError, LisError, StoreError
@@ -198,3 +199,36 @@ def test_numerator_denominator_columns(store, lsoa_codes, tmp_path):
     np.testing.assert_allclose(got["denominator"], [r[2] for r in rows])
     np.testing.assert_allclose(got["value"], [r[1] / r[2] for r in rows])
     assert got["lower_ci"].isna().all()
+
+
+def test_catalogue_denominator_from_the_cli_and_checked_in_recipes(store_path, kind, lsoa_codes, tmp_path):
+    """`lis import --denominator` records the population a count is among; an unknown one is refused before any
+    write, and a recipe naming one it never imports fails with the recipe's name."""
+    from unit_helpers import run_lis, write_text
+
+    from lis_workbench.core.recipe import build_store
+    from lis_workbench.core.store import Store
+
+    path = write_text(tmp_path / "carers.csv", "lsoa11cd,value\n" + "".join(f"{c},{i}\n" for i, c in
+                                                                            enumerate(lsoa_codes)))
+    done = run_lis("import", str(store_path), str(path), "--period", "2021", "--denominator", "pop2015_total")
+    assert done.returncode == 0, done.stderr
+    with Store.open(store_path) as opened:
+        assert opened.indicator("carers")["denominator"] == "pop2015_total"
+    before = sha256_file(store_path)
+    refused = run_lis("import", str(store_path), str(path), "--period", "2022", "--denominator", "pop_all")
+    assert refused.returncode == 1 and "no indicator 'pop_all'" in refused.stderr
+    assert sha256_file(store_path) == before
+    recipe = write_text(tmp_path / "bad.toml", f"""
+[[geography]]
+name = "lsoa11"
+file = "{(SAMPLE_DIR / 'wigan_lsoa11_bgc.geojson').as_posix()}"
+
+[[import]]
+file = "{path.as_posix()}"
+period = "2021"
+[import.columns]
+value = {{ id = "carers", denominator = "pop_all" }}
+""")
+    with pytest.raises(LisError, match="bad.toml: indicator 'carers' names denominator 'pop_all'"):
+        build_store(recipe, tmp_path / f"bad.{kind}")

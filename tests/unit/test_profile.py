@@ -97,6 +97,39 @@ def row_of(profile: AreaProfile, indicator: str) -> ProfileRow:
     return next(r for r in profile.rows if r.indicator == indicator)
 
 
+@pytest.mark.parametrize("indicator, column, population", [
+    ("iod2019_employment_numerator", "employment_domain_numerator",
+     ENGLAND_COUNT_COLUMNS["pop2015_working_age"]),
+    ("iod2019_idaci_numerator", "income_deprivation_affecting_children_index_idaci_numerator",
+     ENGLAND_COUNT_COLUMNS["pop2015_children_0_15"]),
+])
+def test_counts_are_judged_among_their_own_population(wigan, indicator, column, population):
+    """The catalogue names each count's population (working age, children 0-15): each ward's share of it against
+    the borough's, by scipy's Wilson interval; a ward missing an LSOA's value is not tested and not in the share."""
+    from scipy.stats import binomtest
+
+    assert wigan.indicator(indicator)["denominator"] in ("pop2015_working_age", "pop2015_children_0_15")
+    counts = sample_csv("wigan_imd2019_indicators.csv").set_index("lsoa11_code")[column]
+    people = sample_csv("wigan_imd2019_file6_population_denominators.csv", thousands=",").set_index(
+        "LSOA code (2011)")[population].astype(float)
+    ward_of = wigan.lookup("lsoa11_ward23").set_index("from_code")["to_code"].reindex(counts.index)
+    missing = counts.isna().groupby(ward_of).sum()
+    complete = missing.index[missing == 0]
+    num, den = counts.groupby(ward_of).sum(), people.reindex(counts.index).groupby(ward_of).sum()
+    share = num[complete].sum() / den[complete].sum()
+    profiles = {p.area_code: p for p in build_profiles(wigan, [indicator])}
+    for ward in num.index:
+        row = row_of(profiles[ward], indicator)
+        if missing[ward]:
+            assert row.comparison == "same" and row.significance.startswith("not tested"), ward
+            continue
+        ci = binomtest(int(num[ward]), int(den[ward])).proportion_ci(0.95, method="wilson")
+        expected = "worse" if ci.low > share else "better" if ci.high < share else "same"
+        assert row.comparison == expected, ward
+        assert f"the borough's {share:.1%}" in row.significance
+    assert len(complete) >= 5  # enough wards tested for the check to mean something
+
+
 def hand_rank(values: pd.Series, code: str, high_is_bad: bool) -> int:
     """Competition rank, 1 = most in need: 1 + the number of areas strictly worse."""
     own = values[code]
@@ -120,7 +153,7 @@ def test_count_row_by_hand(profiles, wigan, lsoas, england_csv):
     assert not row.benchmark_comparable  # an England total is not drawn against ward counts
     assert row.rank == hand_rank(wards, WARD, high_is_bad=True) and row.rank_of == 25
     assert row.comparator == pytest.approx(wards.mean()) and row.comparator_label == "borough average per ward"
-    # judged as a share of residents against the borough's share, with a Wilson interval (scipy's, here)
+    # judged as a share of all residents (its catalogue denominator) against the borough's, by scipy's Wilson
     from scipy.stats import binomtest
 
     people = lsoas["population"].groupby(ward_of).sum()

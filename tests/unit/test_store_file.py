@@ -198,3 +198,30 @@ def test_spatialite_store_opens_in_ogrinfo(sample_path):
             == 27700
     finally:
         conn.close()
+
+
+def test_version_1_store_is_upgraded_in_place(kind, built_stores, tmp_path):
+    """A store made before catalogue denominators (version 1) opens as version 2: the column is added, nothing
+    else changes, and its checksum (stamped on earlier outputs) is the same."""
+    import shutil
+
+    path = tmp_path / f"old.{kind}"
+    shutil.copyfile(built_stores(kind), path)
+    with Store.open(path) as current:
+        current._conn.execute("UPDATE lis_catalogue SET denominator = NULL")  # as version 1 had none
+        current._conn.commit()
+        checksum, values = current.checksum(), current.get_values("iod2019_idaci_numerator")
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE lis_catalogue DROP COLUMN denominator")
+    conn.execute("UPDATE lis_meta SET value = '1' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as upgraded:
+        assert upgraded.schema_version == 2
+        assert upgraded.indicator("iod2019_idaci_numerator")["denominator"] is None
+        assert upgraded.checksum() == checksum
+        assert upgraded.get_values("iod2019_idaci_numerator").equals(values)
+    conn = sqlite3.connect(path)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(lis_catalogue)")]
+    conn.close()
+    assert "denominator" in columns

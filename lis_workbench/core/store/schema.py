@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Attribute tables (no geometry). Geometry layers are made through OGR (see layers.py).
 TABLES: dict[str, str] = {
@@ -64,6 +64,7 @@ TABLES: dict[str, str] = {
             partner TEXT,
             licence TEXT,
             notes TEXT,
+            denominator TEXT,
             import_file TEXT,
             import_checksum TEXT,
             row_count INTEGER,
@@ -113,5 +114,13 @@ INDEXES = [
     "CREATE INDEX lis_lookup_row_from ON lis_lookup_row (lookup, from_code)",
 ]
 
+
+
+def _catalogue_denominator(conn: sqlite3.Connection) -> None:
+    """Version 2: an indicator may name the population it is a count of (e.g. children aged 0-15 for children in
+    income-deprived families), so comparisons judge it as a share of the right people."""
+    conn.execute("ALTER TABLE lis_catalogue ADD COLUMN denominator TEXT")
+
+
 #: version -> function upgrading a store from that version to version + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _catalogue_denominator}

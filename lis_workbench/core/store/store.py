@@ -22,7 +22,7 @@ from . import layers, schema
 from .connection import connect, write_transaction
 
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
-                    "source", "partner", "licence", "notes", "import_file", "import_checksum",
+                    "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
                     "row_count", "imported_at")
 VALUE_FIELDS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 POLARITIES = ("high_is_bad", "high_is_good", "neutral")
@@ -349,7 +349,8 @@ class Store:
                   geography: str | None = None) -> pd.DataFrame:
         """The catalogue, one row per indicator, with its periods; filtered by text, theme, geography."""
         sql = ("SELECT c.id, c.title, c.theme, c.unit, c.value_type, c.polarity, c.geography, c.source, "
-               "c.partner, c.licence, c.notes, c.import_file, c.import_checksum, c.row_count, c.imported_at, "
+               "c.partner, c.licence, c.notes, c.denominator, c.import_file, c.import_checksum, c.row_count, "
+               "c.imported_at, "
                "(SELECT group_concat(period, ',') FROM (SELECT DISTINCT period FROM lis_value v "
                " WHERE v.indicator = c.id ORDER BY period)) AS periods FROM lis_catalogue c WHERE 1=1")
         params: list = []
@@ -596,7 +597,9 @@ class Store:
         """A SHA-256 of the store's content (catalogue, values, areas, lookups): equal content, equal sum."""
         digest = hashlib.sha256()
         for sql in (
-            f"SELECT {', '.join(CATALOGUE_FIELDS)} FROM lis_catalogue ORDER BY id",
+            f"SELECT {', '.join(f for f in CATALOGUE_FIELDS if f != 'denominator')} FROM lis_catalogue ORDER BY id",
+            # denominators count only where named, so a store upgraded to version 2 sums as it did before
+            "SELECT id, denominator FROM lis_catalogue WHERE denominator IS NOT NULL ORDER BY id",
             "SELECT indicator, area_code, period, value, numerator, denominator, lower_ci, upper_ci, "
             "suppressed FROM lis_value ORDER BY indicator, period, area_code",
             "SELECT geography, area_code, area_name FROM lis_area ORDER BY geography, area_code",
