@@ -70,6 +70,7 @@ bench: setup
 	$(PY) bench/hotspot.py
 	$(PY) bench/siting.py --skip-slow-reference
 	$(PY) bench/composite.py
+	$(PY) bench/lookup.py
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench

@@ -127,7 +127,7 @@ def overlap_lookup(origin: Mapping[str, bytes], target: Mapping[str, bytes],
         near = np.flatnonzero((env[:, 0] <= maxx) & (env[:, 1] >= minx) & (env[:, 2] <= maxy) & (env[:, 3] >= miny))
         pieces = []
         for i in near:
-            overlap = _area(geom.Intersection(to_geoms[i])) if geom.Intersects(to_geoms[i]) else 0.0
+            overlap = _area(geom.Intersection(to_geoms[i]))
             if overlap > 0:
                 pieces.append((to_codes[i], overlap / area if area > 0 else 0.0,
                                overlap / to_area[i] if to_area[i] > 0 else 0.0))
