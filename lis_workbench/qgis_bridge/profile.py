@@ -26,8 +26,8 @@ from qgis.core import (
     QgsUnitTypes,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QByteArray, QVariant
-from qgis.PyQt.QtGui import QColor, QImage, QPainter
+from qgis.PyQt.QtCore import QByteArray, QRectF, Qt, QVariant
+from qgis.PyQt.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from qgis.PyQt.QtSvg import QSvgRenderer
 
 from ..__about__ import __version__
@@ -36,9 +36,35 @@ from ..core.spine import derivation_notes, profile_svg
 from . import layout as layouts
 
 PAGE_W, PAGE_H = 210.0, 297.0
+NOTES_W, NOTES_H = 190.0, 71.0  # the notes box under the table, in mm
+NOTES_SIZE, NOTES_SMALLEST = 5.4, 3.6  # point sizes: as designed, and the smallest still legible in print
 
 
-def _profile_layout(project: QgsProject, subtitle: str, footer: str) -> QgsPrintLayout:
+def notes_size(texts: Sequence[str]) -> float:
+    """The largest point size (at most NOTES_SIZE) at which every page's notes fit the notes box, in steps of
+    0.2 pt, so a long indicator list shrinks its notes rather than losing the last of them off the page."""
+    dpi = 720  # fine enough that hinting does not round small sizes to whole pixels
+    image = QImage(1, 1, QImage.Format_RGB32)
+    image.setDotsPerMeterX(round(dpi / 0.0254))
+    image.setDotsPerMeterY(round(dpi / 0.0254))
+    box = QRectF(0, 0, (NOTES_W - 2) / 25.4 * dpi, 1e9)  # less the label's 1 mm margins
+    limit = (NOTES_H - 2) / 25.4 * dpi
+    size = NOTES_SIZE
+    while True:
+        font = QFont(layouts.FONT)
+        font.setPointSizeF(size)
+        metrics = QFontMetricsF(font, image)
+        tallest = max(metrics.boundingRect(box, int(Qt.TextWordWrap), text).height() for text in texts)
+        if tallest <= limit:  # measured so, the text QGIS draws ends within the box (checked against the PDF)
+            return size
+        if size - 0.2 < NOTES_SMALLEST:
+            raise LisError(f"The notes saying how each value was derived do not fit one page even at "
+                           f"{NOTES_SMALLEST:g} pt: give fewer indicators per profile (split them over two "
+                           "profile books).")
+        size = round(size - 0.2, 1)
+
+
+def _profile_layout(project: QgsProject, subtitle: str, footer: str, notes: float = NOTES_SIZE) -> QgsPrintLayout:
     page = QgsPrintLayout(project)
     page.initializeDefaults()
     page.setName("LIS area profile")
@@ -56,7 +82,7 @@ def _profile_layout(project: QgsProject, subtitle: str, footer: str) -> QgsPrint
     picture.setFrameStrokeWidth(QgsLayoutMeasurement(0))
     heading = layouts._label(page, "notes_title", 10, 207, 190, 5, 8, bold=True)
     heading.setText("How the values were derived")
-    layouts._label(page, "notes", 10, 212, 190, 71, 5.4, colour="#252525").setText('[% "notes" %]')
+    layouts._label(page, "notes", 10, 212, NOTES_W, NOTES_H, notes, colour="#252525").setText('[% "notes" %]')
     layouts._label(page, "footer", 10, 284, 190, 10, 6, colour="#525252").setText(footer)
     return page
 
@@ -94,6 +120,7 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
                                            QgsField("notes", QVariant.String)])
     coverage.updateFields()
     features = []
+    size = notes_size(["\n".join(derivation_notes(profile)) for profile in profiles])
     for number, profile in enumerate(profiles, start=1):
         svg = workdir / f"{number:04d}_{profile.area_code}.png"
         svg_to_png(profile_svg(profile, notes=False), svg)
@@ -107,16 +134,16 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
     project = QgsProject.instance()
     project.addMapLayer(coverage, False)
     try:
-        return _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress)
+        return _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, size)
     finally:
         project.removeMapLayer(coverage.id())
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress) -> list[str]:
+def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, notes: float) -> list[str]:
     footer = (f"{provenance}\nMade with LIS Workbench {__version__} on {_dt.date.today().isoformat()}. "
               "Contains OS data © Crown copyright and database right; ONS and MHCLG data, OGL v3.0.")
-    page = _profile_layout(project, subtitle, footer.strip())
+    page = _profile_layout(project, subtitle, footer.strip(), notes)
     total = coverage.featureCount()
     atlas = page.atlas()
     atlas.setCoverageLayer(coverage)

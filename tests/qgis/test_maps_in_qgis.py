@@ -185,6 +185,36 @@ def test_cli_profiles_one_page_per_ward_with_values_from_the_lsoas(sample_store_
     assert "ranks cannot be combined" in text  # IMD ranks are never averaged to wards
 
 
+def test_long_profiles_shrink_their_notes_to_fit_the_page(sample_store_path, tmp_path):
+    """Twenty indicators' notes at the designed 5.4 pt would run past the notes box; they are set smaller, so the
+    last words sit inside it (positions read back from the PDF with pdftotext -bbox), and too many is refused."""
+    import re
+
+    from lis_workbench.core.errors import LisError
+    from lis_workbench.core.profile import build_profiles
+    from lis_workbench.core.spine import derivation_notes
+    from lis_workbench.core.store import Store
+    from lis_workbench.qgis_bridge.profile import NOTES_SIZE, export_profiles, notes_size
+
+    with Store.open(sample_store_path) as store:
+        iod = sorted(i for i in store.catalogue()["id"] if i.startswith("iod2019_"))
+        long = [p for p in build_profiles(store, iod[:20]) if p.area_code == "E05015010"]  # Wigan Central
+        too_long = build_profiles(store, iod[:28])[:1]
+    texts = ["\n".join(derivation_notes(p)) for p in long]
+    assert notes_size(texts) < NOTES_SIZE
+    pdf = tmp_path / "long.pdf"
+    export_profiles(long, pdf)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    words = [(float(y) / 72 * 25.4, w) for y, w in re.findall(r'yMax="([\d.]+)">([^<]*)<', boxes)]
+    notes = [(y, w) for y, w in words if 212 < y < 284]  # the notes box runs from 212 to 283 mm
+    last = derivation_notes(long[0])[-1].split()[-1]
+    assert any(w == last for _, w in notes)  # the final word of the final note is on the page ...
+    assert max(y for y, _ in notes) < 283  # ... and nothing runs past the box
+    with pytest.raises(LisError, match="give fewer indicators per profile"):
+        export_profiles(too_long, tmp_path / "too_long.pdf")
+
+
 @pytest.mark.timeout(120)
 def test_rerunning_a_map_onto_the_same_geopackage_replaces_it(provider, sample_store_path, tmp_path):
     import processing
