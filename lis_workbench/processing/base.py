@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from qgis.core import QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+)
 from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
@@ -107,3 +116,25 @@ def _cell(value, kind):
     if kind == QVariant.Int:
         return int(value)
     return str(value)
+
+
+_POST_PROCESSORS: list = []  # Processing keeps only a pointer to a post-processor: the Python objects must live on
+
+
+class _Styler(QgsProcessingLayerPostProcessorInterface):
+    def __init__(self, style: Callable) -> None:
+        super().__init__()
+        self.style = style
+
+    def postProcessLayer(self, layer, _context, _feedback):  # noqa: N802
+        self.style(layer)
+
+
+def style_on_load(context, dest: str, style: Callable) -> None:
+    """When Processing adds the output `dest` to the map, apply style(layer) to it (the conventional colours of
+    that result), so a layer from the toolbox or the model builder opens as readable as the CLI's map."""
+    if not context.willLoadLayerOnCompletion(dest):
+        return
+    styler = _Styler(style)
+    _POST_PROCESSORS.append(styler)
+    context.layerToLoadOnCompletionDetails(dest).setPostProcessor(styler)

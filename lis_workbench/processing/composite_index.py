@@ -9,7 +9,6 @@ import pandas as pd
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterEnum,
@@ -33,7 +32,7 @@ from ..core.composite import (
     load_recipe,
 )
 from ..core.errors import CompositeError
-from .base import LisAlgorithm
+from .base import LisAlgorithm, style_on_load
 from .base import number as _number
 
 RESULT_FIELDS = (("index_score", QVariant.Double), ("index_rank", QVariant.Int), ("index_decile", QVariant.Int),
@@ -155,7 +154,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
                               f"{row.areas_changing_decile} area(s) change decile ({row.share_changing_decile:.1%}), "
                               f"largest rank move {row.max_rank_change}")
         dest = self._write(parameters, context, source, features, result)
-        style_on_load(context, dest)
+        style_deciles_on_load(context, dest)
         largest = float(sensitivity["share_changing_decile"].max()) if len(sensitivity) else 0.0
         return {self.OUTPUT: dest, self.SENSITIVITY: json.dumps(sensitivity.to_dict("records")),
                 self.MAX_SHARE: largest, self.METHOD: result.method()}
@@ -196,20 +195,8 @@ class CompositeIndexAlgorithm(LisAlgorithm):
         return self.write_with_columns(parameters, context, self.OUTPUT, source, features, table, columns)
 
 
-_POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive
-
-
-def style_on_load(context, dest: str) -> None:
+def style_deciles_on_load(context, dest: str) -> None:
     """When Processing adds the output to the map, style it by decile (darker = more need)."""
-    if not context.willLoadLayerOnCompletion(dest):
-        return
+    from ..qgis_bridge.charts import style_index_deciles
 
-    class DecileColours(QgsProcessingLayerPostProcessorInterface):
-        def postProcessLayer(self, layer, _context, _feedback):  # noqa: N802
-            from ..qgis_bridge.charts import style_index_deciles
-
-            style_index_deciles(layer)
-
-    styler = DecileColours()
-    _POST_PROCESSORS.append(styler)
-    context.layerToLoadOnCompletionDetails(dest).setPostProcessor(styler)
+    style_on_load(context, dest, style_index_deciles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
-from .hotspot_base import HotspotAlgorithm, style_on_load
+from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
 class GiStarAlgorithm(HotspotAlgorithm):
@@ -25,5 +25,5 @@ class GiStarAlgorithm(HotspotAlgorithm):
         source, features, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, features, result,
                           {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
-        style_on_load(context, dest, "gi_cluster")
+        style_clusters_on_load(context, dest, "gi_cluster")
         return {self.OUTPUT: dest}

@@ -19,7 +19,7 @@ from ..core.clusters import Analysis, run_analysis
 from ..core.hotspot import CORRECTIONS
 from ..core.weights import KINDS
 from ..qgis_bridge.feedback import progress_from_feedback
-from .base import LisAlgorithm
+from .base import LisAlgorithm, style_on_load
 from .base import number as _number
 
 ISLANDS = ("drop", "nearest")
@@ -124,21 +124,8 @@ class HotspotAlgorithm(LisAlgorithm):
                                        list(columns.items()))
 
 
-_POST_PROCESSORS: list = []  # Processing keeps only a pointer: the Python objects must stay alive
-
-
-def style_on_load(context, dest: str, field: str) -> None:
+def style_clusters_on_load(context, dest: str, field: str) -> None:
     """When Processing adds the output to the map, give it the conventional cluster colours."""
-    if not context.willLoadLayerOnCompletion(dest):
-        return
-    from qgis.core import QgsProcessingLayerPostProcessorInterface
+    from ..qgis_bridge.hotspot_style import style_clusters
 
-    class ClusterColours(QgsProcessingLayerPostProcessorInterface):
-        def postProcessLayer(self, layer, _context, _feedback):  # noqa: N802
-            from ..qgis_bridge.hotspot_style import style_clusters
-
-            style_clusters(layer, field)
-
-    styler = ClusterColours()
-    _POST_PROCESSORS.append(styler)
-    context.layerToLoadOnCompletionDetails(dest).setPostProcessor(styler)
+    style_on_load(context, dest, lambda layer: style_clusters(layer, field))

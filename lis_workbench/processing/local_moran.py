@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
-from .hotspot_base import HotspotAlgorithm, style_on_load
+from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
 class LocalMoranAlgorithm(HotspotAlgorithm):
@@ -25,5 +25,5 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
         dest = self.write(parameters, context, source, features, result,
                           {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
                            "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
-        style_on_load(context, dest, "lisa_cluster")
+        style_clusters_on_load(context, dest, "lisa_cluster")
         return {self.OUTPUT: dest}

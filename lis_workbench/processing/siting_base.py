@@ -32,7 +32,8 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
 from ..core.siting_plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import progress_from_feedback
-from .base import LisAlgorithm
+from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
+from .base import LisAlgorithm, style_on_load
 from .base import number as _number
 
 DISTANCES = ("euclidean", "network", "matrix")
@@ -141,8 +142,13 @@ class SitingAlgorithm(LisAlgorithm):
             [QgsGeometry.fromPolylineXY([QgsPointXY(a, b), QgsPointXY(c, d)])
              for a, b, c, d in lines[["x1", "y1", "x2", "y2"]].itertuples(index=False)], QgsWkbTypes.LineString, crs)
         results["OUTPUT_DEMAND"] = self._write(parameters, context, "OUTPUT_DEMAND",
-                                               outcome.demand.drop(columns=["x", "y"]), geometries,
+                                               with_service(outcome.demand).drop(columns=["x", "y"]), geometries,
                                                demand_source.wkbType(), crs)
+        polygons = QgsWkbTypes.geometryType(demand_source.wkbType()) == QgsWkbTypes.PolygonGeometry
+        for key, style in (("OUTPUT_SITES", style_sites), ("OUTPUT_ALLOCATION", style_allocation),
+                           ("OUTPUT_DEMAND", lambda layer: style_demand(layer, polygons))):
+            if results.get(key):
+                style_on_load(context, results[key], style)
         if outcome.curve is not None:
             weight = self.parameterAsString(parameters, "DEMAND_WEIGHT", context)
             what = f"Demand: {weight} of {demand_source.sourceName()}"

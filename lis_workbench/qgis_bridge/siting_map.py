@@ -47,11 +47,8 @@ def outcome_layers(outcome: SitingOutcome, polygons: dict[str, bytes] | None,
     lines["geometry"] = [bytes(QgsGeometry.fromPolylineXY([QgsPointXY(a, b), QgsPointXY(c, d)]).asWkb())
                          for a, b, c, d in lines[["x1", "y1", "x2", "y2"]].itertuples(index=False)]
     line_layer = layer_from_frame(lines.drop(columns=["x1", "y1", "x2", "y2"]), "Allocation", "LineString")
-    line_layer.setRenderer(QgsSingleSymbolRenderer(QgsLineSymbol.createSimple({"color": "#737373", "width": "0.2"})))
-    demand = outcome.demand.copy()
-    demand["service"] = np.where(demand["weight"] <= 0, SERVICE["none"],
-                                 np.where(demand["covered"] == 1, SERVICE["reach"], SERVICE["gap"]))
-    demand["covered"] = demand["covered"].astype(int)
+    style_allocation(line_layer)
+    demand = with_service(outcome.demand)
     if polygons:
         demand["geometry"] = demand["area_code"].map(polygons)
         demand_layer = layer_from_frame(demand, _wrap(demand_title))
@@ -60,6 +57,20 @@ def outcome_layers(outcome: SitingOutcome, polygons: dict[str, bytes] | None,
         demand_layer = layer_from_frame(demand, _wrap(demand_title), "Point")
     style_demand(demand_layer, polygons is not None)
     return site_layer, line_layer, demand_layer
+
+
+def with_service(demand: pd.DataFrame) -> pd.DataFrame:
+    """The demand table with its `service` words (within reach, a gap, no demand), which the map is coloured by."""
+    demand = demand.copy()
+    demand["service"] = np.where(demand["weight"] <= 0, SERVICE["none"],
+                                 np.where(demand["covered"] == 1, SERVICE["reach"], SERVICE["gap"]))
+    demand["covered"] = demand["covered"].astype(int)
+    return demand
+
+
+def style_allocation(layer: QgsVectorLayer) -> None:
+    """Thin grey lines from each demand area to its site."""
+    layer.setRenderer(QgsSingleSymbolRenderer(QgsLineSymbol.createSimple({"color": "#737373", "width": "0.2"})))
 
 
 def _wrap(text: str, width: int = 34) -> str:

@@ -171,3 +171,27 @@ def test_lis_site_errors_are_one_line(sample_store_path, tmp_path, args, words):
     done = subprocess.run(base + args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_results_open_styled_in_qgis(demand_layer, schools, tmp_path):
+    """Run from the toolbox (outputs loaded into the project), the three layers open as `lis site` draws them:
+    stars for new sites, grey allocation lines, demand coloured by within reach / a gap."""
+    import processing
+    from qgis.core import QgsProject
+
+    params = {"DEMAND": str(demand_layer), "DEMAND_WEIGHT": "value", "DEMAND_ID": "area_code", "CANDIDATES": schools,
+              "RADIUS": 1500.0, "P": 2, "OUTPUT_SITES": str(tmp_path / "s.gpkg"),
+              "OUTPUT_ALLOCATION": str(tmp_path / "l.gpkg"), "OUTPUT_DEMAND": str(tmp_path / "d.gpkg")}
+    result = processing.runAndLoadResults("lisworkbench:mclp", params)
+    loaded = {layer.source().split("|")[0]: layer for layer in QgsProject.instance().mapLayers().values()}
+    sites, lines, demand = (loaded[result[key]] for key in ("OUTPUT_SITES", "OUTPUT_ALLOCATION", "OUTPUT_DEMAND"))
+    assert sites.renderer().classAttribute() == "status"
+    assert {c.value(): c.symbol().symbolLayer(0).shape() for c in sites.renderer().categories()}["new"] == \
+        sites.renderer().categories()[0].symbol().symbolLayer(0).Star
+    assert sites.labelsEnabled()
+    assert lines.renderer().type() == "singleSymbol" and lines.renderer().symbol().color().name() == "#737373"
+    assert demand.renderer().classAttribute() == "service"
+    labels = {c.value() for c in demand.renderer().categories()}
+    assert labels == {"Within reach", "Beyond reach: a gap", "No demand counted"}
+    services = {f["service"] for f in demand.getFeatures()}
+    assert services <= labels and "Within reach" in services
