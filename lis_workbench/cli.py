@@ -500,34 +500,23 @@ def site_cmd(store: Path = STORE_ARG,
              gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
              csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
     """Site new services where they reach most need: maximal coverage, set covering or p-median."""
-    from .core.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
-    from .core.recipe import centroid_points
-    from .core.siting_plan import SitingPlan, run_plan
+    from .core.siting_study import SitingStudy, curve_title, run_study
 
-    rule = NeedRule.parse(need) if need else None
-    with _open(store) as opened:
-        entry = opened.indicator(demand)
-        values = opened.get_values(demand, period, with_geometry=True, all_areas=True)
-        need_values = opened.get_values(rule.indicator) if rule else None
-        need_title = opened.indicator(rule.indicator)["title"] if rule else ""
-        polygons = dict(zip(values["area_code"], values["geometry"]))
-        points = centroid_points(centroids, centroids_epsg) if centroids else None
-        table = demand_table(values, need_values, rule, points, polygons)
-        site_frame = sites_table(opened.points(candidates, candidates_filter),
-                                 opened.points(existing, existing_filter) if existing else None,
-                                 capacity_field=capacity)
-        checksum = opened.checksum()
-    site_frame = within_study_area(site_frame, table, study_margin(radius))
     lines = None
     if network:
         from .core.store.layers import read_source
 
         lines = [bytes(f.geometry.ExportToIsoWkb()) for f in read_source(str(network))[0] if f.geometry is not None]
-    plan = SitingPlan(model=model, p=p if model != "lscp" else None, radius=radius, share=share, distance=distance,
-                      network=lines, speed_kmh=speed, cost_matrix=str(cost_matrix) if cost_matrix else None,
-                      save_costs=str(save_costs) if save_costs else None, quick=quick, curve=curve is not None,
-                      time_limit=time_limit, need_label=str(rule) if rule else "")
-    outcome = _run_with_progress("Siting", lambda report: run_plan(plan, table, site_frame, report))
+    study = SitingStudy(demand=demand, candidates=candidates, model=model, p=p, radius=radius, share=share,
+                        period=period, need=need, centroids=centroids, centroids_epsg=centroids_epsg,
+                        candidates_filter=candidates_filter, existing=existing, existing_filter=existing_filter,
+                        capacity=capacity, distance=distance, network=lines, speed=speed,
+                        cost_matrix=str(cost_matrix) if cost_matrix else None,
+                        save_costs=str(save_costs) if save_costs else None, quick=quick, time_limit=time_limit,
+                        curve=curve is not None)
+    with _open(store) as opened:
+        done = _run_with_progress("Siting", lambda report: run_study(opened, study, report))
+    outcome = done.outcome
     for note in outcome.notes:
         err.print(f"[yellow]{note}[/yellow]")
     console.print(outcome.summary)
@@ -540,17 +529,6 @@ def site_cmd(store: Path = STORE_ARG,
     console.print(show)
     if csv:
         outcome.sites.to_csv(csv, index=False)
-    unit = "minutes" if speed else "m"
-    what = {"mclp": "most demand within reach", "lscp": "fewest sites to reach the demand",
-            "pmedian": "shortest average distance"}[model]
-    need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else
-                  f" weighted by {need_title}" if rule else "")
-    demand_title = f"{entry['title']}{need_words}"
-    provenance = (f"Siting ({model}: {what}); demand {demand} ({table.attrs['located_by']}){need_words}; candidates "
-                  f"{candidates}{f' where {candidates_filter}' if candidates_filter else ''}"
-                  f"{f'; existing {existing}' if existing else ''}; {distance} distance, reach {radius:,.0f} {unit}; "
-                  f"{'proven optimal' if outcome.result.optimal else 'not proven optimal'}. Store checksum "
-                  f"{checksum[:16]}.")
 
     from .qgis_bridge.app import start_qgis
 
@@ -558,11 +536,10 @@ def site_cmd(store: Path = STORE_ARG,
     from .qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg
     from .qgis_bridge.siting_map import curve_png, outcome_layers
 
-    site_layer, line_layer, demand_layer = outcome_layers(outcome, polygons, demand_title)
-    title = {"mclp": f"Where {p} new site(s) reach most need", "pmedian": f"Where {p} new site(s) are nearest to need",
-             "lscp": "The fewest sites that reach the need"}[model]
-    page = MapSpec(field="service", title=title, unit=outcome.summary, period="", legend_title="Siting result",
-                   source=entry.get("source") or "", licence=entry.get("licence") or "", provenance=provenance)
+    site_layer, line_layer, demand_layer = outcome_layers(outcome, done.polygons, done.demand_title)
+    page = MapSpec(field="service", title=done.map_title, unit=outcome.summary, period="",
+                   legend_title="Siting result", source=done.entry.get("source") or "",
+                   licence=done.entry.get("licence") or "", provenance=done.provenance)
     if gpkg:
         gap_layer = demand_layer.clone()
         gap_layer.setSubsetString('"gap" = 1')  # areas with need beyond reach of every open site
@@ -573,9 +550,7 @@ def site_cmd(store: Path = STORE_ARG,
                legend_more=[demand_layer])
     console.print(f"Wrote {out}")
     if curve is not None and outcome.curve is not None:
-        outcome.curve.attrs["total_demand"] = float(table["weight"].sum())
-        curve_png(outcome.curve, curve, "Demand within reach by number of new sites" if model == "mclp" else
-                  "Average distance by number of new sites", model, unit, chosen=p, subtitle=demand_title)
+        curve_png(outcome.curve, curve, curve_title(model), model, done.unit, chosen=p, subtitle=done.demand_title)
         console.print(f"Wrote {curve}")
 
 

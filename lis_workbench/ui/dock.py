@@ -32,6 +32,7 @@ class LisDock(QDockWidget, FORM):
         self.setupUi(self)
         self.iface = iface
         self.store: Store | None = None
+        self.wizard = None  # the siting wizard last opened
         self.catalogue = None
         self.storeFile.setFilter("Indicator stores (*.gpkg *.sqlite)")
         self.storeFile.fileChanged.connect(self.open_store)
@@ -257,23 +258,15 @@ class LisDock(QDockWidget, FORM):
         QgsProject.instance().addMapLayer(layer)
         processing.execAlgorithmDialog("lisworkbench:gistar", {"INPUT": layer, "FIELD": "value"})
 
-    def open_siting_dialog(self) -> None:
-        """Open "Maximal coverage (MCLP)" with the chosen indicator as demand and the store's facilities (schools
-        first) as candidates: the siting wizard is the algorithm's own dialog, so every run can be repeated."""
-        import processing
+    def open_siting_dialog(self):
+        """Open the siting wizard (who needs it, where it could go, how far, how many) with the chosen indicator as
+        demand when it is a count; Finish adds the styled result to the map. Returns the wizard."""
+        if self.store is None:
+            return None
+        from .siting_wizard import SitingWizard
 
-        layer = self._load_current()
-        if layer is None:
-            return
-        QgsProject.instance().addMapLayer(layer)
-        points = self.store.geographies()
-        points = points[points["kind"] == "points"]
-        params = {"DEMAND": layer, "DEMAND_WEIGHT": "value", "DEMAND_ID": "area_code"}
-        if not points.empty:
-            name = "schools" if "schools" in set(points["name"]) else points["name"].iloc[0]
-            row = points[points["name"] == name].iloc[0]
-            source = f"{self.store.path}|layername={row['layer_name']}"
-            candidates = QgsVectorLayer(source, row["title"] or name, "ogr")
-            QgsProject.instance().addMapLayer(candidates)
-            params["CANDIDATES"] = candidates
-        processing.execAlgorithmDialog("lisworkbench:mclp", params)
+        item = self.catalogueTree.currentItem()
+        wizard = SitingWizard(self.store, item.data(0, ID_ROLE) if item is not None else None, self.iface, self)
+        wizard.open()  # window-modal; the dock stays usable once it closes
+        self.wizard = wizard
+        return wizard

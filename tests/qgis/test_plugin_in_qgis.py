@@ -132,22 +132,75 @@ def test_dock_thematic_map_styles_by_polarity(plugin, sample_store_path):
     QgsProject.instance().removeAllMapLayers()
 
 
-def test_dock_site_services_fills_a_runnable_mclp_dialog(plugin, sample_store_path, monkeypatch, tmp_path):
-    """The button opens the MCLP dialog with the demand and the store's schools; those parameters run as they are
-    (the modal dialog itself is swapped for processing.run, since nobody can click it headless)."""
-    import processing
+def test_dock_siting_wizard_solves_like_spopt_and_adds_styled_layers(plugin, sample_store_path):
+    """"Site services..." opens the wizard with the chosen count as demand and IMD deciles 1-3 as the need. Its
+    answer equals spopt's MCLP (PuLP + CBC) on demand and primary schools read with geopandas; Finish adds the
+    three styled layers."""
+    import geopandas as gpd
+    import numpy as np
+    import pulp
+    from spopt.locate import MCLP
 
-    seen = {}
-    monkeypatch.setattr(processing, "execAlgorithmDialog", lambda alg, params: seen.update(alg=alg, params=params))
     dock = plugin.dock
     dock.open_store(str(sample_store_path))
     dock.select_indicator("pop2016_age_0_4", "2016")
     assert dock.siteButton.isEnabled()
-    dock.open_siting_dialog()
-    assert seen["alg"] == "lisworkbench:mclp"
-    params = dict(seen["params"], P=2, RADIUS=1500.0, OUTPUT_SITES=str(tmp_path / "sites.gpkg"))
-    assert params["CANDIDATES"].featureCount() == 143  # every school and nursery in the sample
-    result = processing.run("lisworkbench:mclp", params)
-    chosen = [f for f in QgsVectorLayer(result["OUTPUT_SITES"], "s", "ogr").getFeatures() if f["selected"] == 1]
-    assert len(chosen) == 2 and result["OBJECTIVE"] > 0
+    wizard = dock.open_siting_dialog()
+    assert wizard.demandCombo.currentData() == "pop2016_age_0_4"
+    assert wizard.needCheck.isChecked() and wizard.needCombo.currentData() == "imd2019_imd_decile"
+    assert wizard.candidatesCombo.currentData() == "schools"
+    wizard.filterEdit.setText("education_phase = 'Primary'")
+    wizard.pSpin.setValue(3)
+    for _ in range(3):
+        wizard.next()
+    page = wizard.result_page
+    assert page.isComplete(), page.summary.text()
+    # the reference: demand in deciles 1-3 at a point inside each LSOA, primary schools, Euclidean costs
+    areas = gpd.read_file(sample_store_path, layer="geo_lsoa11")
+    pop = gpd.read_file(sample_store_path, layer="lis_value", ignore_geometry=True)
+    values = pop[pop["indicator"] == "pop2016_age_0_4"].set_index("area_code")["value"]
+    decile = pop[pop["indicator"] == "imd2019_imd_decile"].set_index("area_code")["value"]
+    points = areas.geometry.centroid
+    outside = ~areas.geometry.contains(points)
+    points[outside] = areas.geometry[outside].representative_point()
+    weights = np.where(decile.reindex(areas["area_code"]).to_numpy() <= 3,
+                       values.reindex(areas["area_code"]).to_numpy(float), 0.0)
+    schools = gpd.read_file(sample_store_path, layer="pts_schools")
+    schools = schools[schools["education_phase"] == "Primary"]
+    cost = np.hypot(points.x.to_numpy()[:, None] - schools.geometry.x.to_numpy()[None, :],
+                    points.y.to_numpy()[:, None] - schools.geometry.y.to_numpy()[None, :])
+    model = MCLP.from_cost_matrix(cost, weights, service_radius=1500.0, p_facilities=3)
+    model.solve(pulp.PULP_CBC_CMD(msg=False))
+    chosen = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
+    reference = weights[(cost[:, chosen] <= 1500.0).any(axis=1)].sum()
+    assert reference > 0 and wizard.result.outcome.result.objective == reference
+    assert page.table.rowCount() == 3 and not page.curve.pixmap().isNull()
+    assert "proven optimal" in page.summary.text()
+    wizard.accept()
+    names = {layer.name(): layer for layer in QgsProject.instance().mapLayers().values()}
+    assert names["Sites"].renderer().classAttribute() == "status"
+    demand = next(layer for name, layer in names.items() if name.startswith("Children aged 0-4"))
+    assert demand.renderer().classAttribute() == "service" and demand.featureCount() == 200
     QgsProject.instance().removeAllMapLayers()
+
+
+def test_siting_wizard_says_what_is_wrong_and_will_not_finish(plugin, sample_store_path):
+    """Covering all children in Wigan within 1,500 m of a school is impossible: the last page names the areas
+    out of reach (LSOA codes), Finish stays disabled, and cancelling adds nothing to the map."""
+    import re
+
+    dock = plugin.dock
+    dock.open_store(str(sample_store_path))
+    dock.select_indicator("pop2016_age_0_4", "2016")
+    wizard = dock.open_siting_dialog()
+    wizard.needCheck.setChecked(False)
+    wizard.modelGroup.button(1).setChecked(True)  # set covering
+    assert not wizard.pSpin.isEnabled()
+    for _ in range(3):
+        wizard.next()
+    page = wizard.result_page
+    assert not page.isComplete()
+    message = page.summary.text()
+    assert "farther than 1,500 from every site" in message and re.search(r"\(E01\d{6}", message)
+    wizard.reject()
+    assert not QgsProject.instance().mapLayers()

@@ -643,6 +643,21 @@ def test_lscp_infeasible_names_the_row():
     assert siting.solve_lscp(cost, 500.0, share=0.5).objective == 1
 
 
+def test_lscp_plan_names_the_unreachable_areas():
+    """Through run_plan (the CLI, Processing and the wizard) the areas out of reach are named by their codes."""
+    import pandas as pd
+
+    from lis_workbench.core.siting_plan import SitingPlan, run_plan
+
+    demand = pd.DataFrame({"area_code": ["E01A", "E01B", "E01C", "E01D"], "weight": [1.0, 2.0, 0.0, 3.0],
+                           "x": [0.0, 100.0, 5000.0, 9000.0], "y": [0.0, 0.0, 0.0, 0.0]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2"], "x": [50.0, 200.0], "y": [0.0, 0.0], "existing": [False, False]})
+    with pytest.raises(SitingError, match=r"1 area\(s\) with demand are farther than 500 from every site \(E01D\)"):
+        run_plan(SitingPlan(model="lscp", p=None, radius=500.0, curve=False), demand, sites)
+    demand.loc[3, "weight"] = 0.0  # out of reach but without demand (as E01C): feasible
+    assert run_plan(SitingPlan(model="lscp", p=None, radius=500.0, curve=False), demand, sites).result.objective == 1
+
+
 # ------------------------------------------------------------------ cost-matrix CSV
 def test_cost_matrix_round_trip(tmp_path):
     rng = np.random.default_rng(3)

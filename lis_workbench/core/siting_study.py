@@ -1,0 +1,107 @@
+"""A siting study read from the store: demand from an indicator (and a need rule), sites from store point layers,
+solved by run_plan, with the words that title and stamp the result. `lis site` and the dock's siting wizard both
+run it, so a study gives the same answer from either."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
+from .siting_plan import SitingOutcome, SitingPlan, run_plan
+
+MODEL_WORDS = {"mclp": "most demand within reach", "lscp": "fewest sites to reach the demand",
+               "pmedian": "shortest average distance"}
+
+
+@dataclass
+class SitingStudy:
+    """What to site, from which store layers: the store-level twin of SitingPlan."""
+
+    demand: str                             # a count indicator, e.g. pop2016_age_0_4
+    candidates: str                         # a store point layer, e.g. schools
+    model: str = "mclp"
+    p: int = 3
+    radius: float | None = 1500.0
+    share: float = 1.0
+    period: str | None = None
+    need: str | None = None                 # 'imd2019_imd_decile<=3', or a bare indicator id to weight by
+    centroids: Path | None = None           # population-weighted centroids CSV; default points inside the areas
+    centroids_epsg: int = 4326
+    candidates_filter: str | None = None
+    existing: str | None = None
+    existing_filter: str | None = None
+    capacity: str | None = None
+    distance: str = "euclidean"
+    network: Sequence[bytes] | None = None
+    speed: float | None = None
+    cost_matrix: str | None = None
+    save_costs: str | None = None
+    quick: bool = False
+    time_limit: float | None = None
+    curve: bool = True
+
+
+@dataclass
+class StudyResult:
+    """The outcome with what a page needs: the demand areas, their title, the map title and the provenance."""
+
+    outcome: SitingOutcome
+    demand: pd.DataFrame                    # the demand table the plan ran on
+    polygons: dict[str, bytes]
+    entry: dict                             # the demand indicator's catalogue entry
+    demand_title: str
+    map_title: str
+    unit: str                               # "m" or "minutes"
+    provenance: str
+
+
+def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] | None = None) -> StudyResult:
+    """Read the study's demand and sites from the store and solve it."""
+    from .recipe import centroid_points
+
+    rule = NeedRule.parse(study.need) if study.need else None
+    entry = store.indicator(study.demand)
+    values = store.get_values(study.demand, study.period, with_geometry=True, all_areas=True)
+    need_values = store.get_values(rule.indicator) if rule else None
+    need_title = store.indicator(rule.indicator)["title"] if rule else ""
+    polygons = dict(zip(values["area_code"], values["geometry"]))
+    points = centroid_points(Path(study.centroids), study.centroids_epsg) if study.centroids else None
+    table = demand_table(values, need_values, rule, points, polygons)
+    sites = sites_table(store.points(study.candidates, study.candidates_filter),
+                        store.points(study.existing, study.existing_filter) if study.existing else None,
+                        capacity_field=study.capacity)
+    checksum = store.checksum()
+    sites = within_study_area(sites, table, study_margin(study.radius))
+    plan = SitingPlan(model=study.model, p=study.p if study.model != "lscp" else None, radius=study.radius,
+                      share=study.share, distance=study.distance, network=study.network, speed_kmh=study.speed,
+                      cost_matrix=study.cost_matrix, save_costs=study.save_costs, quick=study.quick,
+                      curve=study.curve, time_limit=study.time_limit, need_label=str(rule) if rule else "")
+    outcome = run_plan(plan, table, sites, progress)
+    unit = "minutes" if study.speed else "m"
+    need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else
+                  f" weighted by {need_title}" if rule else "")
+    reach = f"reach {study.radius:,.0f} {unit}" if study.radius is not None else "no reach set"
+    provenance = (f"Siting ({study.model}: {MODEL_WORDS[study.model]}); demand {study.demand} "
+                  f"({table.attrs['located_by']}){need_words}; candidates {study.candidates}"
+                  f"{f' where {study.candidates_filter}' if study.candidates_filter else ''}"
+                  f"{f'; existing {study.existing}' if study.existing else ''}; {study.distance} distance, {reach}; "
+                  f"{'proven optimal' if outcome.result.optimal else 'not proven optimal'}. Store checksum "
+                  f"{checksum[:16]}.")
+    map_title = {"mclp": f"Where {study.p} new site(s) reach most need",
+                 "pmedian": f"Where {study.p} new site(s) are nearest to need",
+                 "lscp": "The fewest sites that reach the need"}[study.model]
+    if outcome.curve is not None:
+        outcome.curve.attrs["total_demand"] = float(table["weight"].sum())
+    return StudyResult(outcome=outcome, demand=table, polygons=polygons, entry=entry,
+                       demand_title=f"{entry['title']}{need_words}", map_title=map_title, unit=unit,
+                       provenance=provenance)
+
+
+def curve_title(model: str) -> str:
+    """The coverage curve's heading for a model."""
+    return ("Demand within reach by number of new sites" if model == "mclp" else
+            "Average distance by number of new sites")
