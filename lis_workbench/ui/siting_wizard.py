@@ -47,6 +47,16 @@ def _intro(text: str) -> QLabel:
     return label
 
 
+def _page(title: str, intro: str | None = None) -> tuple[QWizardPage, QVBoxLayout]:
+    """A wizard page with its question as the title and, if given, a line of explanation under it."""
+    page = QWizardPage()
+    page.setTitle(title)
+    layout = QVBoxLayout(page)
+    if intro:
+        layout.addWidget(_intro(intro))
+    return page, layout
+
+
 class SitingWizard(QWizard):
     """Four pages over one open store; `result` holds the last StudyResult, `layers` what was added to the map."""
 
@@ -69,11 +79,9 @@ class SitingWizard(QWizard):
 
     # ------------------------------------------------------------------ pages
     def _demand_page(self, demand: str | None) -> None:
-        page = QWizardPage()
-        page.setTitle("Who needs the service?")
-        layout = QVBoxLayout(page)
-        layout.addWidget(_intro("Demand is a count of people in each area, e.g. children aged 0-4. You can count "
-                                "only the areas in need, e.g. the 30% most deprived (IMD decile 3 or lower)."))
+        page, layout = _page("Who needs the service?", "Demand is a count of people in each area, e.g. children "
+                             "aged 0-4. You can count only the areas in need, e.g. the 30% most deprived (IMD "
+                             "decile 3 or lower).")
         form = QFormLayout()
         self.demandCombo = QComboBox()
         counts = self.catalogue[[aggregation_kind(v, u) == "count"
@@ -104,11 +112,9 @@ class SitingWizard(QWizard):
         self.addPage(page)
 
     def _sites_page(self) -> None:
-        page = QWizardPage()
-        page.setTitle("Where could new services go?")
-        layout = QVBoxLayout(page)
-        layout.addWidget(_intro("Candidate sites are a point layer of the store, e.g. schools; a filter keeps "
-                                "some of them. Existing sites are always open: new sites are added to them."))
+        page, layout = _page("Where could new services go?", "Candidate sites are a point layer of the store, "
+                             "e.g. schools; a filter keeps some of them. Existing sites are always open: new sites "
+                             "are added to them.")
         form = QFormLayout()
         self.candidatesCombo = QComboBox()
         self.existingCombo = QComboBox()
@@ -127,9 +133,7 @@ class SitingWizard(QWizard):
         self.addPage(page)
 
     def _model_page(self) -> None:
-        page = QWizardPage()
-        page.setTitle("How far will people travel, and how many new sites?")
-        layout = QVBoxLayout(page)
+        page, layout = _page("How far will people travel, and how many new sites?")
         self.modelGroup = QButtonGroup(page)
         for number, (_, words) in enumerate(MODELS):
             button = QRadioButton(words)
