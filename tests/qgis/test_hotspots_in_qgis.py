@@ -10,15 +10,12 @@ import numpy as np
 import pytest
 from qgis.core import QgsVectorLayer
 
+from tests.qgis.qgis_helpers import load_indicator
+
 
 @pytest.fixture()
 def rank_layer(provider, sample_store_path, tmp_path):
-    import processing
-
-    out = tmp_path / "rank.gpkg"
-    processing.run("lisworkbench:loadindicator", {"STORE": str(sample_store_path), "INDICATOR": "imd2019_imd_rank",
-                                                  "OUTPUT": str(out)})
-    return out
+    return load_indicator(sample_store_path, "imd2019_imd_rank", tmp_path)
 
 
 def _pysal_reference(path):

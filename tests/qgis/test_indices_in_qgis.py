@@ -19,6 +19,8 @@ from qgis.core import NULL, QgsFeature, QgsField, QgsProcessingException, QgsVec
 from qgis.PyQt.QtCore import QVariant
 from scipy import stats
 
+from tests.qgis.qgis_helpers import load_indicator
+
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 LSOA_FIELDS = {"income_rank": ("imd2019_income_rank", "2019"), "health_rank": ("imd2019_health_rank", "2019"),
@@ -43,11 +45,7 @@ def _lookup(store_path, name: str) -> pd.DataFrame:
 @pytest.fixture()
 def lsoa_layer(provider, sample_store_path, tmp_path):
     """The 200 LSOA polygons (from Load indicator) with the LSOA_FIELDS as numeric fields."""
-    import processing
-
-    boundaries = tmp_path / "lsoa.gpkg"
-    processing.run("lisworkbench:loadindicator", {"STORE": str(sample_store_path),
-                                                  "INDICATOR": "imd2019_income_rank", "OUTPUT": str(boundaries)})
+    boundaries = load_indicator(sample_store_path, "imd2019_income_rank", tmp_path)
     values = {name: _raw(sample_store_path, *key) for name, key in LSOA_FIELDS.items()}
     return _memory_layer(QgsVectorLayer(str(boundaries), "lsoa", "ogr"), values)
 

@@ -13,19 +13,12 @@ from qgis.core import QgsExpression, QgsExpressionContext, QgsProject, QgsVector
 from qgis.PyQt.QtGui import QImage
 
 from tests.conftest import SAMPLE
+from tests.qgis.qgis_helpers import load_indicator
 
 # ColorBrewer's published colours (colorbrewer2.org), the reference for our ramps.
 YLORRD_5 = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 RDBU_10 = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac",
            "#053061"]
-
-
-def _load(store, indicator, tmp_path):
-    import processing
-
-    out = tmp_path / f"{indicator}.gpkg"
-    processing.run("lisworkbench:loadindicator", {"STORE": str(store), "INDICATOR": indicator, "OUTPUT": str(out)})
-    return out
 
 
 def _not_blank(png) -> int:
@@ -37,7 +30,7 @@ def _not_blank(png) -> int:
 def test_thematic_map_writes_a_styled_geopackage_and_png(provider, sample_store_path, tmp_path):
     import processing
 
-    source = _load(sample_store_path, "iod2019_income_numerator", tmp_path)
+    source = load_indicator(sample_store_path, "iod2019_income_numerator", tmp_path)
     out, png = tmp_path / "map.gpkg", tmp_path / "map.png"
     result = processing.run("lisworkbench:thematicmap", {
         "INPUT": str(source), "FIELD": "value", "METHOD": 0, "CLASSES": 5, "POLARITY": 1,  # high is bad
@@ -58,7 +51,7 @@ def test_thematic_map_writes_a_styled_geopackage_and_png(provider, sample_store_
 def test_high_is_good_runs_the_ramp_backwards_and_deciles_use_rdbu(provider, sample_store_path, tmp_path):
     import processing
 
-    source = _load(sample_store_path, "imd2019_imd_rank", tmp_path)
+    source = load_indicator(sample_store_path, "imd2019_imd_rank", tmp_path)
     out = tmp_path / "ranks.gpkg"
     processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 0, "CLASSES": 5,
                                                 "POLARITY": 2, "OUTPUT": str(out)})  # high rank = less deprived
@@ -83,7 +76,7 @@ def test_no_data_areas_get_their_own_class(provider, sample_store_path, tmp_path
         for row in csv.DictReader(handle):
             expected_missing += row["income_deprivation_affecting_children_index_idaci_numerator"].strip() == ""
     assert expected_missing > 0
-    source = _load(sample_store_path, "iod2019_idaci_numerator", tmp_path)
+    source = load_indicator(sample_store_path, "iod2019_idaci_numerator", tmp_path)
     layer = QgsVectorLayer(str(source), "idaci", "ogr")
     assert layer.featureCount() == 200  # every LSOA, blanks included, so the map has no holes
     values = np.array([f["value"] if isinstance(f["value"], (int, float)) else np.nan for f in layer.getFeatures()],
@@ -140,7 +133,8 @@ def test_export_atlas_algorithm_one_page_per_ward_and_per_area_files(provider, s
     with Store.open(sample_store_path) as store:
         wards = areas_layer(store, "ward23")
     QgsProject.instance().addMapLayer(wards)
-    source = QgsVectorLayer(str(_load(sample_store_path, "census2011_no_qualifications", tmp_path)), "nq", "ogr")
+    loaded = load_indicator(sample_store_path, "census2011_no_qualifications", tmp_path)
+    source = QgsVectorLayer(str(loaded), "nq", "ogr")
     QgsProject.instance().addMapLayer(source)
     pdf = tmp_path / "atlas.pdf"
     result = processing.run("lisworkbench:exportatlas", {
@@ -219,7 +213,7 @@ def test_long_profiles_shrink_their_notes_to_fit_the_page(sample_store_path, tmp
 def test_rerunning_a_map_onto_the_same_geopackage_replaces_it(provider, sample_store_path, tmp_path):
     import processing
 
-    source = _load(sample_store_path, "iod2019_income_numerator", tmp_path)
+    source = load_indicator(sample_store_path, "iod2019_income_numerator", tmp_path)
     out = tmp_path / "again.gpkg"
     for classes in (5, 4):  # the second run overwrote a styled layer: it used to hang QGIS
         processing.run("lisworkbench:thematicmap", {"INPUT": str(source), "FIELD": "value", "METHOD": 0,

@@ -10,17 +10,14 @@ import pulp
 import pytest
 from qgis.core import QgsProject, QgsVectorLayer
 
+from tests.qgis.qgis_helpers import load_indicator
+
 PRIMARY = "education_phase = 'Primary'"
 
 
 @pytest.fixture()
 def demand_layer(provider, sample_store_path, tmp_path):
-    import processing
-
-    out = tmp_path / "under5.gpkg"
-    processing.run("lisworkbench:loadindicator", {"STORE": str(sample_store_path), "INDICATOR": "pop2016_age_0_4",
-                                                  "OUTPUT": str(out)})
-    return out
+    return load_indicator(sample_store_path, "pop2016_age_0_4", tmp_path)
 
 
 @pytest.fixture()
