@@ -500,7 +500,7 @@ def site_cmd(store: Path = STORE_ARG,
              gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
              csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
     """Site new services where they reach most need: maximal coverage, set covering or p-median."""
-    from .core.siting_study import SitingStudy, curve_title, run_study
+    from .core.siting_study import SitingStudy, run_study
 
     lines = None
     if network:
@@ -550,7 +550,7 @@ def site_cmd(store: Path = STORE_ARG,
                legend_more=[demand_layer])
     console.print(f"Wrote {out}")
     if curve is not None and outcome.curve is not None:
-        curve_png(outcome.curve, curve, curve_title(model), model, done.unit, chosen=p, subtitle=done.demand_title)
+        curve_png(outcome.curve, curve, model, done.unit, chosen=p, subtitle=done.demand_title)
         console.print(f"Wrote {curve}")
 
 

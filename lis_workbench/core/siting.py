@@ -308,9 +308,10 @@ def solve_mclp(cost: np.ndarray, weights: np.ndarray, radius: float, p: int, *,
 
 def solve_lscp(cost: np.ndarray, radius: float, *, weights: np.ndarray | None = None, share: float = 1.0,
                fixed: np.ndarray | None = None, capacity: np.ndarray | None = None,
-               time_limit: float | None = None) -> SitingResult:
+               time_limit: float | None = None, labels: Sequence[str] | None = None) -> SitingResult:
     """Fewest new sites so that every demand area (or ``share`` of the demand) is within ``radius`` of an
-    open site. Objective = number of new sites."""
+    open site. Objective = number of new sites. ``labels`` (area codes, one per row) name the areas out of reach
+    when all of the demand cannot be covered; without them the first row is given."""
     cost = np.asarray(cost, dtype=float)
     weights = np.ones(cost.shape[0]) if weights is None else weights
     cost, weights, fixed = _check(cost, weights, fixed, None, capacity)
@@ -322,6 +323,11 @@ def solve_lscp(cost: np.ndarray, radius: float, *, weights: np.ndarray | None = 
     total = float(weights.sum())
     if share >= 1:
         unreachable = np.flatnonzero(~reachable & (weights > 0))
+        if unreachable.size and labels is not None:
+            listed = ", ".join(str(labels[i]) for i in unreachable[:5]) + (" ..." if unreachable.size > 5 else "")
+            raise SitingError(f"{unreachable.size} area(s) with demand are farther than {radius:,.0f} from every "
+                              f"site ({listed}), so no set of sites reaches all the demand. Lower the share to "
+                              "reach, raise the reach or add candidate sites.")
         if unreachable.size:
             raise SitingError(f"{unreachable.size} demand area(s) are farther than {radius:g} from every site, so "
                               f"no set of sites covers all the demand (first: row {unreachable[0] + 1}). Lower the "
@@ -774,8 +780,10 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
 
 def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = None, radius: float | None = None,
           fixed: np.ndarray | None = None, capacity: np.ndarray | None = None, share: float = 1.0,
-          quick: bool = False, time_limit: float | None = None, progress: Progress | None = None) -> SitingResult:
-    """Run one model by name ('mclp', 'lscp', 'pmedian'); ``quick`` gives the greedy/interchange answer."""
+          quick: bool = False, time_limit: float | None = None, progress: Progress | None = None,
+          labels: Sequence[str] | None = None) -> SitingResult:
+    """Run one model by name ('mclp', 'lscp', 'pmedian'); ``quick`` gives the greedy/interchange answer;
+    ``labels`` name the demand rows in errors."""
     model = model.lower().replace("-", "")
     if model not in MODELS:
         raise SitingError(f"Unknown siting model '{model}'; choose one of {', '.join(MODELS)}.")
@@ -789,7 +797,7 @@ def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = 
         return solve_mclp(cost, weights, radius, p, fixed=fixed, capacity=capacity, time_limit=time_limit)
     if model == "lscp":
         return solve_lscp(cost, radius, weights=weights, share=share, fixed=fixed, capacity=capacity,
-                          time_limit=time_limit)
+                          time_limit=time_limit, labels=labels)
     return solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, radius=radius, time_limit=time_limit,
                          progress=progress)
 

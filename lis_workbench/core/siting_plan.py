@@ -62,16 +62,6 @@ def _costs(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame) -> np.nd
     return siting.euclidean_costs(dxy, sxy)
 
 
-def _all_reachable(cost: np.ndarray, weights: np.ndarray, radius: float, codes: np.ndarray) -> None:
-    """Covering all the demand needs every area with demand within reach of some site: name those that are not."""
-    beyond = np.flatnonzero((weights > 0) & ~(cost <= radius).any(axis=1))
-    if beyond.size:
-        listed = ", ".join(codes[beyond[:5]]) + (" ..." if beyond.size > 5 else "")
-        raise siting.SitingError(f"{beyond.size} area(s) with demand are farther than {radius:,.0f} from every "
-                                 f"site ({listed}), so no set of sites reaches all the demand. Lower the share to "
-                                 "reach, raise the reach or add candidate sites.")
-
-
 def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
              progress: Progress | None = None) -> SitingOutcome:
     """Solve the plan for demand (area_code, weight, x, y, ...) and sites (site_id, x, y, existing[, capacity])."""
@@ -83,17 +73,17 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     weights = demand["weight"].to_numpy(float)
     fixed = sites["existing"].to_numpy(bool)
     capacity = sites["capacity"].to_numpy(float) if "capacity" in sites.columns else None
-    if plan.model == "lscp" and plan.share >= 1 and plan.radius is not None and capacity is None:
-        _all_reachable(cost, weights, plan.radius, demand["area_code"].astype(str).to_numpy())
     say(0.2, f"Solving {plan.model}")
     result = siting.solve(plan.model, cost, weights, p=plan.p, radius=plan.radius, fixed=fixed, capacity=capacity,
-                          share=plan.share, quick=plan.quick, time_limit=plan.time_limit)
+                          share=plan.share, quick=plan.quick, time_limit=plan.time_limit,
+                          labels=demand["area_code"].astype(str).to_numpy())
     curve = None
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")
         curve = siting.coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
                                       exact=not plan.quick, time_limit=plan.time_limit,
                                       solved={plan.p: result})
+        curve.attrs["total_demand"] = float(weights.sum())  # average distance = objective / total demand
     say(0.9, "Results")
     out = _tables(plan, demand, sites, cost, result)
     out.curve = curve

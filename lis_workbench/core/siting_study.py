@@ -94,14 +94,6 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     map_title = {"mclp": f"Where {study.p} new site(s) reach most need",
                  "pmedian": f"Where {study.p} new site(s) are nearest to need",
                  "lscp": "The fewest sites that reach the need"}[study.model]
-    if outcome.curve is not None:
-        outcome.curve.attrs["total_demand"] = float(table["weight"].sum())
     return StudyResult(outcome=outcome, demand=table, polygons=polygons, entry=entry,
                        demand_title=f"{entry['title']}{need_words}", map_title=map_title, unit=unit,
                        provenance=provenance)
-
-
-def curve_title(model: str) -> str:
-    """The coverage curve's heading for a model."""
-    return ("Demand within reach by number of new sites" if model == "mclp" else
-            "Average distance by number of new sites")

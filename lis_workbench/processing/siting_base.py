@@ -160,11 +160,8 @@ class SitingAlgorithm(LisAlgorithm):
         from ..qgis_bridge.siting_map import curve_png
 
         path = self.parameterAsFileOutput(parameters, "OUTPUT_CURVE", context)
-        outcome.curve.attrs["total_demand"] = float(outcome.demand["weight"].sum())
-        title = ("Demand within reach by number of new sites" if self.MODEL == "mclp" else
-                 "Average distance by number of new sites")
-        curve_png(outcome.curve, path, title, self.MODEL, "minutes" if plan.speed_kmh else "m",
-                  chosen=plan.p, subtitle=subtitle)
+        curve_png(outcome.curve, path, self.MODEL, "minutes" if plan.speed_kmh else "m", chosen=plan.p,
+                  subtitle=subtitle)
         return path
 
     def _demand(self, parameters, context, source):

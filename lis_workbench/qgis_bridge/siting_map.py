@@ -122,10 +122,15 @@ def style_demand(layer: QgsVectorLayer, polygons: bool) -> None:
     layer.setRenderer(QgsCategorizedSymbolRenderer("service", categories))
 
 
-def curve_png(curve: pd.DataFrame, out: str | Path, title: str, model: str, unit_label: str,
+CURVE_TITLES = {"mclp": "Demand within reach by number of new sites",
+                "pmedian": "Average distance by number of new sites"}
+
+
+def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
               chosen: int | None = None, subtitle: str = "") -> None:
     """A line chart of demand covered (or average distance) against the number of new sites, with the values
     printed at each point, so a planner sees where extra sites stop paying off."""
+    title = CURVE_TITLES[model]
     width, height = 1400, 800
     image = QImage(width, height, QImage.Format_ARGB32)
     image.fill(QColor("white"))

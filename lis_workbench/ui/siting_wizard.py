@@ -32,7 +32,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.errors import LisError
 from ..core.geography import aggregation_kind
-from ..core.siting_study import SitingStudy, curve_title, run_study
+from ..core.siting_study import SitingStudy, run_study
 
 MODELS = (("mclp", "Reach the most need with a given number of new sites (maximal coverage)"),
           ("lscp", "Reach all the need with the fewest new sites (set covering)"),
@@ -271,8 +271,7 @@ class ResultPage(QWizardPage):
             from ..qgis_bridge.siting_map import curve_png
 
             path = Path(tempfile.mkdtemp(prefix="lis_curve_")) / "curve.png"
-            model = wizard.model()
-            curve_png(done.outcome.curve, path, curve_title(model), model, done.unit, chosen=wizard.pSpin.value(),
+            curve_png(done.outcome.curve, path, wizard.model(), done.unit, chosen=wizard.pSpin.value(),
                       subtitle=done.demand_title)
             self.curve.setPixmap(QPixmap(str(path)).scaledToWidth(540, Qt.SmoothTransformation))
         self.ok = True
