@@ -63,8 +63,7 @@ def bench(name: str, old_path: Path, new_path: Path, repeats: int, checks: Check
     print(f"  LIS Workbench overlap_lookup  {t_ours:7.2f} s  ({fmt_times(times_ours)})")
     print(f"  geopandas overlay             {t_ref:7.2f} s  ({fmt_times(times_ref)})")
     print(f"  ratio ours / reference        {t_ours / t_ref:7.2f}")
-    print("  classes: " + ", ".join(f"{n:,} {what}" for what, n in got.counts().items())
-          + f"; {got.slivers:,} slivers dropped")
+    print(f"  classes: {got.counts_text()}; {got.slivers:,} slivers dropped")
     share = pieces.set_index(["f", "t"])["share"]
     ours = got.pairs.set_index(["from_code", "to_code"])["from_share"]
     checks.check(bool(np.allclose(ours.to_numpy(), share.reindex(ours.index).to_numpy(), atol=1e-6)),

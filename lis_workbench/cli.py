@@ -195,8 +195,8 @@ def lookup_overlap(store: Path = STORE_ARG, name: str = typer.Argument(..., help
             population = pd.Series(values["value"].to_numpy(float), index=values["area_code"].astype(str))
         done = add_overlap_lookup(opened, name, from_geography, to_geography, population, min_share,
                                   source=weights, replace=replace)
-    counts = ", ".join(f"{n:,} {what}" for what, n in done.counts().items())
-    console.print(f"Added overlap lookup {name} ({from_geography} -> {to_geography}, by {done.weighting}): {counts}.")
+    console.print(f"Added overlap lookup {name} ({from_geography} -> {to_geography}, by {done.weighting}): "
+                  f"{done.counts_text()}.")
     changed = done.change[done.change != "U"]
     for code, kind in changed.items():
         rows = done.pairs[done.pairs["from_code"] == code]

@@ -99,6 +99,10 @@ class OverlapLookup:
         """How many old areas were unchanged, split, merged or redrawn (by the names in CHANGE_NAMES)."""
         return {CHANGE_NAMES[k]: int((self.change == k).sum()) for k in CHANGE_NAMES}
 
+    def counts_text(self) -> str:
+        """The counts in words: "1,636 unchanged, 31 split, 6 merged, 0 redrawn"."""
+        return ", ".join(f"{n:,} {what}" for what, n in self.counts().items())
+
 
 def overlap_lookup(origin: Mapping[str, bytes], target: Mapping[str, bytes],
                    target_weights: Mapping[str, float] | None = None, min_share: float = MIN_SHARE) -> OverlapLookup:

@@ -169,9 +169,8 @@ def add_overlap_lookup(store: Store, name: str, from_geography: str, to_geograph
     done = overlap_lookup(dict(zip(origin["area_code"], origin["geometry"])),
                           dict(zip(target["area_code"], target["geometry"])),
                           None if weights is None else weights.to_dict(), min_share)
-    counts = ", ".join(f"{n:,} {what}" for what, n in done.counts().items())
     store.add_lookup(name, from_geography, to_geography, done.pairs, method="overlap",
-                     source=f"{source or 'boundaries'}; by {done.weighting}; {counts}", replace=replace)
+                     source=f"{source or 'boundaries'}; by {done.weighting}; {done.counts_text()}", replace=replace)
     return done
 
 
