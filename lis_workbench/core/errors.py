@@ -8,7 +8,15 @@ from __future__ import annotations
 
 
 class LisError(Exception):
-    """Base of every error LIS Workbench reports to a user (CLI exit code 1)."""
+    """Base of every error LIS Workbench reports to a user (CLI exit code 1).
+
+    `option` names the study setting that would fix the problem (e.g. "prune", "crs"), in the engine's own words:
+    each door turns it into its hint (the CLI into a --flag, Processing into a parameter), so a message never
+    speaks one door's language."""
+
+    def __init__(self, message: str = "", *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
 
 
 class StoreError(LisError):
@@ -19,11 +27,16 @@ class GeographyError(LisError):
     """A boundary layer or lookup cannot be used (duplicate or empty codes, no polygons, ...)."""
 
 
+class ParameterError(LisError):
+    """A setting given to a study is out of its range or not one of its choices (a usage mistake: CLI exit code 2).
+    `option` names the setting."""
+
+
 class ImportValidationError(LisError):
     """A partner file failed validation; nothing was written to the store."""
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
+                 column: str | None = None, option: str | None = None) -> None:
         self.file = file
         self.row = row
         self.column = column
@@ -35,7 +48,7 @@ class ImportValidationError(LisError):
         if column:
             where.append(f"column '{column}'")
         prefix = (", ".join(where) + ": ") if where else ""
-        super().__init__(prefix + message)
+        super().__init__(prefix + message, option=option)
 
 
 class IndicatorNotFound(LisError):  # noqa: N818 - reads as the domain

@@ -1,11 +1,14 @@
 """SQLite connections made safe for a store shared on a network drive.
 
-Rollback journal (never WAL, which fails over SMB/NFS), a busy timeout, and short write
-transactions retried while another analyst holds the lock.
+Rollback journal (never WAL, which fails over SMB/NFS), a busy timeout, and short write transactions whose
+BEGIN and COMMIT are both retried while another analyst holds the lock. Whatever goes wrong inside a write, the
+connection leaves it rolled back with its lock released, so a long-running process (QGIS itself) never keeps a
+colleague out; SQLite's own errors are turned into one plain sentence naming the store.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from ..errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE_RETRIES = 4
+RETRY_PAUSE_SECONDS = 0.5
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -27,25 +31,87 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-@contextmanager
-def write_transaction(conn: sqlite3.Connection, what: str) -> Iterator[sqlite3.Connection]:
-    """Run one all-or-nothing write; retry taking the lock, roll back on any error."""
+def is_busy(exc: BaseException) -> bool:
+    """Whether an SQLite error means another connection holds the lock (worth waiting for)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+        isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)))
+
+
+def busy_message(path: str, what: str) -> str:
+    return (f"The store {path} is busy: another user has been reading or writing it for too long, so {what} "
+            "could not be done. Nothing was changed; try again in a minute.")
+
+
+def explain(exc: sqlite3.Error, path: str, what: str) -> StoreError:
+    """One plain sentence for an SQLite failure while doing `what` to the store at `path`."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    folder = os.path.dirname(os.path.abspath(path))
+    if is_busy(exc):
+        return StoreError(busy_message(path, what))
+    if name == "SQLITE_READONLY_DIRECTORY" or (name == "SQLITE_CANTOPEN" and not os.access(folder, os.W_OK)):
+        return StoreError(f"Cannot change the store {path}: its folder {folder} is read-only for you (SQLite "
+                          f"writes a journal file beside the store while it changes it), so {what} was not done. "
+                          "Ask for write access to the folder, or work on a copy of the store.")
+    if name.startswith("SQLITE_READONLY"):
+        return StoreError(f"Cannot change the store {path}: the file is read-only for you, so {what} was not done. "
+                          "You can still read it; ask for write access, or work on a copy of the store.")
+    if name == "SQLITE_FULL":
+        return StoreError(f"The disk holding the store {path} is full, so {what} was not done; nothing was "
+                          "changed. Free some space and try again.")
+    if name.startswith("SQLITE_IOERR") or name == "SQLITE_CANTOPEN":
+        return StoreError(f"The store {path} could not be read or written ({exc}); {what} was not done. If it is "
+                          "on a network drive, check the connection: an unfinished change is undone the next time "
+                          "the store is opened.")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return StoreError(f"The store {path} is damaged ({exc}); {what} was not done. Restore it from a backup.")
+    return StoreError(f"The store {path} could not be changed ({exc}); {what} was not done.")
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """End any open transaction and release its lock; never raises (SQLite may already have rolled back)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _retrying(conn: sqlite3.Connection, statement: str, path: str, what: str) -> None:
+    """Run BEGIN IMMEDIATE or COMMIT, retrying while the store is busy (each try waits the busy timeout)."""
     for attempt in range(WRITE_RETRIES + 1):
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
+            conn.execute(statement)
+            return
+        except sqlite3.Error as exc:
+            if not is_busy(exc) or attempt == WRITE_RETRIES:
                 raise
-            if attempt == WRITE_RETRIES:
-                raise StoreError(
-                    f"The store is busy: another user has been writing to it for too long, so "
-                    f"{what} could not start. Try again in a minute.") from exc
-            time.sleep(0.5 * (attempt + 1))
+            time.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection, what: str, path: str = "") -> Iterator[sqlite3.Connection]:
+    """Run one all-or-nothing write: retry taking the lock and committing; on any error, roll back (releasing
+    the lock) and raise it, SQLite's own errors as a StoreError naming the store."""
+    where = path or _main_file(conn)
+    rollback(conn)  # never nest inside a transaction somebody left open
+    try:
+        _retrying(conn, "BEGIN IMMEDIATE", where, what)
+    except sqlite3.Error as exc:
+        rollback(conn)
+        raise explain(exc, where, what) from exc
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+        _retrying(conn, "COMMIT", where, what)
+    except BaseException as exc:
+        rollback(conn)
+        if isinstance(exc, sqlite3.Error):
+            raise explain(exc, where, what) from exc
         raise
-    else:
-        conn.execute("COMMIT")
+
+
+def _main_file(conn: sqlite3.Connection) -> str:
+    try:
+        return next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "") or "(store)"
+    except sqlite3.Error:
+        return "(store)"

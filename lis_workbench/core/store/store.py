@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,9 @@ import pandas as pd
 from osgeo import ogr
 
 from ..errors import GeographyError, IndicatorNotFound, StoreError
-from . import layers, schema
-from .connection import connect, write_transaction
+from . import feature_tables, layers, schema
+from .connection import busy_message, connect, is_busy, write_transaction
+from .names import check_indicator_id, check_layer_name
 
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
                     "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
@@ -48,6 +50,7 @@ class GeographyReport:
     name: str
     feature_count: int
     repaired: list[str] = field(default_factory=list)
+    pruned: dict = field(default_factory=dict)  # codes, values {indicator: n}, lookups {name: n}, emptied_*
 
 
 @dataclass
@@ -69,31 +72,50 @@ class Store:
     # ----------------------------------------------------------------- open / create
     @classmethod
     def create(cls, path: str | os.PathLike, overwrite: bool = False) -> Store:
-        """Create a new, empty store file (GeoPackage or SpatiaLite by extension)."""
+        """Create a new, empty store file (GeoPackage or SpatiaLite by extension).
+
+        The file is made beside its final name and moved into place when complete, so a crash never leaves a
+        half-made store (nor, with overwrite, loses the old one before the new one is whole)."""
         path = str(path)
         kind = _kind_of(path)
-        if os.path.exists(path):
-            if not overwrite:
-                raise StoreError(f"{path} already exists; choose another name or remove it first.")
-            os.remove(path)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        layers.create_container(path, kind)
-        conn = connect(path)
-        with write_transaction(conn, "creating the store"):
-            for name, ddl in schema.TABLES.items():
-                conn.execute(ddl)
-                if kind == "gpkg":
-                    conn.execute(
-                        "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-                        "VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (name, name))
-            for ddl in schema.INDEXES:
-                conn.execute(ddl)
-            conn.executemany("INSERT INTO lis_meta (key, value) VALUES (?, ?)", [
-                ("schema_version", str(schema.SCHEMA_VERSION)),
-                ("created_at", _now()),
-                ("created_by", _tool_version()),
-            ])
-        return cls(path, conn, kind)
+        if os.path.exists(path) and not overwrite:
+            raise StoreError(f"{path} already exists; choose another name or remove it first.")
+        folder = Path(path).resolve().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(prefix=f".{Path(path).stem}.", suffix=f".partial{Path(path).suffix}",
+                                               dir=folder)
+            os.close(handle)
+            os.remove(partial)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the store {path}: {exc.strerror} ({folder}).") from exc
+        try:
+            layers.create_container(partial, kind)
+            conn = connect(partial)
+            try:
+                with write_transaction(conn, "creating the store", path):
+                    for name, ddl in schema.TABLES.items():
+                        conn.execute(ddl)
+                        if kind == "gpkg":
+                            conn.execute(
+                                "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                                "VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))", (name, name))
+                    for ddl in schema.INDEXES:
+                        conn.execute(ddl)
+                    conn.executemany("INSERT INTO lis_meta (key, value) VALUES (?, ?)", [
+                        ("schema_version", str(schema.SCHEMA_VERSION)),
+                        ("created_at", _now()),
+                        ("created_by", _tool_version()),
+                    ])
+            finally:
+                conn.close()
+            os.replace(partial, path)
+        except BaseException:
+            for leftover in (partial, partial + "-journal"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
+            raise
+        return cls(path, connect(path), kind)
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Store:
@@ -109,24 +131,42 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
+            if is_busy(exc):
+                raise StoreError(busy_message(path, "opening it")) from exc
+            name = getattr(exc, "sqlite_errorname", "")
+            if name in ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH") or name.startswith("SQLITE_IOERR"):
+                raise StoreError(f"Cannot open the store {path} ({exc}): check that you may read it and its "
+                                 "folder.") from exc
             raise StoreError(f"{path} is not an LIS Workbench store ({exc}).") from exc
         if row is None:
             conn.close()
             raise StoreError(f"{path} is not an LIS Workbench store (it has no schema version).")
-        version = int(row[0])
+        try:
+            version = int(str(row[0]).strip())
+        except ValueError:
+            conn.close()
+            raise StoreError(f"The store {path} is damaged: its version record (lis_meta schema_version) reads "
+                             f"'{row[0]}', not a number. Restore it from a backup.") from None
         if version > schema.SCHEMA_VERSION:
             conn.close()
             raise StoreError(
                 f"{path} was made by a newer LIS Workbench (store version {version}; this one reads up to "
                 f"{schema.SCHEMA_VERSION}). Update the plugin to open it.")
-        while version < schema.SCHEMA_VERSION:
-            migrate = schema.MIGRATIONS.get(version)
-            if migrate is None:
-                raise StoreError(f"{path} has store version {version}, which cannot be upgraded.")
-            with write_transaction(conn, f"upgrading the store from version {version}"):
-                migrate(conn)
-                version += 1
-                conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        if version < 1:
+            conn.close()
+            raise StoreError(f"The store {path} is damaged: its version record reads {version}.")
+        try:
+            while version < schema.SCHEMA_VERSION:
+                migrate = schema.MIGRATIONS.get(version)
+                if migrate is None:
+                    raise StoreError(f"{path} has store version {version}, which cannot be upgraded.")
+                with write_transaction(conn, f"upgrading the store from version {version}", path):
+                    migrate(conn)
+                    version += 1
+                    conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        except BaseException:
+            conn.close()
+            raise
         return cls(path, conn, kind)
 
     def close(self) -> None:
@@ -143,15 +183,22 @@ class Store:
         return int(self._scalar("SELECT value FROM lis_meta WHERE key = 'schema_version'"))
 
     # ----------------------------------------------------------------- geographies
+    def _write(self, what: str):
+        """One all-or-nothing write on the store's connection (see connection.write_transaction)."""
+        return write_transaction(self._conn, what, self.path)
+
     def add_geography(self, name: str, source: str, *, layer: str | None = None,
                       code_field: str | None = None, name_field: str | None = None,
-                      title: str | None = None, replace: bool = False) -> GeographyReport:
+                      title: str | None = None, replace: bool = False, crs: str | None = None,
+                      prune: bool = False) -> GeographyReport:
         """Add a polygon layer (any OGR file, any CRS) as geography `name`, in EPSG:27700.
 
-        Invalid geometries are repaired (and reported); missing or duplicate codes are errors."""
-        _check_name(name)
+        Invalid geometries are repaired (and reported); missing or duplicate codes are errors; a file that does
+        not say its CRS needs `crs`; areas outside Great Britain are refused. Replacing a geography may not drop
+        codes that values or lookups still use unless `prune` deletes those values and lookup rows too."""
+        check_layer_name(name)
         self._check_new_geography(name, replace)
-        features, fields = layers.read_source(source, layer)
+        features, fields = layers.read_source(source, layer, crs)
         if not features:
             raise GeographyError(f"{source} has no features.")
         code_field = code_field or _guess_field(fields, ("area_code", "code", "cd"), source, "area code")
@@ -176,38 +223,37 @@ class Store:
             if was_repaired:
                 repaired.append(code)
             area_name = feat.attributes.get(name_field) if name_field else None
-            rows.append(((code, area_name), geom))
-        layer_name = f"geo_{name}"
-        self._write_layer_and_register(
-            name, "areas", layer_name, ogr.wkbMultiPolygon, [("area_code", ogr.OFTString),
-                                                              ("area_name", ogr.OFTString)],
-            rows, title or name, source, len(repaired))
-        return GeographyReport(name, len(rows), repaired)
+            rows.append(((code, None if area_name is None else str(area_name)), geom))
+        pruned = self._write_layer_and_register(name, "areas", f"geo_{name}", "MULTIPOLYGON",
+                                                ["area_code", "area_name"], rows, title or name, source,
+                                                len(repaired), prune)
+        return GeographyReport(name, len(rows), repaired, pruned)
 
     def add_points(self, name: str, frame: pd.DataFrame, x: str, y: str, *, crs_epsg: int = 27700,
                    code_field: str | None = None, name_field: str | None = None,
                    title: str | None = None, source: str | None = None,
                    replace: bool = False) -> int:
-        """Add a facilities point layer from a table with coordinates (any CRS EPSG code)."""
+        """Add a facilities point layer from a table with coordinates (any CRS EPSG code), checked to lie in
+        Great Britain."""
         from osgeo import osr
 
-        _check_name(name)
+        check_layer_name(name)
         self._check_new_geography(name, replace)
-        src = osr.SpatialReference()
-        src.ImportFromEPSG(crs_epsg)
-        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        where = source or name
+        src = layers.source_crs(None, str(crs_epsg), where)
         transform = None if crs_epsg == layers.BNG_EPSG else osr.CoordinateTransformation(src, layers._bng())
         keep = [c for c in frame.columns if c not in (x, y)]
-        rows = []
+        rows, source_points = [], []
         for i, rec in enumerate(frame.itertuples(index=False), start=2):
             values = dict(zip(frame.columns, rec))
             try:
                 px, py = float(values[x]), float(values[y])
             except (TypeError, ValueError):
-                raise GeographyError(f"{source or name}, row {i}: coordinates '{values[x]}', '{values[y]}' "
+                raise GeographyError(f"{where}, row {i}: coordinates '{values[x]}', '{values[y]}' "
                                      "are not numbers.") from None
             if pd.isna(px) or pd.isna(py):
-                raise GeographyError(f"{source or name}, row {i}: the coordinates are missing.")
+                raise GeographyError(f"{where}, row {i}: the coordinates are missing.")
+            source_points.append((px, px, py, py))
             pt = ogr.Geometry(ogr.wkbPoint)
             pt.AddPoint_2D(px, py)
             if transform is not None:
@@ -217,42 +263,95 @@ class Store:
             attrs = [str(code), None if label is None else str(label)]
             attrs += [None if pd.isna(values[c]) else str(values[c]) for c in keep]
             rows.append((attrs, pt))
-        fields = [("area_code", ogr.OFTString), ("area_name", ogr.OFTString)]
-        used = {"area_code", "area_name"}
+        layers.check_coordinates(source_points, src, where)
+        layers.check_in_great_britain([(f"row {i}", pt.GetEnvelope()) for i, (_, pt) in enumerate(rows, start=2)],
+                                      where)
+        fields = ["area_code", "area_name"]
         for column in keep:
             safe = _safe_field(column)
-            while safe in used:
+            while safe in fields:
                 safe = f"src_{safe}"
-            used.add(safe)
-            fields.append((safe, ogr.OFTString))
-        self._write_layer_and_register(name, "points", f"pts_{name}", ogr.wkbPoint, fields, rows,
-                                       title or name, source, 0)
+            fields.append(safe)
+        self._write_layer_and_register(name, "points", f"pts_{name}", "POINT", fields, rows, title or name,
+                                       source, 0, prune=False)
         return len(rows)
 
     def _check_new_geography(self, name: str, replace: bool) -> None:
         if name in self.geography_names() and not replace:
-            raise GeographyError(f"The store already has a geography or layer called '{name}'.")
+            raise GeographyError(f"The store already has a geography or layer called '{name}'.", option="replace")
 
-    def _write_layer_and_register(self, name, kind, layer_name, geom_type, fields, rows, title,
-                                  source, repaired) -> None:
+    def _write_layer_and_register(self, name: str, kind: str, layer_name: str, geometry_type: str,
+                                  fields: list[str], rows: list, title: str, source: str | None, repaired: int,
+                                  prune: bool) -> dict:
+        """Write the layer and its catalogue rows in one transaction (codes dropped by a replacement checked, or
+        pruned, inside it); returns what was pruned."""
         conn = self._conn
         codes = [(name, values[0], values[1]) for values, _ in rows]
-        layers.write_layer(self.path, layer_name, geom_type, fields, rows)
-        try:
-            with write_transaction(conn, f"registering geography {name}"):
-                conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
-                conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
-                conn.execute(
-                    "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
-                    "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
-                    (name, kind, title, layer_name, _basename(source), len(rows), repaired, _now()))
-                conn.executemany("INSERT INTO lis_area (geography, area_code, area_name) VALUES (?,?,?)",
-                                 codes)
-                self._audit("add_geography", name, source, None, len(rows), None,
-                            f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else ""))
-        except BaseException:
-            layers.delete_layer(self.path, layer_name)
-            raise
+        with self._write(f"adding geography {name}"):
+            old = conn.execute("SELECT layer_name FROM lis_geography WHERE name = ?", (name,)).fetchone()
+            pruned = self._release_codes(name, {c for _, c, _ in codes}, prune) if old else {}
+            if old and old[0] != layer_name:
+                feature_tables.drop_table(conn, self.kind, old[0])
+            feature_tables.replace_table(conn, self.kind, layer_name, geometry_type, fields, rows)
+            conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
+            conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
+            conn.execute(
+                "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
+                "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
+                (name, kind, title, layer_name, _basename(source), len(rows), repaired, _now()))
+            conn.executemany("INSERT INTO lis_area (geography, area_code, area_name) VALUES (?,?,?)", codes)
+            self._audit("add_geography", name, source, None, len(rows), None,
+                        f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else "")
+                        + (f"; pruned {_pruned_words(pruned)}" if pruned else ""))
+        return pruned
+
+    def _release_codes(self, geography: str, kept: set[str], prune: bool) -> dict:
+        """Codes of `geography` not in `kept` that values or lookups still use: refused, or (prune) deleted with
+        those values and lookup rows. Runs inside the replacing transaction. Returns what was pruned."""
+        conn = self._conn
+        dropped = sorted(set(self.area_codes(geography)) - kept)
+        if not dropped:
+            return {}
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS lis_dropped (area_code TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.lis_dropped")
+        conn.executemany("INSERT INTO temp.lis_dropped VALUES (?)", [(c,) for c in dropped])
+        value_where = ("indicator IN (SELECT id FROM lis_catalogue WHERE geography = ?) "
+                       "AND area_code IN (SELECT area_code FROM temp.lis_dropped)")
+        lookup_where = ("(lookup IN (SELECT name FROM lis_lookup WHERE from_geography = ?) AND from_code IN "
+                        "(SELECT area_code FROM temp.lis_dropped)) OR (lookup IN (SELECT name FROM lis_lookup "
+                        "WHERE to_geography = ?) AND to_code IN (SELECT area_code FROM temp.lis_dropped))")
+        values = dict(conn.execute(f"SELECT indicator, COUNT(*) FROM lis_value WHERE {value_where} "
+                                   "GROUP BY indicator ORDER BY indicator", (geography,)).fetchall())
+        lookups = dict(conn.execute(f"SELECT lookup, COUNT(*) FROM lis_lookup_row WHERE {lookup_where} "
+                                    "GROUP BY lookup ORDER BY lookup", (geography, geography)).fetchall())
+        used = [r[0] for r in conn.execute(
+            f"SELECT DISTINCT area_code FROM lis_value WHERE {value_where} UNION SELECT from_code FROM "
+            f"lis_lookup_row WHERE {lookup_where} UNION SELECT to_code FROM lis_lookup_row WHERE {lookup_where} "
+            "ORDER BY 1", (geography, geography, geography, geography, geography))]
+        used = [c for c in used if c in set(dropped)]
+        if not used:
+            return {}
+        what = {"codes": used, "values": values, "lookups": lookups}
+        if not prune:
+            raise GeographyError(
+                f"The new boundaries of {geography} leave out {len(used)} area code(s) that the store still uses: "
+                f"{', '.join(used[:10])}{', ...' if len(used) > 10 else ''} ({_pruned_words(what)}). Nothing was "
+                "changed. Give boundaries that keep those codes, or prune: delete those values and lookup rows "
+                "with the old areas.", option="prune")
+        conn.execute(f"DELETE FROM lis_value WHERE {value_where}", (geography,))
+        conn.execute(f"DELETE FROM lis_lookup_row WHERE {lookup_where}", (geography, geography))
+        for ind in values:
+            conn.execute("UPDATE lis_catalogue SET row_count = (SELECT COUNT(*) FROM lis_value WHERE indicator = ?) "
+                         "WHERE id = ?", (ind, ind))
+        what["emptied_indicators"] = [r[0] for r in conn.execute(
+            "SELECT id FROM lis_catalogue c WHERE geography = ? AND NOT EXISTS (SELECT 1 FROM lis_value v WHERE "
+            "v.indicator = c.id) ORDER BY id", (geography,))]
+        conn.executemany("DELETE FROM lis_catalogue WHERE id = ?", [(i,) for i in what["emptied_indicators"]])
+        what["emptied_lookups"] = [r[0] for r in conn.execute(
+            "SELECT name FROM lis_lookup l WHERE NOT EXISTS (SELECT 1 FROM lis_lookup_row r WHERE r.lookup = l.name)"
+            " ORDER BY name")]
+        conn.executemany("DELETE FROM lis_lookup WHERE name = ?", [(n,) for n in what["emptied_lookups"]])
+        return what
 
     def geography_names(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT name FROM lis_geography ORDER BY name")]
@@ -300,7 +399,7 @@ class Store:
     def add_lookup(self, name: str, from_geography: str, to_geography: str, pairs: pd.DataFrame,
                    *, method: str = "given", source: str | None = None, replace: bool = False) -> int:
         """Store a lookup (from_code, to_code[, weight]) between two geographies of the store."""
-        _check_name(name)
+        check_layer_name(name)
         from_codes = self.area_codes(from_geography)
         to_codes = self.area_codes(to_geography)
         missing = [c for c in ("from_code", "to_code") if c not in pairs.columns]
@@ -317,7 +416,7 @@ class Store:
                                      f"{geog}, e.g. {', '.join(map(str, bad[:5]))}.")
         if self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (name,)) and not replace:
             raise GeographyError(f"The store already has a lookup called '{name}'.")
-        with write_transaction(self._conn, f"adding lookup {name}"):
+        with self._write(f"adding lookup {name}"):
             self._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
             self._conn.execute("DELETE FROM lis_lookup_row WHERE lookup = ?", (name,))
             self._conn.execute(
@@ -447,6 +546,8 @@ class Store:
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise StoreError(f"Indicator id(s) {', '.join(repeated)} appear more than once in one import.")
+        for batch in batches:
+            check_indicator_id(batch.entry["id"])
         existing = {r[0]: r[1] for r in conn.execute("SELECT id, geography FROM lis_catalogue")}
         for batch in batches:
             ind = batch.entry["id"]
@@ -463,7 +564,7 @@ class Store:
                         f"Indicator '{ind}' already has values for period(s) "
                         f"{', '.join(sorted(r[0] for r in clash))}. Use --replace to overwrite them.")
         now = _now()
-        with write_transaction(conn, f"importing {file or 'indicators'}"):
+        with self._write(f"importing {_basename(file) or 'indicators'}"):
             for batch in batches:
                 entry = dict(batch.entry)
                 ind = entry["id"]
@@ -494,7 +595,7 @@ class Store:
     def delete_indicator(self, indicator_id: str) -> int:
         """Remove an indicator and all its values; returns the number of values removed."""
         self.indicator(indicator_id)
-        with write_transaction(self._conn, f"deleting {indicator_id}"):
+        with self._write(f"deleting {indicator_id}"):
             n = self._conn.execute("DELETE FROM lis_value WHERE indicator = ?", (indicator_id,)).rowcount
             self._conn.execute("DELETE FROM lis_catalogue WHERE id = ?", (indicator_id,))
             self._audit("delete", indicator_id, None, None, n, None, None)
@@ -525,7 +626,7 @@ class Store:
                 raise IndicatorNotFound(f"{where}benchmark values for {ind} are for period(s) {', '.join(odd)}, "
                                         f"but the store has {ind} only for {', '.join(sorted(have)) or 'no period'}.")
         conn = self._conn
-        with write_transaction(conn, f"adding benchmarks from {_basename(file) or source or 'a table'}"):
+        with self._write(f"adding benchmarks from {_basename(file) or source or 'a table'}"):
             self._ensure_benchmark_table()
             keys = list(rows[["indicator", "period", "area_code"]].itertuples(index=False, name=None))
             clash = [k for k in keys if conn.execute(
@@ -699,10 +800,16 @@ def _basename(path: str | None) -> str | None:
     return os.path.basename(str(path)) if path else None
 
 
-def _check_name(name: str) -> None:
-    if not name or not name.replace("_", "").isalnum() or not name[0].isalpha() or name.lower() != name:
-        raise GeographyError(f"'{name}' is not a usable name: use lower-case letters, digits and _ "
-                             "(e.g. lsoa11, ward23).")
+def _pruned_words(what: dict) -> str:
+    """'75 values of 3 indicators (a, b, c) and 12 rows of lookup x' for a refusal or the audit log."""
+    values, lookups = what.get("values", {}), what.get("lookups", {})
+    parts = []
+    if values:
+        parts.append(f"{sum(values.values())} value(s) of {len(values)} indicator(s): {', '.join(list(values)[:6])}"
+                     + (", ..." if len(values) > 6 else ""))
+    if lookups:
+        parts.append(f"{sum(lookups.values())} row(s) of lookup(s) {', '.join(lookups)}")
+    return " and ".join(parts)
 
 
 def _safe_field(column: str) -> str:
