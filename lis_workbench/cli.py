@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 a data or store problem (explained), 2 a usage mistake.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .core.errors import LisError
+from .core.errors import LisError, ParameterError
 
 app = typer.Typer(help="LIS Workbench: the shared indicator store and its analyses, from the terminal.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -106,14 +107,28 @@ def geography_add(store: Path = STORE_ARG,
                   code_field: str | None = typer.Option(None, help="Field holding the area code."),
                   name_field: str | None = typer.Option(None, help="Field holding the area name."),
                   title: str | None = typer.Option(None, help="A readable title."),
-                  replace: bool = typer.Option(False, help="Replace a geography of the same name.")) -> None:
+                  replace: bool = typer.Option(False, help="Replace a geography of the same name."),
+                  crs: str | None = typer.Option(None, help="The source's coordinate reference system (e.g. "
+                                                            "EPSG:27700), needed when the file does not say (a "
+                                                            "shapefile without .prj); overrides the file's."),
+                  prune: bool = typer.Option(False, help="With --replace: delete the values and lookup rows of "
+                                                         "area codes the new boundaries leave out.")) -> None:
     """Add a boundary layer as a geography (reprojected to British National Grid)."""
     with _open(store) as opened:
         report = opened.add_geography(name, str(source), layer=layer, code_field=code_field,
-                                      name_field=name_field, title=title, replace=replace)
+                                      name_field=name_field, title=title, replace=replace, crs=crs, prune=prune)
     console.print(f"Added geography {name}: {report.feature_count} areas"
                   + (f"; repaired {len(report.repaired)} invalid geometries ({', '.join(report.repaired[:5])})"
                      if report.repaired else ""))
+    pruned = report.pruned
+    if pruned:
+        values, lookups = pruned.get("values", {}), pruned.get("lookups", {})
+        console.print(f"  pruned {len(pruned['codes'])} area code(s) the new boundaries leave out: "
+                      f"{sum(values.values())} value(s), {sum(lookups.values())} lookup row(s)", markup=False)
+        for label, names in (("indicators left with no values, removed", pruned.get("emptied_indicators")),
+                             ("lookups left with no rows, removed", pruned.get("emptied_lookups"))):
+            if names:
+                console.print(f"  {label}: {', '.join(names)}", markup=False)
 
 
 @geography_app.command("list")
@@ -135,11 +150,12 @@ def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lo
                from_column: str = typer.Option(..., help="Column of the first codes."),
                to_column: str = typer.Option(..., help="Column of the second codes."),
                weight_column: str | None = typer.Option(None, help="Column of weights (default 1)."),
+               encoding: str = typer.Option("utf-8-sig", help="Text encoding of the file."),
                replace: bool = typer.Option(False, help="Replace a lookup of the same name.")) -> None:
     """Add a lookup between two geographies from a CSV."""
     from .core.geography import read_lookup
 
-    frame = read_lookup(file, from_column, to_column, weight_column)
+    frame = read_lookup(file, from_column, to_column, weight_column, encoding)
     with _open(store) as opened:
         rows = opened.add_lookup(name, from_geography, to_geography, frame, source=str(file), replace=replace)
     console.print(f"Added lookup {name}: {rows} rows")
@@ -436,7 +452,9 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
         err.print(f"[yellow]{note}[/yellow]")
     table = frame[["area_code", "area_name", "period", "value", "geometry"]].merge(result.table, on="area_code")
     if csv:
-        table.drop(columns="geometry").to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(table.drop(columns="geometry"), csv)
     summary = result.summary
     counts = ", ".join(f"{n} {label}" for label, n in summary.get("counts", {}).items())
     console.print(f"Moran's I {summary['global_I']:.3f} (z {summary['global_z']:.1f}); {counts}")
@@ -528,7 +546,9 @@ def site_cmd(store: Path = STORE_ARG,
                      "" if row.marginal_gain != row.marginal_gain else f"{row.marginal_gain:,.0f}")
     console.print(show)
     if csv:
-        outcome.sites.to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(outcome.sites, csv)
 
     from .qgis_bridge.app import start_qgis
 
@@ -651,13 +671,56 @@ def _register_analyses() -> None:
 _register_analyses()
 
 
-def main() -> None:
-    """Entry point: typer handles usage errors (exit 2); a LisError becomes a plain message and exit 1."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one line on stderr for every failure, never a traceback. Exit 1 for a data or store problem
+    (explained), 2 for a usage mistake (a wrong option or value), 3 for a fault in LIS Workbench itself."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (see main)."""
+    import sqlite3
+
+    try:  # typer vendors click from 0.2x; earlier typers use click itself
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover
+        from click import exceptions as click  # type: ignore[no-redef]
+
     try:
-        app()
+        code = app(args=argv, prog_name="lis", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        exc.show()
+        return 2
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "lis"
+        return _fail(f"{exc.format_message()} (see `{command} --help`)", 2)
+    except typer.Abort:
+        return _fail("Stopped; nothing was changed.", 1)
     except LisError as exc:
-        err.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        return _fail(str(exc) + _option_hint(exc), 2 if isinstance(exc, ParameterError) else 1)
+    except sqlite3.Error as exc:
+        return _fail(f"The store could not be read or written ({exc}).", 1)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(f"Cannot use{where}: {exc.strerror or exc}.", 1)
+    except KeyboardInterrupt:
+        return _fail("Interrupted; an unfinished change to the store is undone.", 130)
+    except Exception as exc:  # a bug: say so in one line; LIS_DEBUG=1 shows where
+        if os.environ.get("LIS_DEBUG"):
+            raise
+        return _fail(f"Internal error in LIS Workbench ({type(exc).__name__}: {exc}). Please report it; run again "
+                     "with LIS_DEBUG=1 to see where it happened.", 3)
+    return code if isinstance(code, int) else 0
+
+
+def _option_hint(exc: LisError) -> str:
+    """The CLI's own words for the engine setting that would fix the problem: its --flag."""
+    return f" (option --{exc.option.replace('_', '-')})" if exc.option else ""
+
+
+def _fail(message: str, code: int) -> int:
+    err.print(f"Error: {' '.join(str(message).split())}", markup=False, highlight=False, soft_wrap=True)
+    return code
 
 
 if __name__ == "__main__":

@@ -106,7 +106,9 @@ def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or 
         cli.console.print(grid)
     if csv:
         columns = [c for c in table.columns if c not in ("geometry", "in_population")]
-        table[columns].to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(table[columns], csv)
         cli.console.print(f"Wrote {csv}")
     if saved:
         cli.console.print(f"Saved {', '.join(saved)} into {store}")
@@ -196,7 +198,9 @@ def trend_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help
     cli.console.print(", ".join(f"{n} {label}" for label, n in counts.items()) + f" (alpha {alpha:g}, "
                       f"{window['period'].nunique()} periods)")
     if csv:
-        table.to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(table, csv)
         cli.console.print(f"Wrote {csv}")
     if chart or map_out:
         from .qgis_bridge.app import start_qgis
@@ -327,7 +331,9 @@ def aggregate_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., 
         cli.err.print(f"[yellow]{len(unmatched)} area(s) of {indicator} are not in lookup {lookup} and were left "
                       f"out: {', '.join(unmatched[:10])}{' ...' if len(unmatched) > 10 else ''}[/yellow]")
     if csv:
-        result.to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(result, csv)
         cli.console.print(f"Wrote {csv}")
     if save_as:
         cli.console.print(f"Saved {save_as}: {saved} values on {target_geo} for {used_period}")
@@ -419,7 +425,9 @@ def compare_cmd(store: Path = STORE_ARG,
     cli.console.print("At 95%: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("higher", "similar", "lower"))
                       + (f", {counts.get('not compared')} not compared" if counts.get("not compared") else ""))
     if csv:
-        result.to_csv(csv, index=False)
+        from .core.safe_csv import write_csv
+
+        write_csv(result, csv)
         cli.console.print(f"Wrote {csv}")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from osgeo import ogr
 
 from .errors import LisError
+from .safe_csv import write_csv
 from .store import Store
 from .store.layers import write_layer
 
@@ -22,7 +24,7 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
     if suffix == ".csv":
         frame = store.get_series(indicator) if period == "all" else store.get_values(indicator, period)
         frame.insert(0, "indicator", indicator)
-        frame.to_csv(out, index=False)
+        write_csv(frame, out)
         return len(frame)
     if period == "all":
         raise LisError("A GeoPackage export holds one period; give --period (or none for the latest).")
@@ -36,10 +38,19 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
             None if v != v else float(v) for v in (rec.value, rec.numerator, rec.denominator, rec.lower_ci,
                                                    rec.upper_ci)] + [int(rec.suppressed)]
         rows.append((values, ogr.CreateGeometryFromWkb(rec.geometry)))
-    if not Path(out).exists():
-        ogr.GetDriverByName("GPKG").CreateDataSource(out)
-    write_layer(out, indicator, ogr.wkbMultiPolygon, fields, rows)
-    _describe(out, indicator, entry)
+    if Path(out).exists():  # another layer in the user's GeoPackage (OGR writes it in one transaction)
+        write_layer(out, indicator, ogr.wkbMultiPolygon, fields, rows)
+        _describe(out, indicator, entry)
+        return len(rows)
+    partial = str(Path(out).with_name(f".{Path(out).name}.{os.getpid()}.partial.gpkg"))
+    try:  # a new file appears whole or not at all
+        ogr.GetDriverByName("GPKG").CreateDataSource(partial)
+        write_layer(partial, indicator, ogr.wkbMultiPolygon, fields, rows)
+        _describe(partial, indicator, entry)
+        os.replace(partial, out)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
     return len(rows)
 
 

@@ -6,27 +6,59 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from osgeo import gdal, ogr
 
 from .errors import GeographyError
+from .errors import ImportValidationError as Invalid
+from .partner_csv import parse_numbers, read_bytes, read_table
 
 ogr.UseExceptions()
 
 
-def read_lookup(path, from_column: str, to_column: str, weight_column: str | None = None) -> pd.DataFrame:
-    """A lookup CSV as from_code, to_code[, weight] (duplicate pairs once), naming any missing column."""
-    frame = pd.read_csv(path, dtype=str)
+def read_lookup(path, from_column: str, to_column: str, weight_column: str | None = None,
+                encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """A lookup CSV as from_code, to_code, weight (1 when no weight column is named), checked as partner files
+    are (rows and columns named): codes present, weights non-negative numbers, each pair once. A row repeated
+    exactly is kept once (ONS lookups often list a pair per smaller area); a pair with two weights is an error."""
+    name = Path(str(path)).name
+    table = read_table(str(path), read_bytes(path), encoding)
     columns = {from_column: "from_code", to_column: "to_code"}
     if weight_column:
         columns[weight_column] = "weight"
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise GeographyError(f"{path} has no column(s) {', '.join(missing)}; its columns are "
-                             f"{', '.join(frame.columns)}.")
-    return frame.rename(columns=columns)[list(columns.values())].drop_duplicates()
+    for column in columns:
+        if column not in table.columns:
+            raise Invalid(f"has no column '{column}' (its columns are: {', '.join(table.columns)}).", file=name,
+                          row=1, column=column)
+    frame = pd.DataFrame({"from_code": table[from_column].str.strip(), "to_code": table[to_column].str.strip()})
+    frame["row"] = np.arange(2, len(frame) + 2)
+    for column, field_name in ((from_column, "from_code"), (to_column, "to_code")):
+        empty = (frame[field_name] == "").to_numpy()
+        if empty.any():
+            raise Invalid("the code is empty.", file=name, row=int(frame["row"][empty].iloc[0]), column=column)
+    if weight_column:
+        values, suppressed, empty, bad = parse_numbers(table[weight_column])
+        bad = bad | suppressed | empty | (values < 0)
+        if bad.any():
+            at = int(np.argmax(bad))
+            raise Invalid(f"the weight '{table[weight_column].iloc[at]}' is not a number of 0 or more.", file=name,
+                          row=at + 2, column=weight_column)
+        frame["weight"] = values
+    else:
+        frame["weight"] = 1.0
+    frame = frame.drop_duplicates(["from_code", "to_code", "weight"])
+    repeated = frame.duplicated(["from_code", "to_code"], keep=False).to_numpy()
+    if repeated.any():
+        first = frame[repeated].iloc[0]
+        rows = frame[repeated & (frame["from_code"] == first["from_code"]).to_numpy()
+                     & (frame["to_code"] == first["to_code"]).to_numpy()]["row"].tolist()
+        raise Invalid(f"the pair {first['from_code']} -> {first['to_code']} is given more than once with different "
+                      f"weights (rows {', '.join(map(str, rows))}).", file=name, row=int(rows[1]),
+                      column=weight_column or to_column)
+    return frame.drop(columns="row").reset_index(drop=True)
 
 
 def centroids_from_polygons(polygons: Mapping[str, bytes]) -> pd.DataFrame:

@@ -8,7 +8,6 @@ column per indicator. Suppressed cells ("*", "c", "..", "-", "x", ":") become su
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +17,21 @@ import numpy as np
 import pandas as pd
 
 from .errors import ImportValidationError as Invalid
+from .errors import ParameterError
+from .geography import aggregation_kind
+from .partner_csv import SUPPRESSED_MARKERS, check_encoding, parse_numbers, read_bytes, read_table
 from .store import POLARITIES, Store, ValueRows
+from .store.names import check_indicator_id
 
-SUPPRESSED_MARKERS = frozenset({"*", "c", "..", "-", "x", ":"})
+__all__ = ["SUPPRESSED_MARKERS", "ImportReport", "ImportSpec", "build_batches", "check_spec", "import_file",
+           "parse_numbers", "read_table", "slug"]
+
 EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
+COUNT_COLUMNS = ("numerator", "denominator")  # counts of people or events, whatever the indicator
 PERIOD_HINTS = ("period", "date", "year", "month", "time_period", "time")
-THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+PERIOD_FORMATS = ("month", "year")
+LAYOUTS = ("long", "wide")
+TEMPLATE_FIELDS = ("slug", "name")
 META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes",
                "denominator")
 
@@ -74,9 +82,10 @@ def import_file(store: Store, path: str, spec: ImportSpec | None = None, *, dry_
                 progress: Progress | None = None) -> ImportReport:
     """Validate a CSV fully, then write every indicator in it in one transaction."""
     spec = spec or ImportSpec()
+    check_spec(spec)
     progress = progress or (lambda fraction, message: None)
     progress(0.0, f"Reading {Path(path).name}")
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     table = read_table(path, raw, spec.encoding)
     progress(0.2, "Checking area codes")
     batches, report = build_batches(store, table, spec, path)
@@ -88,52 +97,32 @@ def import_file(store: Store, path: str, spec: ImportSpec | None = None, *, dry_
     return report
 
 
-def _read_bytes(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise Invalid(f"cannot be read ({exc.strerror}).", file=path) from exc
+def check_spec(spec: ImportSpec) -> None:
+    """Refuse settings that would otherwise be ignored or misread (a usage mistake, not a fault in the file)."""
+    if spec.layout is not None and spec.layout not in LAYOUTS:
+        raise ParameterError(f"The layout must be long or wide, not '{spec.layout}'.", option="layout")
+    if spec.period_format is not None and spec.period_format not in PERIOD_FORMATS:
+        raise ParameterError(f"The period format must be month (dates become 2015-01) or year (2015), not "
+                             f"'{spec.period_format}'.", option="period_format")
+    check_encoding(spec.encoding)
+    if spec.indicator is not None:
+        check_indicator_id(spec.indicator, option="indicator")
+    for column, template in spec.value_columns.items():
+        if template:
+            fill_template(template, "slug", "name", option="value_column", what=f"the id for column '{column}'")
+    if spec.title_template:
+        fill_template(spec.title_template, "slug", "name", option="title_template", what="the title template")
 
 
-def read_table(path: str, raw: bytes, encoding: str = "utf-8-sig") -> pd.DataFrame:
-    """Decode and parse a CSV as text cells (nothing converted yet), naming the row of a bad byte."""
-    name = Path(path).name
-    if not raw.strip():
-        raise Invalid("the file is empty.", file=name)
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        raise Invalid(f"is not {encoding.replace('-sig', '').upper()} text (byte 0x{raw[exc.start]:02x}). "
-                      "Save it as CSV UTF-8 from Excel, or give the file's encoding (e.g. --encoding cp1252).",
-                      file=name, row=row) from None
-    try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as exc:
-        raise Invalid(f"is not a well-formed CSV: {exc}", file=name) from None
-    table.columns = [str(c).strip() for c in table.columns]
-    dupes = sorted({c for c in table.columns if list(table.columns).count(c) > 1})
-    if dupes:
-        raise Invalid(f"the header repeats column name(s) {', '.join(dupes)}.", file=name, row=1)
-    if table.empty:
-        raise Invalid("has a header but no data rows.", file=name)
-    return table
-
-
-def parse_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Parse text cells: (values, suppressed, empty, bad) — thousands separators allowed."""
-    fast = pd.to_numeric(cells, errors="coerce").to_numpy(float)
-    if not np.isnan(fast).any():  # the usual case: every cell a plain number
-        none = np.zeros(len(fast), dtype=bool)
-        return fast, none, none.copy(), np.isinf(fast)
-    text = cells.astype(str).str.strip()
-    empty = (text == "").to_numpy()
-    suppressed = text.str.lower().isin(SUPPRESSED_MARKERS).to_numpy()
-    cleaned = text.where(~text.str.match(THOUSANDS), text.str.replace(",", "", regex=False))
-    values = pd.to_numeric(cleaned.where(~(empty | suppressed), None), errors="coerce").to_numpy(float)
-    bad = np.isnan(values) & ~empty & ~suppressed
-    bad |= np.isinf(values)
-    return values, suppressed, empty, bad
+def fill_template(template: str, slug_text: str, name: str, *, option: str = "value_column",
+                  what: str = "the id template") -> str:
+    """Put a label into a template by plain substitution of {slug} (the label as an id) and {name} (as written);
+    any other brace is refused (a template is not a Python format string)."""
+    rest = template.replace("{slug}", "").replace("{name}", "")
+    if "{" in rest or "}" in rest:
+        raise ParameterError(f"{what[:1].upper()}{what[1:]} ('{template}') has a brace that is not {{slug}} or "
+                             "{name}; those are the only placeholders (e.g. imd2015_{slug}_score).", option=option)
+    return template.replace("{slug}", slug_text).replace("{name}", name)
 
 
 def slug(text: str) -> str:
@@ -176,10 +165,8 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
     keep = ~unmatched.to_numpy()
     if layout == "long":
         batches, ignored, stats = _long_batches(table, spec, name, code_col, codes, periods, keep)
-    elif layout == "wide":
-        batches, ignored, stats = _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep)
     else:
-        raise Invalid(f"layout must be 'long' or 'wide', not '{layout}'.", file=name)
+        batches, ignored, stats = _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep)
     if not batches:
         raise Invalid("no indicator columns found: give the value column(s) to import.", file=name)
     ids = [b.entry["id"] for b in batches]
@@ -190,6 +177,10 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
     for batch in batches:
         batch.entry["geography"] = geography
         _check_duplicates(batch, name, code_col)
+        _check_counts(batch, name)
+        _check_period_spelling(batch, store, name, period_col)
+    for batch in batches:
+        batch.frame = batch.frame.drop(columns="row")
     report = ImportReport(
         file=name, geography=geography, layout=layout, indicators=[b.entry["id"] for b in batches],
         periods=sorted({p for b in batches for p in b.frame["period"]}),
@@ -289,17 +280,25 @@ def _numeric_column(table: pd.DataFrame, col: str, name: str, keep: np.ndarray, 
     return values, suppressed, empty
 
 
-def _frame(codes, periods, values, suppressed, rows, extras=None) -> pd.DataFrame:
+def _frame(codes, periods, values, suppressed, rows, extras=None, columns=None) -> pd.DataFrame:
+    """The rows of one indicator; attrs["columns"] names the file's column behind each field (for errors)."""
     frame = pd.DataFrame({"area_code": codes.to_numpy()[rows], "period": periods.to_numpy()[rows],
                           "value": values[rows], "suppressed": suppressed[rows], "row": np.flatnonzero(rows) + 2})
     for col in EXTRA_COLUMNS:
         frame[col] = extras[col][rows] if extras and col in extras else np.nan
+    frame.attrs["columns"] = dict(columns or {})
     return frame
 
 
 def _entry(spec: ImportSpec, ind_id: str, name: str, column: str, file: str | None = None) -> dict:
-    meta = {"id": ind_id, "title": spec.title_template.format(name=name) if spec.title_template else
-            str(name).replace("_", " ").strip().capitalize(), "polarity": "neutral"}
+    try:
+        check_indicator_id(ind_id)
+    except ParameterError as exc:
+        raise Invalid(f"{exc}", file=file, column=column, option="value_column") from None
+    title = fill_template(spec.title_template, slug(name), str(name), option="title_template",
+                          what="the title template") if spec.title_template else \
+        str(name).replace("_", " ").strip().capitalize()
+    meta = {"id": ind_id, "title": title, "polarity": "neutral"}
     meta.update({k: v for k, v in spec.defaults.items() if k in META_FIELDS})
     meta.update({k: v for k, v in spec.metadata.get(ind_id, {}).items() if k in META_FIELDS})
     if meta["polarity"] not in POLARITIES:
@@ -309,9 +308,9 @@ def _entry(spec: ImportSpec, ind_id: str, name: str, column: str, file: str | No
 
 
 def _indicator_id(spec: ImportSpec, template: str | None, name: str) -> str:
-    if template and "{" in template:
-        return template.format(slug=slug(name), name=name)
-    return template or spec.id_prefix + slug(name)
+    if template:
+        return fill_template(template, slug(name), str(name))
+    return spec.id_prefix + slug(name)
 
 
 def _long_batches(table, spec, name, code_col, codes, periods, keep):
@@ -341,7 +340,8 @@ def _long_batches(table, spec, name, code_col, codes, periods, keep):
             empty_total += int((keep & (groups == group).to_numpy() & empty).sum())
             suppressed_total += int(suppressed[rows].sum())
             batches.append(ValueRows(_entry(spec, ind_id, label, col, name),
-                                     _frame(codes, periods, values, suppressed, rows, extras)))
+                                     _frame(codes, periods, values, suppressed, rows, extras,
+                                            {"value": col, **extras_cols})))
     return batches, [], (suppressed_total, empty_total)
 
 
@@ -363,7 +363,7 @@ def _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep)
         empty_total += int((keep & empty).sum())
         suppressed_total += int(suppressed[rows].sum())
         batches.append(ValueRows(_entry(spec, ind_id, col, col, name),
-                                 _frame(codes, periods, values, suppressed, rows)))
+                                 _frame(codes, periods, values, suppressed, rows, columns={"value": col})))
     for ind_id, cols in spec.sum_columns.items():
         parts = [_numeric_column(table, c, name, keep, True) for c in cols]
         values = np.sum([p[0] for p in parts], axis=0)  # NaN (empty/suppressed) makes the sum suppressed
@@ -371,7 +371,7 @@ def _wide_batches(table, spec, name, code_col, period_col, codes, periods, keep)
         empty = np.all([p[2] for p in parts], axis=0)
         rows = keep & ~empty
         batches.append(ValueRows(_entry(spec, ind_id, ind_id, cols[0], name),
-                                 _frame(codes, periods, values, suppressed, rows)))
+                                 _frame(codes, periods, values, suppressed, rows, columns={"value": " + ".join(cols)})))
     return batches, ignored, (suppressed_total, empty_total)
 
 
@@ -384,4 +384,44 @@ def _check_duplicates(batch: ValueRows, name: str, code_col: str) -> None:
         raise Invalid(f"area {first['area_code']} appears more than once for period {first['period']} "
                       f"(rows {', '.join(map(str, rows.tolist()))}) in indicator {batch.entry['id']}.",
                       file=name, row=int(rows.iloc[1]), column=code_col)
-    batch.frame = frame.drop(columns="row")
+
+
+def _check_counts(batch: ValueRows, name: str) -> None:
+    """Counts cannot be negative: the values of a count indicator, and every numerator and denominator."""
+    frame, columns = batch.frame, batch.frame.attrs.get("columns", {})
+    checks = [c for c in COUNT_COLUMNS if columns.get(c)]
+    if aggregation_kind(batch.entry.get("value_type"), batch.entry.get("unit")) == "count":
+        checks.insert(0, "value")
+    for field_name in checks:
+        negative = frame[field_name].to_numpy(float) < 0
+        if negative.any():
+            first = frame[negative].iloc[0]
+            what = f"indicator {batch.entry['id']} is a count" if field_name == "value" else \
+                f"the {field_name} is a count"
+            raise Invalid(f"{first[field_name]:g} is negative, but {what} ({int(negative.sum())} negative cell(s)).",
+                          file=name, row=int(first["row"]), column=columns.get(field_name))
+
+
+def period_key(period: str) -> str:
+    """The period a spelling means: '2011.0' (a year that went through a spreadsheet as a number) is 2011."""
+    text = str(period).strip()
+    return text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text
+
+
+def _check_period_spelling(batch: ValueRows, store: Store, name: str, period_col: str | None) -> None:
+    """One period, one spelling: '2011' and '2011.0' in the file, or in the file and the store, are refused."""
+    frame = batch.frame
+    spellings = frame.drop_duplicates("period")[["period", "row"]]
+    known = {}
+    if batch.entry["id"] in set(store.catalogue()["id"]):
+        known = {period_key(p): p for p in store.periods(batch.entry["id"])}
+    seen: dict[str, tuple[str, int]] = {}
+    for period, row in spellings.itertuples(index=False):
+        key = period_key(period)
+        if key in seen and seen[key][0] != period:
+            raise Invalid(f"period '{period}' is spelt '{seen[key][0]}' in row {seen[key][1]}: one period must be "
+                          "written one way (e.g. 2011, not 2011.0).", file=name, row=int(row), column=period_col)
+        seen.setdefault(key, (period, int(row)))
+        if key in known and known[key] != period:
+            raise Invalid(f"period '{period}' is already in the store for {batch.entry['id']}, spelt '{known[key]}'; "
+                          "write it the same way.", file=name, row=int(row), column=period_col)

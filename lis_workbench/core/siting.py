@@ -24,6 +24,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .errors import LisError
+from .safe_csv import restore, write_csv
 
 MODELS = ("mclp", "lscp", "pmedian")
 
@@ -81,9 +82,9 @@ def euclidean_costs(demand_xy: np.ndarray, site_xy: np.ndarray) -> np.ndarray:
 def write_cost_matrix(path, cost: np.ndarray, demand_codes: Sequence[str], site_ids: Sequence[str]) -> None:
     """Save a cost matrix as a long CSV (demand_code, site_id, cost), unreachable pairs left out."""
     rows, cols = np.nonzero(np.isfinite(cost))
-    pd.DataFrame({"demand_code": np.asarray(demand_codes, dtype=object)[rows],
-                  "site_id": np.asarray(site_ids, dtype=object)[cols],
-                  "cost": cost[rows, cols]}).to_csv(path, index=False)
+    write_csv(pd.DataFrame({"demand_code": np.asarray(demand_codes, dtype=object)[rows],
+                            "site_id": np.asarray(site_ids, dtype=object)[cols],
+                            "cost": cost[rows, cols]}), path)
 
 
 def read_cost_matrix(path, demand_codes: Sequence[str], site_ids: Sequence[str]) -> np.ndarray:
@@ -108,8 +109,8 @@ def read_cost_matrix(path, demand_codes: Sequence[str], site_ids: Sequence[str])
                           f"for demand {long['demand_code'].iloc[row]} and site {long['site_id'].iloc[row]}.")
     if (values < 0).any():
         raise SitingError(f"The cost matrix {path} has negative costs; costs must be distances or times.")
-    rows = long["demand_code"].astype(str).map(demand_index)
-    cols = long["site_id"].astype(str).map(site_index)
+    rows = long["demand_code"].astype(str).map(restore).map(demand_index)
+    cols = long["site_id"].astype(str).map(restore).map(site_index)
     keep = rows.notna() & cols.notna() & values.notna()
     if not keep.any():
         raise SitingError(f"The cost matrix {path} names none of the demand areas and sites of this problem.")

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from . import siting
+from .errors import ParameterError
 from .network import network_costs
 
 Progress = Callable[[float, str], None]
+MODELS = ("mclp", "lscp", "pmedian")
 
 
 @dataclass
@@ -32,6 +34,27 @@ class SitingPlan:
     curve: bool = True
     time_limit: float | None = None
     need_label: str = ""
+
+    def check(self) -> None:
+        """Refuse settings that have no meaning (they used to "succeed" with an empty answer)."""
+        if self.model not in MODELS:
+            raise ParameterError(f"Unknown siting model '{self.model}': use {', '.join(MODELS)}.", option="model")
+        if self.model != "lscp" and (self.p is None or int(self.p) != self.p or self.p < 1):
+            raise ParameterError(f"The number of new sites must be a whole number of at least 1, not {self.p}.",
+                                 option="p")
+        if self.radius is None:
+            if self.model != "pmedian":
+                raise ParameterError("Coverage models need a reach (how far people will travel).", option="radius")
+        elif not self.radius > 0 or not np.isfinite(self.radius):
+            raise ParameterError(f"The reach must be a distance above 0, not {self.radius:g}.", option="radius")
+        if not 0 < self.share <= 1:
+            raise ParameterError(f"The share of demand to reach must be above 0 and at most 1, not {self.share:g}.",
+                                 option="share")
+        if self.speed_kmh is not None and not self.speed_kmh > 0:
+            raise ParameterError(f"The travel speed must be above 0 km/h, not {self.speed_kmh:g}.", option="speed")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ParameterError(f"The time limit must be above 0 seconds, not {self.time_limit:g}.",
+                                 option="time_limit")
 
 
 @dataclass
@@ -65,6 +88,7 @@ def _costs(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame) -> np.nd
 def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
              progress: Progress | None = None) -> SitingOutcome:
     """Solve the plan for demand (area_code, weight, x, y, ...) and sites (site_id, x, y, existing[, capacity])."""
+    plan.check()
     say = progress or (lambda fraction, message: None)
     say(0.05, "Travel costs")
     cost = _costs(plan, demand, sites)

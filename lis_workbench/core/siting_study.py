@@ -64,6 +64,11 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     from .recipe import centroid_points
 
     rule = NeedRule.parse(study.need) if study.need else None
+    plan = SitingPlan(model=study.model, p=study.p if study.model != "lscp" else None, radius=study.radius,
+                      share=study.share, distance=study.distance, network=study.network, speed_kmh=study.speed,
+                      cost_matrix=study.cost_matrix, save_costs=study.save_costs, quick=study.quick,
+                      curve=study.curve, time_limit=study.time_limit, need_label=str(rule) if rule else "")
+    plan.check()  # before reading anything from the store
     entry = store.indicator(study.demand)
     values = store.get_values(study.demand, study.period, with_geometry=True, all_areas=True)
     need_values = store.get_values(rule.indicator) if rule else None
@@ -76,10 +81,6 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
                         capacity_field=study.capacity)
     checksum = store.checksum()
     sites = within_study_area(sites, table, study_margin(study.radius))
-    plan = SitingPlan(model=study.model, p=study.p if study.model != "lscp" else None, radius=study.radius,
-                      share=study.share, distance=study.distance, network=study.network, speed_kmh=study.speed,
-                      cost_matrix=study.cost_matrix, save_costs=study.save_costs, quick=study.quick,
-                      curve=study.curve, time_limit=study.time_limit, need_label=str(rule) if rule else "")
     outcome = run_plan(plan, table, sites, progress)
     unit = "minutes" if study.speed else "m"
     need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else

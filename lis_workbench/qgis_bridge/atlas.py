@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qgis.core import (
+    QgsFeatureRequest,
     QgsFeedback,
+    QgsField,
     QgsFillSymbol,
     QgsLayoutExporter,
     QgsLayoutItemMap,
@@ -15,12 +17,15 @@ from qgis.core import (
     QgsRuleBasedRenderer,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import LisError
+from ..core.file_names import area_file_stem
 from . import layout as layouts
 from .maps import MapSpec, footer_text, subtitle_text
 
 MASK_NEIGHBOURS = "@atlas_featureid <> $id"
+FILE_STEM = "lis_file_stem"
 
 
 def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
@@ -37,6 +42,22 @@ def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
     return mask
 
 
+def with_file_stems(coverage: QgsVectorLayer, name_field: str) -> QgsVectorLayer:
+    """A memory copy of the coverage with each area's file-name part (core.file_names) in field FILE_STEM."""
+    copy = coverage.materialize(QgsFeatureRequest())
+    copy.setName(coverage.name())
+    provider = copy.dataProvider()
+    provider.addAttributes([QgsField(FILE_STEM, QVariant.String)])
+    copy.updateFields()
+    index = copy.fields().indexFromName(FILE_STEM)
+    code_index = copy.fields().indexFromName("area_code")
+    provider.changeAttributeValues({
+        feature.id(): {index: area_file_stem(feature[name_field], feature[code_index] if code_index >= 0 else
+                                             str(feature.id()))}
+        for feature in copy.getFeatures()})
+    return copy
+
+
 def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVectorLayer, spec: MapSpec,
                  classification, out: str | Path, single_file: bool = True, template: str | None = None,
                  progress: Callable[[float, str], None] | None = None,
@@ -46,6 +67,7 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
         raise LisError(f"The coverage layer has no field '{name_field}' for the page names.")
     if coverage.featureCount() == 0:
         raise LisError("The coverage layer has no areas: nothing to put in an atlas.")
+    coverage = with_file_stems(coverage, name_field)
     mask = mask_layer(coverage)
     with layouts.layers_in_project([coverage, map_layer, mask]):
         return _export(coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
@@ -79,7 +101,7 @@ def _export(coverage, name_field, map_layer, mask, spec, classification, out: Pa
     total = coverage.featureCount()
     # numbered, so two wards of the same name (Brooklands in Manchester and in Trafford) never share a file
     atlas.setFilenameExpression(f"'{out.stem}_' || lpad(@atlas_featurenumber, {len(str(total))}, '0') || '_' || "
-                                f"regexp_replace({name_expr}, '[^A-Za-z0-9]+', '_')")
+                                f'"{FILE_STEM}"')
     feedback = QgsFeedback()
     if progress:
         feedback.progressChanged.connect(lambda p: progress(p / 100.0, "Exporting atlas pages"))

@@ -32,6 +32,7 @@ from qgis.PyQt.QtSvg import QSvgRenderer
 
 from ..__about__ import __version__
 from ..core.errors import LisError
+from ..core.file_names import area_file_stem
 from ..core.spine import derivation_notes, profile_svg
 from . import layout as layouts
 
@@ -117,7 +118,8 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
     coverage.dataProvider().addAttributes([QgsField("area_code", QVariant.String),
                                            QgsField("area_name", QVariant.String),
                                            QgsField("svg", QVariant.String), QgsField("page", QVariant.Int),
-                                           QgsField("notes", QVariant.String)])
+                                           QgsField("notes", QVariant.String),
+                                           QgsField("file_stem", QVariant.String)])
     coverage.updateFields()
     features = []
     size = notes_size(["\n".join(derivation_notes(profile)) for profile in profiles])
@@ -126,7 +128,8 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
         svg_to_png(profile_svg(profile, notes=False), svg)
         feature = QgsFeature(coverage.fields())
         feature.setAttributes([profile.area_code, profile.area_name or profile.area_code, str(svg), number,
-                               "\n".join(derivation_notes(profile))])
+                               "\n".join(derivation_notes(profile)),
+                               area_file_stem(profile.area_name, profile.area_code)])
         features.append(feature)
         if progress:
             progress(0.3 * number / len(profiles), "Drawing profile tables")
@@ -151,8 +154,7 @@ def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, prog
     atlas.setPageNameExpression('"area_name"')
     atlas.setSortFeatures(True)
     atlas.setSortExpression('"page"')
-    atlas.setFilenameExpression(f"'profile_' || lpad(\"page\", {len(str(total))}, '0') || '_' || "
-                                "regexp_replace(\"area_name\", '[^A-Za-z0-9]+', '_')")
+    atlas.setFilenameExpression(f"'profile_' || lpad(\"page\", {len(str(total))}, '0') || '_' || \"file_stem\"")
     feedback = QgsFeedback()
     if progress:
         feedback.progressChanged.connect(lambda p: progress(0.3 + 0.7 * p / 100.0,

@@ -24,6 +24,7 @@ class BadFile:
     column: str | None = None
     says: tuple[str, ...] = ()
     not_says: tuple[str, ...] = ()
+    option: str | None = None  # the setting that would fix it, which each door names in its own words
 
 
 def _long(codes: list[str], values: list[str], code_col: str = "lsoa11cd", period: str = "2020") -> str:
@@ -64,7 +65,7 @@ CASES = {
     "cp1252_pound_sign": BadFile(
         lambda c: (_long(c[:2], ["1", "2"]).encode() + f"{c[2]},2020,\xa33\n".encode("cp1252")
                    + _long(c[3:5], ["4", "5"]).split("\n", 1)[1].encode()),
-        row=4, says=("0xa3", "UTF-8", "--encoding")),
+        row=4, says=("0xa3", "UTF-8"), not_says=("--",), option="encoding"),
     "empty_area_code": BadFile(
         lambda c: ("lsoa11cd,period,value\n" + f"{c[0]},2020,1\n{c[1]},2020,2\n,2020,3\n").encode(),
         row=4, column="lsoa11cd", says=("area code is empty",)),
@@ -126,6 +127,8 @@ def test_bad_file_is_refused_and_store_unchanged(store, store_path, lsoa_codes, 
         assert text in message, (text, message)
     for text in bad.not_says:
         assert text not in message
+    if bad.option is not None:
+        assert error.option == bad.option
     assert "\n" not in message.strip()
 
     assert store.checksum() == checksum_before
