@@ -245,6 +245,10 @@ def import_cmd(store: Path = STORE_ARG,
                title: str | None = typer.Option(None, help="Title (one-indicator files)."),
                theme: str | None = typer.Option(None), unit: str | None = typer.Option(None),
                polarity: str | None = typer.Option(None, help="high_is_bad, high_is_good or neutral."),
+               value_type: str | None = typer.Option(None, help="What the values are: count, rate, proportion, "
+                                                                  "percentage, mean, rank, decile, score... (counts "
+                                                                  "are summed when aggregated, and cannot be "
+                                                                  "negative)."),
                source: str | None = typer.Option(None), partner: str | None = typer.Option(None),
                licence: str | None = typer.Option(None), notes: str | None = typer.Option(None),
                denominator: str | None = typer.Option(None, help="For counts of people: the indicator of the "
@@ -267,7 +271,8 @@ def import_cmd(store: Path = STORE_ARG,
     for item in value_column:
         column, _, ind_id = item.partition("=")
         spec.value_columns[column] = ind_id or None
-    spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity, source=source,
+    spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity,
+                                            value_type=value_type, source=source,
                                             partner=partner, licence=licence, notes=notes,
                                             denominator=denominator).items() if v}
     if metadata:

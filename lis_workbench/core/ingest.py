@@ -174,11 +174,13 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
     if clash:  # otherwise the later batch silently overwrites the earlier one in the store
         raise Invalid(f"several columns or indicator names would be stored as the same indicator id "
                       f"({', '.join(clash)}); give each its own id (e.g. --value-column 'column=id').", file=name)
+    stored = store.catalogue().set_index("id")
     for batch in batches:
         batch.entry["geography"] = geography
         _check_duplicates(batch, name, code_col)
-        _check_counts(batch, name)
-        _check_period_spelling(batch, store, name, period_col)
+        known = stored.loc[batch.entry["id"]] if batch.entry["id"] in stored.index else None
+        _check_counts(batch, name, known)
+        _check_period_spelling(batch, name, period_col, [] if known is None else known["periods"])
     for batch in batches:
         batch.frame = batch.frame.drop(columns="row")
     report = ImportReport(
@@ -386,11 +388,14 @@ def _check_duplicates(batch: ValueRows, name: str, code_col: str) -> None:
                       file=name, row=int(rows.iloc[1]), column=code_col)
 
 
-def _check_counts(batch: ValueRows, name: str) -> None:
-    """Counts cannot be negative: the values of a count indicator, and every numerator and denominator."""
+def _check_counts(batch: ValueRows, name: str, known: pd.Series | None) -> None:
+    """Counts cannot be negative: the values of a count indicator (as the file's metadata or the catalogue says),
+    and every numerator and denominator."""
     frame, columns = batch.frame, batch.frame.attrs.get("columns", {})
     checks = [c for c in COUNT_COLUMNS if columns.get(c)]
-    if aggregation_kind(batch.entry.get("value_type"), batch.entry.get("unit")) == "count":
+    value_type = batch.entry.get("value_type") or (known["value_type"] if known is not None else None)
+    unit = batch.entry.get("unit") or (known["unit"] if known is not None else None)
+    if aggregation_kind(value_type, unit) == "count":
         checks.insert(0, "value")
     for field_name in checks:
         negative = frame[field_name].to_numpy(float) < 0
@@ -408,13 +413,11 @@ def period_key(period: str) -> str:
     return text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text
 
 
-def _check_period_spelling(batch: ValueRows, store: Store, name: str, period_col: str | None) -> None:
+def _check_period_spelling(batch: ValueRows, name: str, period_col: str | None, stored: list[str]) -> None:
     """One period, one spelling: '2011' and '2011.0' in the file, or in the file and the store, are refused."""
     frame = batch.frame
     spellings = frame.drop_duplicates("period")[["period", "row"]]
-    known = {}
-    if batch.entry["id"] in set(store.catalogue()["id"]):
-        known = {period_key(p): p for p in store.periods(batch.entry["id"])}
+    known = {period_key(p): p for p in stored}
     seen: dict[str, tuple[str, int]] = {}
     for period, row in spellings.itertuples(index=False):
         key = period_key(period)

@@ -45,6 +45,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **options) -> None:
     """Write the table as CSV (no index unless asked), neutralised, all at once."""
     target = Path(path)
     options.setdefault("index", False)
+    options.setdefault("lineterminator", "\r\n")  # RFC 4180; and a cell holding CR or LF is then quoted
     partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
     try:
         with open(partial, "x", encoding="utf-8", newline="") as out:  # "x" keeps the user's umask, unlike mkstemp

@@ -25,7 +25,7 @@ from . import layout as layouts
 from .maps import MapSpec, footer_text, subtitle_text
 
 MASK_NEIGHBOURS = "@atlas_featureid <> $id"
-FILE_STEM = "lis_file_stem"
+FILE_STEM, PAGE_TITLE = "lis_file_stem", "lis_page_title"
 
 
 def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
@@ -42,19 +42,22 @@ def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
     return mask
 
 
-def with_file_stems(coverage: QgsVectorLayer, name_field: str) -> QgsVectorLayer:
-    """A memory copy of the coverage with each area's file-name part (core.file_names) in field FILE_STEM."""
+def with_page_fields(coverage: QgsVectorLayer, name_field: str, title: Callable[[str], str]) -> QgsVectorLayer:
+    """A memory copy of the coverage with each area's file-name part (core.file_names) in field FILE_STEM and its
+    page title, fitted to the title box, in PAGE_TITLE."""
     copy = coverage.materialize(QgsFeatureRequest())
     copy.setName(coverage.name())
     provider = copy.dataProvider()
-    provider.addAttributes([QgsField(FILE_STEM, QVariant.String)])
+    provider.addAttributes([QgsField(FILE_STEM, QVariant.String), QgsField(PAGE_TITLE, QVariant.String)])
     copy.updateFields()
-    index = copy.fields().indexFromName(FILE_STEM)
+    stem, titled = copy.fields().indexFromName(FILE_STEM), copy.fields().indexFromName(PAGE_TITLE)
     code_index = copy.fields().indexFromName("area_code")
-    provider.changeAttributeValues({
-        feature.id(): {index: area_file_stem(feature[name_field], feature[code_index] if code_index >= 0 else
-                                             str(feature.id()))}
-        for feature in copy.getFeatures()})
+    changes = {}
+    for feature in copy.getFeatures():
+        name = str(feature[name_field])
+        code = str(feature[code_index]) if code_index >= 0 else str(feature.id())
+        changes[feature.id()] = {stem: area_file_stem(name, code), titled: title(name)}
+    provider.changeAttributeValues(changes)
     return copy
 
 
@@ -67,17 +70,18 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
         raise LisError(f"The coverage layer has no field '{name_field}' for the page names.")
     if coverage.featureCount() == 0:
         raise LisError("The coverage layer has no areas: nothing to put in an atlas.")
-    coverage = with_file_stems(coverage, name_field)
+    page = layouts.load_layout(QgsProject.instance(), template, name="LIS atlas")
+    title_box = page.itemById("title")
+    coverage = with_page_fields(coverage, name_field, lambda name: layouts.fit_to_label(title_box,
+                                                                                       f"{name}: {spec.title}"))
     mask = mask_layer(coverage)
     with layouts.layers_in_project([coverage, map_layer, mask]):
-        return _export(coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
-                       template, progress, cancelled)
+        return _export(page, coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
+                       progress, cancelled)
 
 
-def _export(coverage, name_field, map_layer, mask, spec, classification, out: Path, single_file, template,
+def _export(page, coverage, name_field, map_layer, mask, spec, classification, out: Path, single_file,
             progress, cancelled) -> list[str]:
-    project = QgsProject.instance()
-    page = layouts.load_layout(project, template, name="LIS atlas")
     map_item: QgsLayoutItemMap = page.itemById("map")
     map_item.setLayers([mask, map_layer])
     map_item.setCrs(map_layer.crs())
@@ -87,7 +91,7 @@ def _export(coverage, name_field, map_layer, mask, spec, classification, out: Pa
     map_item.setAtlasMargin(0.12)
     layouts.set_legend(page.itemById("legend"), map_item, map_layer, spec.unit or spec.field, spec.period)
     name_expr = f'"{name_field}"'
-    layouts.set_text(page, "title", f'[% {name_expr} %]: {spec.title}')
+    layouts.set_text(page, "title", f'[% "{PAGE_TITLE}" %]')
     layouts.set_text(page, "subtitle", subtitle_text(spec, classification)
                      + " · page [% @atlas_featurenumber %] of [% @atlas_totalfeatures %]")
     layouts.set_text(page, "footer", footer_text(spec))

@@ -31,12 +31,25 @@ from qgis.PyQt.QtGui import QColor, QFont
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.errors import LisError
+from ..core.text_fit import wrap
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 NORTH_ARROW = RESOURCES / "icons" / "north.svg"
 MAP_TEMPLATE = RESOURCES / "layouts" / "map_a4_landscape.qpt"
 FONT = "DejaVu Sans"
 REQUIRED_ITEMS = ("title", "subtitle", "map", "legend", "footer")
+
+
+def fit_text(text: str, width_mm: float, size_pt: float, bold: bool = False, lines: int = 1) -> str:
+    """Text cut to `lines` lines of a label `width_mm` wide at `size_pt` (the last ending in an ellipsis)."""
+    return "\n".join(wrap(text, width_mm, size_pt * 25.4 / 72, max_lines=lines, bold=bold))
+
+
+def fit_to_label(label: QgsLayoutItemLabel, text: str, lines: int = 1) -> str:
+    """Text cut to fit a layout label's width at its font (so a 300-character name cannot run over the page)."""
+    font = label.textFormat().font() if hasattr(label, "textFormat") else label.font()
+    size = label.textFormat().size() if hasattr(label, "textFormat") else font.pointSizeF()
+    return fit_text(text, label.rect().width(), size, font.bold(), lines)
 
 
 def _label(layout, item_id: str, x: float, y: float, w: float, h: float, size: float, bold: bool = False,

@@ -65,12 +65,20 @@ def notes_size(texts: Sequence[str]) -> float:
         size = round(size - 0.2, 1)
 
 
+TITLE_WIDTH_MM, TITLE_PT = 190, 17
+
+
+def page_title(name: str) -> str:
+    """The area's name as the page title: one line, cut with an ellipsis when it would run past the title box."""
+    return layouts.fit_text(name, TITLE_WIDTH_MM, TITLE_PT, bold=True)
+
+
 def _profile_layout(project: QgsProject, subtitle: str, footer: str, notes: float = NOTES_SIZE) -> QgsPrintLayout:
     page = QgsPrintLayout(project)
     page.initializeDefaults()
     page.setName("LIS area profile")
     page.pageCollection().page(0).setPageSize(QgsLayoutSize(PAGE_W, PAGE_H, QgsUnitTypes.LayoutMillimeters))
-    layouts._label(page, "title", 10, 8, 190, 10, 17, bold=True).setText('[% "area_name" %]')
+    layouts._label(page, "title", 10, 8, TITLE_WIDTH_MM, 10, TITLE_PT, bold=True).setText('[% "title" %]')
     layouts._label(page, "subtitle", 10, 18, 190, 7, 9.5, colour="#525252").setText(subtitle)
     picture = QgsLayoutItemPicture(page)
     picture.setId("table")
@@ -119,7 +127,7 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
                                            QgsField("area_name", QVariant.String),
                                            QgsField("svg", QVariant.String), QgsField("page", QVariant.Int),
                                            QgsField("notes", QVariant.String),
-                                           QgsField("file_stem", QVariant.String)])
+                                           QgsField("file_stem", QVariant.String), QgsField("title", QVariant.String)])
     coverage.updateFields()
     features = []
     size = notes_size(["\n".join(derivation_notes(profile)) for profile in profiles])
@@ -129,7 +137,8 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
         feature = QgsFeature(coverage.fields())
         feature.setAttributes([profile.area_code, profile.area_name or profile.area_code, str(svg), number,
                                "\n".join(derivation_notes(profile)),
-                               area_file_stem(profile.area_name, profile.area_code)])
+                               area_file_stem(profile.area_name, profile.area_code),
+                               page_title(profile.area_name or profile.area_code)])
         features.append(feature)
         if progress:
             progress(0.3 * number / len(profiles), "Drawing profile tables")

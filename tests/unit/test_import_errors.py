@@ -94,6 +94,34 @@ CASES = {
                    + "".join(f"{x},2020,{m},{i}\n" for i, x in enumerate(c[:3])
                              for m in ("Lone parents", "lone-parents"))).encode(),
         spec={"indicator_column": "measure"}, says=("lone_parents",)),
+    # issue 12, case 5: read wrong without a word before
+    "repeated_header_name": BadFile(
+        lambda c: ("lsoa11cd,period,value,value\n" + "".join(f"{x},2020,{i},{i * 2}\n" for i, x in enumerate(c[:3]))
+                   ).encode(),
+        row=1, column="value", says=("repeats column name", "'value'")),
+    "nul_byte_in_a_number": BadFile(
+        lambda c: ("lsoa11cd,period,value\n" + f"{c[0]},2011,5\n{c[1]},2011,1\x0010\n").encode(),
+        row=3, column="value", says=("NUL",)),
+    "control_character_in_a_name": BadFile(
+        lambda c: ("lsoa11cd,period,value\n" + f"{c[0]},2011,5\n{c[1]}\x07,2011,10\n").encode(),
+        row=3, column="lsoa11cd", says=("control character (0x07)",)),
+    "one_period_spelt_two_ways": BadFile(
+        lambda c: ("lsoa11cd,period,value\n" + f"{c[0]},2011,5\n{c[1]},2011.0,10\n{c[2]},2011,3\n").encode(),
+        row=3, column="period", says=("'2011.0'", "'2011'", "row 2")),
+    "negative_count": BadFile(
+        lambda c: _long(c[:4], ["5", "3", "-2", "7"]).encode(), spec={"defaults": {"value_type": "count"}},
+        row=4, column="value", says=("-2 is negative", "is a count")),
+    "negative_denominator": BadFile(
+        lambda c: ("lsoa11cd,period,value,numerator,denominator\n"
+                   + "".join(f"{x},2020,0.5,{i},{-4 if i == 1 else 10}\n" for i, x in enumerate(c[:3]))).encode(),
+        row=3, column="denominator", says=("-4 is negative", "denominator")),
+    "id_from_the_indicator_column_not_an_id": BadFile(
+        lambda c: ("lsoa11cd,period,measure,value\n" + f"{c[0]},2020,Lone parents,5\n").encode(),
+        spec={"indicator_column": "measure", "value_columns": {"value": "census_{name}"}},
+        column="value", says=("'census_Lone parents' cannot be an indicator id",), option="value_column"),
+    "id_too_long": BadFile(
+        lambda c: ("lsoa11cd," + "x" * 70 + "\n" + f"{c[0]},5\n").encode(), spec={"period": "2020"},
+        column="x" * 70, says=("70 characters",)),
     "bad_polarity": BadFile(
         lambda c: _long(c[:3], list("123")).encode(), spec={"defaults": {"polarity": "up"}},
         says=("polarity", "high_is_bad")),
@@ -169,6 +197,54 @@ def test_reimport_without_replace_is_refused_and_store_unchanged(store, store_pa
     assert "2011" in str(info.value)
     assert "replace" in str(info.value)
     assert sha256_file(store_path) == before and store.checksum() == checksum
+
+
+def test_period_spelt_as_the_store_does_not_is_refused(store, store_path, lsoa_codes, tmp_path):
+    """pop2016_total is stored for period 2016: a file giving 2016.0 would make a second period."""
+    path = tmp_path / "pop.csv"
+    path.write_text("lsoa11cd,period,pop2016_total\n" + "".join(f"{c},2016.0,1\n" for c in lsoa_codes))
+    before = sha256_file(store_path)
+    with pytest.raises(ImportValidationError) as info:
+        import_file(store, str(path), ImportSpec(layout="wide", replace=True))
+    assert info.value.row == 2 and info.value.column == "period"
+    assert "already in the store" in str(info.value) and "'2016'" in str(info.value)
+    assert sha256_file(store_path) == before
+
+
+def test_negative_value_of_a_count_in_the_catalogue_is_refused(store, store_path, lsoa_codes, tmp_path):
+    """The catalogue says pop2016_total is a count: a re-import without metadata may not make it negative."""
+    assert store.indicator("pop2016_total")["value_type"] == "count"
+    path = tmp_path / "pop.csv"
+    path.write_text("lsoa11cd,period,pop2016_total\n" + "".join(f"{c},2016,{-1 if i == 7 else 1}\n"
+                                                                 for i, c in enumerate(lsoa_codes)))
+    with pytest.raises(ImportValidationError) as info:
+        import_file(store, str(path), ImportSpec(layout="wide", replace=True))
+    assert info.value.row == 9 and info.value.column == "pop2016_total"
+
+
+@pytest.mark.parametrize(("spec", "option", "says"), [
+    ({"period_format": "fortnight"}, "period_format", "month"),
+    ({"encoding": "bogus-enc"}, "encoding", "bogus-enc"),
+    ({"value_columns": {"value": "value={"}}, "value_column", "{slug}"),
+    ({"value_columns": {"value": "value={0}"}}, "value_column", "{slug}"),
+    ({"value_columns": {"value": "value={name.__class__.__mro__}"}}, "value_column", "{slug}"),
+    ({"layout": "diagonal"}, "layout", "long or wide"),
+    ({"indicator": "../../etc/evil"}, "indicator", "cannot be an indicator id"),
+], ids=["period_format", "encoding", "open_brace", "positional", "attribute_lookup", "layout", "path_as_id"])
+def test_settings_that_would_be_ignored_or_misread_are_refused(store, store_path, lsoa_codes, tmp_path, spec,
+                                                               option, says):
+    """Issue 12, cases 5 and 6: --period-format fortnight was ignored; a value-column template was a Python format
+    string ('value={name.__class__.__mro__}' became an id); a bogus encoding gave a traceback."""
+    from lis_workbench.core.errors import ParameterError
+
+    path = tmp_path / "fine.csv"
+    path.write_text("lsoa11cd,period,value\n" + "".join(f"{c},2015-01-01,{i}\n" for i, c in enumerate(lsoa_codes)))
+    before = sha256_file(store_path)
+    with pytest.raises(ParameterError) as info:
+        import_file(store, str(path), ImportSpec(**spec))
+    assert info.value.option == option and says in str(info.value)
+    assert "\n" not in str(info.value) and "--" not in str(info.value)
+    assert sha256_file(store_path) == before
 
 
 def test_same_id_on_another_geography_is_refused(store, store_path, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,46 @@ def run_lis(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
     env = dict(os.environ, COLUMNS="200", NO_COLOR="1", TERM="dumb")
     return subprocess.run([*lis_command(), *map(str, args)], capture_output=True, text=True, cwd=cwd or REPO,
                           env=env, timeout=timeout)
+
+
+def store_state(path: str | os.PathLike) -> dict:
+    """Everything a user can see of a store, read independently of the engine's checksum where it matters: the
+    attribute tables through sqlite3 and every geometry layer through OGR (feature count, codes, geometry hash),
+    after checking that the file is sound and that catalogue and layers agree. Opening it rolls back a hot journal
+    that a killed writer left, as any reader's first open does."""
+    from osgeo import ogr
+
+    from lis_workbench.core.store import Store
+
+    with Store.open(path) as opened:
+        checksum = opened.checksum()
+        geographies = opened.geographies()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        audit = conn.execute("SELECT COUNT(*), MAX(fid) FROM lis_audit").fetchone()
+        areas = {g: sorted(r[0] for r in conn.execute("SELECT area_code FROM lis_area WHERE geography = ?", (g,)))
+                 for g in geographies["name"]}
+    finally:
+        conn.close()
+    layer_tables = {t for t in tables if t.startswith(("geo_", "pts_"))}
+    assert layer_tables == set(geographies["layer_name"]), "a layer the catalogue does not list, or the reverse"
+    layers = {}
+    ds = ogr.Open(str(path))
+    try:
+        for row in geographies.itertuples(index=False):
+            lyr = ds.GetLayerByName(row.layer_name)
+            assert lyr is not None, f"layer {row.layer_name} of geography {row.name} is missing"
+            digest, codes = hashlib.sha256(), []
+            for feature in lyr:
+                codes.append(feature.GetField("area_code"))
+                digest.update(str(feature.GetField("area_code")).encode())
+                digest.update(str(feature.GetField("area_name")).encode())
+                digest.update(bytes(feature.GetGeometryRef().ExportToIsoWkb()))
+            assert len(codes) == row.feature_count == lyr.GetFeatureCount()
+            assert sorted(codes) == areas[row.name]
+            layers[row.layer_name] = digest.hexdigest()
+    finally:
+        ds = None
+    return {"checksum": checksum, "layers": layers, "audit": audit}

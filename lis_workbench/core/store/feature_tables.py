@@ -6,8 +6,8 @@ out as GDAL lays them out, so GDAL and QGIS read them as ordinary layers:
 
 - GeoPackage: a feature table with its gpkg_contents, gpkg_geometry_columns and gpkg_ogr_contents rows, an R-tree
   spatial index (gpkg_rtree_index extension) and GDAL's triggers; geometries as GeoPackage binary (spec 2.1.3).
-- SpatiaLite: a table whose geometry column and spatial index are made by SpatiaLite's own functions
-  (mod_spatialite is loaded into the connection the first time a layer is written).
+- SpatiaLite: a table with its geometry_columns rows, an R*Tree spatial index and SpatiaLite's triggers; geometries
+  as SpatiaLite BLOBs. No SpatiaLite library is needed to write them.
 
 Every text attribute is stored as TEXT; the CRS is always British National Grid.
 """
@@ -161,63 +161,120 @@ def _gpkg_blob(geometry: ogr.Geometry, envelope: tuple[float, float, float, floa
 
 
 class _SpatiaLite:
+    """SpatiaLite 4+/5 metadata, written with plain SQL (no mod_spatialite needed here). SpatiaLite's own
+    management functions are not used: they report failures on stderr and carry on, which a transaction that
+    must land whole cannot allow."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        load_spatialite(conn)
 
     def drop(self, table: str) -> None:
         conn = self.conn
-        if not _has_table(conn, table):
-            return
-        registered = conn.execute("SELECT spatial_index_enabled FROM geometry_columns WHERE "
-                                  "lower(f_table_name) = lower(?) AND lower(f_geometry_column) = lower(?)",
-                                  (table, GEOMETRY_COLUMN)).fetchone()
-        if registered:
-            if registered[0]:
-                conn.execute("SELECT DisableSpatialIndex(?, ?)", (table, GEOMETRY_COLUMN))
-            conn.execute(f"DROP TABLE IF EXISTS {quote(f'idx_{table}_{GEOMETRY_COLUMN}')}")
-            conn.execute("SELECT DiscardGeometryColumn(?, ?)", (table, GEOMETRY_COLUMN))
-        conn.execute(f"DROP TABLE {quote(table)}")
+        if _has_table(conn, table):
+            conn.execute(f"DROP TABLE {quote(table)}")  # its triggers go with it
+        conn.execute(f"DROP TABLE IF EXISTS {quote(f'idx_{table}_{GEOMETRY_COLUMN}')}")
         for meta in ("geometry_columns_statistics", "geometry_columns_field_infos", "geometry_columns_time",
-                     "geometry_columns_auth"):
+                     "geometry_columns_auth", "geometry_columns"):
             if _has_table(conn, meta):
                 conn.execute(f"DELETE FROM {meta} WHERE lower(f_table_name) = lower(?)", (table,))
 
     def create(self, table: str, geometry_type: str, fields: Sequence[str],
                rows: Iterable[tuple[Sequence, ogr.Geometry]]) -> int:
         conn = self.conn
-        if not conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = ?", (BNG_EPSG,)).fetchone():
-            conn.execute("SELECT InsertEpsgSrid(?)", (BNG_EPSG,))
+        self._ensure_srs()
         t, g = quote(table), quote(GEOMETRY_COLUMN)
         conn.execute(f"CREATE TABLE {t} (\"ogc_fid\" INTEGER PRIMARY KEY AUTOINCREMENT"
-                     + "".join(f", {quote(f)} VARCHAR" for f in fields) + ")")
-        made = conn.execute("SELECT AddGeometryColumn(?, ?, ?, ?, 'XY')",
-                            (table, GEOMETRY_COLUMN, BNG_EPSG, geometry_type)).fetchone()[0]
-        if made != 1:
-            raise StoreError(f"SpatiaLite could not add the geometry column of layer {table}.")
+                     + "".join(f", {quote(f)} VARCHAR" for f in fields) + f", {g} {geometry_type})")
         insert = (f"INSERT INTO {t} ({g}{''.join(', ' + quote(f) for f in fields)}) "
-                  f"VALUES (GeomFromWKB(?, {BNG_EPSG}){', ?' * len(fields)})")
-        count = 0
+                  f"VALUES (?{', ?' * len(fields)})")
+        boxes: list[tuple[int, float, float, float, float]] = []
         for values, geometry in rows:
-            conn.execute(insert, (bytes(geometry.ExportToIsoWkb()), *values))
-            count += 1
-        conn.execute("SELECT CreateSpatialIndex(?, ?)", (table, GEOMETRY_COLUMN))
-        return count
+            minx, maxx, miny, maxy = geometry.GetEnvelope()
+            cursor = conn.execute(insert, (spatialite_blob(geometry, (minx, maxx, miny, maxy)), *values))
+            boxes.append((int(cursor.lastrowid or 0), minx, maxx, miny, maxy))
+        index = quote(f"idx_{table}_{GEOMETRY_COLUMN}")
+        conn.execute(f"CREATE VIRTUAL TABLE {index} USING rtree(pkid, xmin, xmax, ymin, ymax)")
+        conn.executemany(f"INSERT INTO {index} VALUES (?, ?, ?, ?, ?)", boxes)
+        key = (table.lower(), GEOMETRY_COLUMN)
+        conn.execute("INSERT INTO geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, "
+                     "srid, spatial_index_enabled) VALUES (?, ?, ?, 2, ?, 1)",
+                     (*key, SPATIALITE_TYPES[geometry_type], BNG_EPSG))
+        for meta, sql in (
+            ("geometry_columns_auth", "INSERT INTO geometry_columns_auth (f_table_name, f_geometry_column, read_only, "
+                                      "hidden) VALUES (?, ?, 0, 0)"),
+            ("geometry_columns_statistics", "INSERT INTO geometry_columns_statistics (f_table_name, "
+                                            "f_geometry_column) VALUES (?, ?)"),
+            ("geometry_columns_time", "INSERT INTO geometry_columns_time (f_table_name, f_geometry_column) "
+                                      "VALUES (?, ?)"),
+        ):
+            if _has_table(conn, meta):
+                conn.execute(sql, key)
+        self._triggers(table)
+        return len(boxes)
+
+    def _ensure_srs(self) -> None:
+        if self.conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = ?", (BNG_EPSG,)).fetchone():
+            return
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(BNG_EPSG)
+        self.conn.execute("INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, ref_sys_name, proj4text, srtext) "
+                          "VALUES (?, 'epsg', ?, 'OSGB 1936 / British National Grid', ?, ?)",
+                          (BNG_EPSG, BNG_EPSG, srs.ExportToProj4(), srs.ExportToWkt()))
+
+    def _triggers(self, table: str) -> None:
+        """SpatiaLite 5's triggers for a geometry column (type/SRID check, edit times, R*Tree index), as
+        AddGeometryColumn and CreateSpatialIndex write them, so that an edit made in QGIS keeps the layer right.
+        They call SpatiaLite functions, which QGIS and GDAL load; this code never edits in place."""
+        t, g = quote(table), quote(GEOMETRY_COLUMN)
+        lit = "'" + table.replace("'", "''") + "'"
+        index = quote(f"idx_{table}_{GEOMETRY_COLUMN}")
+        index_lit = "'" + f"idx_{table}_{GEOMETRY_COLUMN}".replace("'", "''") + "'"
+        where = f"WHERE Lower(f_table_name) = Lower({lit}) AND Lower(f_geometry_column) = Lower('{GEOMETRY_COLUMN}')"
+        check = (f"FOR EACH ROW BEGIN\nSELECT RAISE(ROLLBACK, '{table}.{GEOMETRY_COLUMN} violates Geometry "
+                 "constraint [geom-type or SRID not allowed]')\nWHERE (SELECT geometry_type FROM geometry_columns\n"
+                 f"{where}\nAND GeometryConstraints(NEW.{g}, geometry_type, srid) = 1) IS NULL;\nEND")
+        for name, body in (
+            ("ggi", f"BEFORE INSERT ON {t}\n{check}"),
+            ("ggu", f"BEFORE UPDATE OF {g} ON {t}\n{check}"),
+            ("tmu", f"AFTER UPDATE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_update = "
+                    f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
+            ("tmi", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_insert = "
+                    f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
+            ("tmd", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_delete = "
+                    f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
+            ("gii", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"
+                    f"SELECT RTreeAlign({index_lit}, NEW.ROWID, NEW.{g});\nEND"),
+            ("giu", f"AFTER UPDATE OF {g} ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"
+                    f"SELECT RTreeAlign({index_lit}, NEW.ROWID, NEW.{g});\nEND"),
+            ("gid", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=OLD.ROWID;\nEND"),
+        ):
+            self.conn.execute(f"CREATE TRIGGER {quote(f'{name}_{table}_{GEOMETRY_COLUMN}')} {body}")
 
 
-def load_spatialite(conn: sqlite3.Connection) -> None:
-    """Give the connection SpatiaLite's SQL functions (once), which SpatiaLite layers' triggers call."""
-    try:
-        conn.execute("SELECT spatialite_version()")
-        return
-    except sqlite3.OperationalError:
-        pass
-    try:
-        conn.enable_load_extension(True)
-        try:
-            conn.load_extension("mod_spatialite")
-        finally:
-            conn.enable_load_extension(False)
-    except (AttributeError, sqlite3.Error) as exc:
-        raise StoreError("Writing layers into a SpatiaLite store needs the mod_spatialite library (on Debian the "
-                         f"package libsqlite3-mod-spatialite), which this Python cannot load ({exc}).") from exc
+#: SpatiaLite's geometry_type codes (OGC: 1 point ... 6 multipolygon, 2D)
+SPATIALITE_TYPES = {"POINT": 1, "MULTIPOLYGON": 6}
+
+
+def spatialite_blob(geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
+    """SpatiaLite's internal BLOB for a 2D point or multipolygon: start 0x00, little-endian 0x01, SRID, MBR,
+    0x7C, class type, the body (a point's x y; a multipolygon's polygons, each after an 0x69 entity mark, as
+    rings of points), end 0xFE."""
+    minx, maxx, miny, maxy = envelope
+    kind = ogr.GT_Flatten(geometry.GetGeometryType())
+    out = [struct.pack("<BBi4dB", 0x00, 0x01, BNG_EPSG, minx, miny, maxx, maxy, 0x7C)]
+    if kind == ogr.wkbPoint:
+        out.append(struct.pack("<i2d", 1, geometry.GetX(), geometry.GetY()))
+    elif kind == ogr.wkbMultiPolygon:
+        out.append(struct.pack("<ii", 6, geometry.GetGeometryCount()))
+        for i in range(geometry.GetGeometryCount()):
+            polygon = geometry.GetGeometryRef(i)
+            out.append(struct.pack("<Bii", 0x69, 3, polygon.GetGeometryCount()))
+            for j in range(polygon.GetGeometryCount()):
+                ring = polygon.GetGeometryRef(j)
+                points = ring.GetPoints() or []
+                out.append(struct.pack("<i", len(points)))
+                out.append(struct.pack(f"<{2 * len(points)}d", *(c for p in points for c in p[:2])))
+    else:
+        raise StoreError(f"A store layer holds points or multipolygons, not {geometry.GetGeometryName()}.")
+    out.append(b"\xfe")
+    return b"".join(out)
