@@ -31,7 +31,7 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from qgis.PyQt.QtSvg import QSvgRenderer
 
 from ..__about__ import __version__
-from ..core.errors import LisError
+from ..core.errors import LisError, ParameterError
 from ..core.file_names import area_file_stem
 from ..core.spine import derivation_notes, profile_svg
 from . import layout as layouts
@@ -119,6 +119,9 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
                     subtitle: str = "", provenance: str = "",
                     progress: Callable[[float, str], None] | None = None) -> list[str]:
     """Write one page per AreaProfile to out_pdf (and one PDF per area into per_area_dir); returns files."""
+    if Path(out_pdf).suffix.lower() != ".pdf":
+        raise ParameterError("Profiles are written as one PDF: give a file name ending .pdf, not "
+                             f"{Path(out_pdf).name}.", option="out")
     if not profiles:
         raise LisError("There are no areas to make profiles for.")
     workdir = Path(tempfile.mkdtemp(prefix="lis_profiles_"))

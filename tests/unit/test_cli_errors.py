@@ -181,3 +181,87 @@ def test_bad_input_gives_one_line_and_the_right_exit_code(store_path, lsoa_codes
     assert not list(store_path.parent.glob("*.partial*")) and not list(store_path.parent.glob("*-journal"))
     if bad.creates_nothing:
         assert not (work / bad.creates_nothing).exists()
+
+
+def _every_command() -> dict[str, list]:
+    """Each `lis` command with its required arguments and options (values filled in by _bad_line)."""
+    import typer
+
+    from lis_workbench.cli import app
+
+    found: dict[str, list] = {}
+
+    def walk(command, path):
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+        else:
+            found[" ".join(path)] = [p for p in command.params if p.required]
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+COMMANDS = _every_command()
+
+
+def _bad_line(command: str, store: Path, name: str, work: Path) -> list[str]:
+    """A command line whose store is `store` and every other required value is `name` (an output under work)."""
+    args = command.split()
+    outputs = {"out": "png", "recipe": "toml", "source": "geojson"}
+    for param in COMMANDS[command]:
+        if param.name in ("store", "path"):
+            value = str(store)
+        elif param.name in ("out", "file", "source", "recipe"):
+            value = str(work / f"{name}.{outputs.get(param.name, 'csv')}")
+        else:
+            value = name
+        if getattr(param, "opts", None) and param.opts[0].startswith("-"):
+            args += [param.opts[0], value]
+        else:
+            args.append(value)
+    return args
+
+
+def _bad_inputs(command: str, store_path: Path, tmp_path: Path, work: Path) -> list[list[str]]:
+    """Bad command lines for one command: a store that is not there, a file that is not a store, and (for
+    commands naming indicators, lookups or layers) names the real store does not hold."""
+    not_a_store = tmp_path / "notes.gpkg"
+    not_a_store.write_text("minutes of the last meeting\n")
+    if command == "store create":
+        return [["store", "create", str(tmp_path / "store.txt")], ["store", "create", str(not_a_store)]]
+    if command == "sample build":
+        return [["sample", "build", "--out", str(not_a_store / "inside")]]
+    if command in ("store build", "index"):
+        recipe = tmp_path / "recipe.toml"
+        recipe.write_text("this = is not [valid toml\n")
+        line = _bad_line(command, store_path, "pop2016_total", work)
+        return [line[:line.index(str(work / "pop2016_total.toml"))] + [str(recipe)]
+                + line[line.index(str(work / "pop2016_total.toml")) + 1:],
+                _bad_line(command, tmp_path / "absent.gpkg", "pop2016_total", work)]
+    lines = [_bad_line(command, tmp_path / "absent.gpkg", "pop2016_total", work),
+             _bad_line(command, not_a_store, "pop2016_total", work)]
+    if any(p.name not in ("store", "out") for p in COMMANDS[command]):
+        lines.append(_bad_line(command, store_path, "no_such_thing", work))
+    if command == "profile":
+        lines.append(_bad_line(command, store_path, "pop2016_total", work))  # --out a .png: profiles are a PDF
+    return lines
+
+
+@pytest.mark.parametrize("kind", ["gpkg"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_refuses_bad_input_in_one_line(command, store_path, tmp_path):
+    """Every command, given a store that is not there, a file that is not a store, and names the store does not
+    hold: one line, exit 1 or 2, never a traceback, nothing written."""
+    work = tmp_path / "work"
+    work.mkdir()
+    before = sha256_file(store_path)
+    for line in _bad_inputs(command, store_path, tmp_path, work):
+        result = run_lis(*line)
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output and "Internal error" not in output, output
+        lines = [text for text in result.stderr.splitlines() if text.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error:"), (line, result.stderr)
+        assert result.returncode in (1, 2), (line, result.returncode, lines)
+    assert sha256_file(store_path) == before
+    assert not list(work.iterdir()), f"{command} left files behind: {list(work.iterdir())}"

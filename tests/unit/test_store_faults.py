@@ -94,7 +94,7 @@ def test_write_interrupted_at_any_point_leaves_the_store_as_it_was(kind, built_s
         steps = count_inside_the_write(counting)
         run(counting, tmp_path, lsoa_codes)
     after = store_state(path)
-    assert after != before and after["audit"][0] == before["audit"][0] + 1
+    assert after != before and after["audit"] == before["audit"] + 1
     assert steps[0] > 20, "the write is too short to interrupt at many points"
 
     interrupted = 0
@@ -172,7 +172,7 @@ def test_commit_held_off_by_a_long_read_fails_cleanly_and_releases_the_lock(kind
         assert store_state(store_path) == before
         report = import_file(store, str(partner))
         assert report.rows == 30 * len(lsoa_codes)
-    assert store_state(store_path)["audit"][0] == before["audit"][0] + 1
+    assert store_state(store_path)["audit"] == before["audit"] + 1
 
 
 def test_commit_is_retried_until_a_short_read_ends(kind, store_path, lsoa_codes, tmp_path, short_waits,

@@ -53,28 +53,38 @@ def run_lis(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
                           env=env, timeout=timeout)
 
 
+TIMES = {"at", "imported_at", "added_at", "created_at"}  # when a change was made differs between two runs of it
+
+
 def store_state(path: str | os.PathLike) -> dict:
-    """Everything a user can see of a store, read independently of the engine's checksum where it matters: the
-    attribute tables through sqlite3 and every geometry layer through OGR (feature count, codes, geometry hash),
-    after checking that the file is sound and that catalogue and layers agree. Opening it rolls back a hot journal
-    that a killed writer left, as any reader's first open does."""
+    """Everything a user can see of a store, read independently of the engine: every attribute table's rows
+    through sqlite3 (without the times of changes, which differ between two runs of the same change) and every
+    geometry layer through OGR (feature count, codes, names, geometry), after checking that the file is sound and
+    that catalogue and layers agree. Opening it rolls back a hot journal that a killed writer left, as any
+    reader's first open does."""
     from osgeo import ogr
 
     from lis_workbench.core.store import Store
 
     with Store.open(path) as opened:
-        checksum = opened.checksum()
         geographies = opened.geographies()
     conn = sqlite3.connect(path)
+    tables = {}
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        audit = conn.execute("SELECT COUNT(*), MAX(fid) FROM lis_audit").fetchone()
+        names = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        for table in (t for t in names if t.startswith("lis_")):
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in TIMES | {"fid"}]
+            digest = hashlib.sha256()
+            for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(columns)}"):
+                digest.update(repr(row).encode())
+            tables[table] = digest.hexdigest()
         areas = {g: sorted(r[0] for r in conn.execute("SELECT area_code FROM lis_area WHERE geography = ?", (g,)))
                  for g in geographies["name"]}
+        audit = conn.execute("SELECT COUNT(*) FROM lis_audit").fetchone()[0]
     finally:
         conn.close()
-    layer_tables = {t for t in tables if t.startswith(("geo_", "pts_"))}
+    layer_tables = {t for t in names if t.startswith(("geo_", "pts_"))}
     assert layer_tables == set(geographies["layer_name"]), "a layer the catalogue does not list, or the reverse"
     layers = {}
     ds = ogr.Open(str(path))
@@ -93,4 +103,4 @@ def store_state(path: str | os.PathLike) -> dict:
             layers[row.layer_name] = digest.hexdigest()
     finally:
         ds = None
-    return {"checksum": checksum, "layers": layers, "audit": audit}
+    return {"tables": tables, "layers": layers, "audit": audit}
