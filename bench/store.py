@@ -37,7 +37,7 @@ import pyogrio
 import shapely
 from timing import Checks, best_of, fmt_times, profile
 
-from lis_workbench.core.ingest import ImportSpec, import_file, slug
+from lis_workbench.core.ingest import ImportSpec, derived_id, import_file
 from lis_workbench.core.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,7 +185,7 @@ def compare_imports(checks: Checks, store_path: Path, db_path: Path) -> None:
     con = sqlite3.connect(db_path)
     ref = pd.read_sql_query("SELECT indicator, COUNT(*) AS n, SUM(value) AS s FROM value GROUP BY indicator", con)
     con.close()
-    ref["indicator"] = ref["indicator"].map(slug)
+    ref["indicator"] = ref["indicator"].map(derived_id)
     ref = ref.set_index("indicator")
     checks.check(sorted(ours.index) == sorted(ref.index),
                  f"same indicators on both sides ({len(ours)} LIS, {len(ref)} reference)")
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             profile("step 2 LIS Workbench", lambda: lis_import(store_path, csvs), top=18)
 
         # ---- 3. one indicator with geometry for one borough
-        indicator = slug(ds.rank_column)
+        indicator = derived_id(ds.rank_column)
         rank_table = pd.read_csv(rank_csv, dtype=str, encoding="utf-8-sig")
         borough = set(rank_table.loc[rank_table[ds.lad_column] == BOROUGH_CODE, ds.code_column])
         print(f"\n3. '{indicator}' with geometry for {BOROUGH_NAME} ({BOROUGH_CODE}, {len(borough)} LSOAs), "

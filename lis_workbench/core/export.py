@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from osgeo import ogr
@@ -11,6 +10,7 @@ from .errors import LisError
 from .safe_csv import write_csv
 from .store import Store
 from .store.layers import write_layer
+from .whole_files import written_whole
 
 ogr.UseExceptions()
 
@@ -42,15 +42,10 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
         write_layer(out, indicator, ogr.wkbMultiPolygon, fields, rows)
         _describe(out, indicator, entry)
         return len(rows)
-    partial = str(Path(out).with_name(f".{Path(out).name}.{os.getpid()}.partial.gpkg"))
-    try:  # a new file appears whole or not at all
-        ogr.GetDriverByName("GPKG").CreateDataSource(partial)
-        write_layer(partial, indicator, ogr.wkbMultiPolygon, fields, rows)
-        _describe(partial, indicator, entry)
-        os.replace(partial, out)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    with written_whole(out) as partial:  # a new file appears whole or not at all
+        ogr.GetDriverByName("GPKG").CreateDataSource(str(partial))
+        write_layer(str(partial), indicator, ogr.wkbMultiPolygon, fields, rows)
+        _describe(str(partial), indicator, entry)
     return len(rows)
 
 

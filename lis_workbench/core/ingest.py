@@ -21,17 +21,16 @@ from .errors import ParameterError
 from .geography import aggregation_kind
 from .partner_csv import SUPPRESSED_MARKERS, check_encoding, parse_numbers, read_bytes, read_table
 from .store import POLARITIES, Store, ValueRows
-from .store.names import check_indicator_id
+from .store.names import check_indicator_id, shortened_id
 
-__all__ = ["SUPPRESSED_MARKERS", "ImportReport", "ImportSpec", "build_batches", "check_spec", "import_file",
-           "parse_numbers", "read_table", "slug"]
+__all__ = ["SUPPRESSED_MARKERS", "ImportReport", "ImportSpec", "build_batches", "check_spec", "derived_id",
+           "import_file", "parse_numbers", "read_table", "slug"]
 
 EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
 COUNT_COLUMNS = ("numerator", "denominator")  # counts of people or events, whatever the indicator
 PERIOD_HINTS = ("period", "date", "year", "month", "time_period", "time")
 PERIOD_FORMATS = ("month", "year")
 LAYOUTS = ("long", "wide")
-TEMPLATE_FIELDS = ("slug", "name")
 META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes",
                "denominator")
 
@@ -309,10 +308,16 @@ def _entry(spec: ImportSpec, ind_id: str, name: str, column: str, file: str | No
     return meta
 
 
+def derived_id(name: str, prefix: str = "") -> str:
+    """The id an indicator gets from its column (or label) when none is given: prefix + slug, a long one
+    shortened with a stable suffix."""
+    return shortened_id(prefix + slug(name))
+
+
 def _indicator_id(spec: ImportSpec, template: str | None, name: str) -> str:
     if template:
         return fill_template(template, slug(name), str(name))
-    return spec.id_prefix + slug(name)
+    return derived_id(name, spec.id_prefix)
 
 
 def _long_batches(table, spec, name, code_col, codes, periods, keep):
@@ -336,7 +341,7 @@ def _long_batches(table, spec, name, code_col, codes, periods, keep):
         for group in dict.fromkeys(groups):
             label = group or col
             if not spec.indicator_column and not template:
-                template = spec.id_prefix + slug(Path(name).stem if col.lower() == "value" else col)
+                template = derived_id(Path(name).stem if col.lower() == "value" else col, spec.id_prefix)
             ind_id = _indicator_id(spec, template, label)
             rows = keep & (groups == group).to_numpy() & ~empty
             empty_total += int((keep & (groups == group).to_numpy() & empty).sum())

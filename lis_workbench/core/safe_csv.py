@@ -9,10 +9,10 @@ file is written beside its final name and moved into place, so a failure never l
 from __future__ import annotations
 
 import os
-import uuid
-from pathlib import Path
 
 import pandas as pd
+
+from .whole_files import written_whole
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,15 +43,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike, **options) -> None:
     """Write the table as CSV (no index unless asked), neutralised, all at once."""
-    target = Path(path)
     options.setdefault("index", False)
     options.setdefault("lineterminator", "\r\n")  # RFC 4180; and a cell holding CR or LF is then quoted
-    partial = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
-    try:
-        with open(partial, "x", encoding="utf-8", newline="") as out:  # "x" keeps the user's umask, unlike mkstemp
-            safe_frame(frame).to_csv(out, **options)
-        os.replace(partial, target)
-    except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
-        raise
+    with written_whole(path) as partial, open(partial, "x", encoding="utf-8", newline="") as out:
+        safe_frame(frame).to_csv(out, **options)

@@ -119,9 +119,10 @@ CASES = {
         lambda c: ("lsoa11cd,period,measure,value\n" + f"{c[0]},2020,Lone parents,5\n").encode(),
         spec={"indicator_column": "measure", "value_columns": {"value": "census_{name}"}},
         column="value", says=("'census_Lone parents' cannot be an indicator id",), option="value_column"),
-    "id_too_long": BadFile(
-        lambda c: ("lsoa11cd," + "x" * 70 + "\n" + f"{c[0]},5\n").encode(), spec={"period": "2020"},
-        column="x" * 70, says=("70 characters",)),
+    "id_given_too_long": BadFile(
+        lambda c: ("lsoa11cd,rate\n" + f"{c[0]},5\n").encode(),
+        spec={"period": "2020", "value_columns": {"rate": "r" * 70}},
+        column="rate", says=("70 characters",)),
     "bad_polarity": BadFile(
         lambda c: _long(c[:3], list("123")).encode(), spec={"defaults": {"polarity": "up"}},
         says=("polarity", "high_is_bad")),
@@ -197,6 +198,19 @@ def test_reimport_without_replace_is_refused_and_store_unchanged(store, store_pa
     assert "2011" in str(info.value)
     assert "replace" in str(info.value)
     assert sha256_file(store_path) == before and store.checksum() == checksum
+
+
+def test_long_column_names_get_short_distinct_ids(store, lsoa_codes, tmp_path):
+    """The IoD's own headers make 77-character slugs: the derived ids are cut to 63 with a suffix, and differ."""
+    first = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+    second = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs) revised"
+    path = tmp_path / "iod.csv"
+    path.write_text(f'lsoa11cd,"{first}","{second}"\n' + "".join(f"{c},{i % 10 + 1},{i % 10 + 1}\n"
+                                                                for i, c in enumerate(lsoa_codes)))
+    report = import_file(store, str(path), ImportSpec(period="2019"))
+    assert len(report.indicators) == 2 and len(set(report.indicators)) == 2
+    assert all(len(i) == 63 and i.startswith("index_of_multiple_deprivation_imd_decile_where")
+               for i in report.indicators)
 
 
 def test_period_spelt_as_the_store_does_not_is_refused(store, store_path, lsoa_codes, tmp_path):

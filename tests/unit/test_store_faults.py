@@ -196,3 +196,19 @@ def test_commit_is_retried_until_a_short_read_ends(kind, store_path, lsoa_codes,
     expected = pd.Series(range(len(lsoa_codes)), index=lsoa_codes, dtype=float)
     latest = values[values["period"] == "2019"].set_index("area_code")["value"]
     assert latest.sort_index().equals(expected.sort_index())
+
+
+def test_opening_a_store_another_process_is_committing_says_busy(kind, store_path, short_waits):
+    """It used to say '... is not an LIS Workbench store (database is locked)'."""
+    code = (f"import sqlite3, time\nc = sqlite3.connect({str(store_path)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(3); c.execute('COMMIT')\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StoreError) as info:
+            Store.open(store_path)
+        assert "busy" in str(info.value) and "not an LIS Workbench store" not in str(info.value)
+    finally:
+        holder.wait(30)
+    with Store.open(store_path) as store:  # and once the colleague is done, it opens
+        assert len(store.catalogue()) == 74

@@ -5,6 +5,7 @@ Ids end up in SQL, layer names, file names and URLs, so they are plain: lower-ca
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from ..errors import GeographyError, ParameterError
@@ -22,6 +23,21 @@ def check_indicator_id(indicator_id: str, option: str | None = None) -> str:
         raise ParameterError(f"'{shown}' cannot be an indicator id: {why} (at most 63, e.g. claimant_rate).",
                              option=option)
     return text
+
+
+def shortened_id(text: str) -> str:
+    """An id made from a long column name, cut to 63 characters with a stable suffix from the whole of it, so
+    two long names that start alike still get two ids.
+
+    >>> shortened_id("income_rank")
+    'income_rank'
+    >>> len(shortened_id("index_of_multiple_deprivation_imd_decile_where_1_is_most_deprived_10_of_lsoas"))
+    63
+    """
+    if len(text) <= 63:
+        return text
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    return f"{text[:54].rstrip('_')}_{digest}"
 
 
 def check_layer_name(name: str) -> None:

@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 from osgeo import ogr
 
 from ..errors import GeographyError, IndicatorNotFound, StoreError
+from ..whole_files import written_whole
 from . import feature_tables, layers, schema
 from .connection import busy_message, connect, is_busy, write_transaction
 from .names import check_indicator_id, check_layer_name
@@ -83,15 +83,11 @@ class Store:
         folder = Path(path).resolve().parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            handle, partial = tempfile.mkstemp(prefix=f".{Path(path).stem}.", suffix=f".partial{Path(path).suffix}",
-                                               dir=folder)
-            os.close(handle)
-            os.remove(partial)
         except OSError as exc:
             raise StoreError(f"Cannot create the store {path}: {exc.strerror} ({folder}).") from exc
-        try:
-            layers.create_container(partial, kind)
-            conn = connect(partial)
+        with written_whole(path) as partial:
+            layers.create_container(str(partial), kind)
+            conn = connect(str(partial))
             try:
                 with write_transaction(conn, "creating the store", path):
                     for name, ddl in schema.TABLES.items():
@@ -109,12 +105,6 @@ class Store:
                     ])
             finally:
                 conn.close()
-            os.replace(partial, path)
-        except BaseException:
-            for leftover in (partial, partial + "-journal"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
-            raise
         return cls(path, connect(path), kind)
 
     @classmethod
