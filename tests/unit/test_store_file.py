@@ -225,3 +225,27 @@ def test_version_1_store_is_upgraded_in_place(kind, built_stores, tmp_path):
     columns = [row[1] for row in conn.execute("PRAGMA table_info(lis_catalogue)")]
     conn.close()
     assert "denominator" in columns
+
+
+@pytest.mark.parametrize("kind", ["sqlite"])
+def test_spatialite_geometries_are_the_blobs_spatialite_itself_makes(store_path):
+    """Our SpatiaLite writer encodes geometry itself (no mod_spatialite needed to write); SpatiaLite's own
+    GeomFromWKB, given each geometry's WKB, must make byte-identical BLOBs, and its index check must pass."""
+    conn = sqlite3.connect(store_path)
+    try:
+        conn.enable_load_extension(True)
+        try:
+            conn.load_extension("mod_spatialite")
+        except sqlite3.OperationalError as exc:
+            pytest.skip(f"mod_spatialite is not installed here: {exc}")
+        for table in ("geo_lsoa11", "geo_ward23", "pts_schools"):
+            total, same = conn.execute(f"SELECT COUNT(*), SUM(geom = GeomFromWKB(AsBinary(geom), 27700)) "
+                                       f"FROM {table}").fetchone()
+            assert total > 0 and same == total, table
+            assert conn.execute("SELECT CheckSpatialIndex(?, 'geom')", (table,)).fetchone()[0] == 1
+        # the triggers work for a QGIS user who edits the layer (SpatiaLite loaded): the index follows
+        conn.execute("INSERT INTO pts_schools (area_code, geom) VALUES ('new', MakePoint(360000, 400000, 27700))")
+        assert conn.execute("SELECT COUNT(*) FROM idx_pts_schools_geom").fetchone()[0] == \
+            conn.execute("SELECT COUNT(*) FROM pts_schools").fetchone()[0]
+    finally:
+        conn.close()

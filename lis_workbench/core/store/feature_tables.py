@@ -36,18 +36,14 @@ def replace_table(conn: sqlite3.Connection, kind: str, table: str, geometry_type
                   rows: Iterable[tuple[Sequence, ogr.Geometry]]) -> int:
     """(Re)write geometry table `table` (MULTIPOLYGON or POINT) with text `fields`, inside the caller's
     transaction; returns the number of features written."""
-    drop_table(conn, kind, table)
-    if kind == "gpkg":
-        return _GeoPackage(conn).create(table, geometry_type, fields, rows)
-    return _SpatiaLite(conn).create(table, geometry_type, fields, rows)
+    layout = _FORMATS[kind](conn)
+    layout.drop(table)
+    return layout.create(table, geometry_type, fields, rows)
 
 
 def drop_table(conn: sqlite3.Connection, kind: str, table: str) -> None:
     """Remove a geometry table and everything registering it, inside the caller's transaction (no-op if absent)."""
-    if kind == "gpkg":
-        _GeoPackage(conn).drop(table)
-    else:
-        _SpatiaLite(conn).drop(table)
+    _FORMATS[kind](conn).drop(table)
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
@@ -60,37 +56,74 @@ def _bng_wkt() -> str:
     return srs.ExportToWkt()
 
 
-class _GeoPackage:
+class _Layout:
+    """What GeoPackage and SpatiaLite share: a feature table (fid, geometry, text fields), an R-tree index filled
+    from the features' envelopes, metadata rows keyed by the table's name, and triggers for later edits."""
+
+    fid = "fid"
+    text_type = "TEXT"
+    index_columns = "id, minx, maxx, miny, maxy"
+    meta_tables: tuple[str, ...] = ()
+    meta_key = "table_name"
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+
+    def index_name(self, table: str) -> str:
+        raise NotImplementedError
+
+    def blob(self, geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
+        raise NotImplementedError
+
+    def ensure_srs(self) -> None:
+        raise NotImplementedError
+
+    def register(self, table: str, geometry_type: str, boxes: list[tuple[int, float, float, float, float]]) -> None:
+        """The metadata rows and triggers that make the table a layer."""
+        raise NotImplementedError
 
     def drop(self, table: str) -> None:
         conn = self.conn
         if _has_table(conn, table):
             conn.execute(f"DROP TABLE {quote(table)}")  # its triggers go with it
-        conn.execute(f"DROP TABLE IF EXISTS {quote(f'rtree_{table}_{GEOMETRY_COLUMN}')}")
-        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents", "gpkg_extensions",
-                     "gpkg_data_columns", "gpkg_metadata_reference"):
+        conn.execute(f"DROP TABLE IF EXISTS {quote(self.index_name(table))}")
+        for meta in self.meta_tables:
             if _has_table(conn, meta):
-                conn.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
+                conn.execute(f"DELETE FROM {meta} WHERE lower({self.meta_key}) = lower(?)", (table,))
 
     def create(self, table: str, geometry_type: str, fields: Sequence[str],
                rows: Iterable[tuple[Sequence, ogr.Geometry]]) -> int:
         conn = self.conn
-        self._ensure_srs()
+        self.ensure_srs()
         t, g = quote(table), quote(GEOMETRY_COLUMN)
-        conn.execute(f"CREATE TABLE {t} (\"fid\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {g} {geometry_type}"
-                     + "".join(f", {quote(f)} TEXT" for f in fields) + ")")
+        conn.execute(f"CREATE TABLE {t} ({quote(self.fid)} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                     f"{g} {geometry_type}" + "".join(f", {quote(f)} {self.text_type}" for f in fields) + ")")
         insert = (f"INSERT INTO {t} ({g}{''.join(', ' + quote(f) for f in fields)}) "
                   f"VALUES (?{', ?' * len(fields)})")
         boxes: list[tuple[int, float, float, float, float]] = []
         for values, geometry in rows:
             minx, maxx, miny, maxy = geometry.GetEnvelope()
-            cursor = conn.execute(insert, (_gpkg_blob(geometry, (minx, maxx, miny, maxy)), *values))
+            cursor = conn.execute(insert, (self.blob(geometry, (minx, maxx, miny, maxy)), *values))
             boxes.append((int(cursor.lastrowid or 0), minx, maxx, miny, maxy))
-        rtree = quote(f"rtree_{table}_{GEOMETRY_COLUMN}")
-        conn.execute(f"CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)")
-        conn.executemany(f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)", boxes)
+        index = quote(self.index_name(table))
+        conn.execute(f"CREATE VIRTUAL TABLE {index} USING rtree({self.index_columns})")
+        conn.executemany(f"INSERT INTO {index} VALUES (?, ?, ?, ?, ?)", boxes)
+        self.register(table, geometry_type, boxes)
+        return len(boxes)
+
+
+class _GeoPackage(_Layout):
+    meta_tables = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents", "gpkg_extensions",
+                   "gpkg_data_columns", "gpkg_metadata_reference")
+
+    def index_name(self, table: str) -> str:
+        return f"rtree_{table}_{GEOMETRY_COLUMN}"
+
+    def blob(self, geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
+        return gpkg_blob(geometry, envelope)
+
+    def register(self, table: str, geometry_type: str, boxes: list[tuple[int, float, float, float, float]]) -> None:
+        conn = self.conn
         extent = ((min(b[1] for b in boxes), min(b[3] for b in boxes), max(b[2] for b in boxes),
                    max(b[4] for b in boxes)) if boxes else (None, None, None, None))
         conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
@@ -106,9 +139,8 @@ class _GeoPackage:
         conn.execute("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
                      "VALUES (?, ?, ?, ?, ?)", (table, GEOMETRY_COLUMN, *RTREE_EXTENSION))
         self._rtree_triggers(table)
-        return len(boxes)
 
-    def _ensure_srs(self) -> None:
+    def ensure_srs(self) -> None:
         if self.conn.execute("SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id = ?", (BNG_EPSG,)).fetchone():
             return
         self.conn.execute("INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id,"
@@ -154,47 +186,32 @@ class _GeoPackage:
             self.conn.execute(f"CREATE TRIGGER {quote(f'{name}_{suffix}')} {body}")
 
 
-def _gpkg_blob(geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
+def gpkg_blob(geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
     """GeoPackage binary: magic, version 0, flags (little-endian, xy envelope), srs id, envelope, ISO WKB."""
     header = b"GP" + bytes([0, 0b0000_0011]) + struct.pack("<i4d", BNG_EPSG, *envelope)
     return header + bytes(geometry.ExportToIsoWkb(ogr.wkbNDR))
 
 
-class _SpatiaLite:
+class _SpatiaLite(_Layout):
     """SpatiaLite 4+/5 metadata, written with plain SQL (no mod_spatialite needed here). SpatiaLite's own
     management functions are not used: they report failures on stderr and carry on, which a transaction that
     must land whole cannot allow."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    fid = "ogc_fid"
+    text_type = "VARCHAR"
+    index_columns = "pkid, xmin, xmax, ymin, ymax"
+    meta_tables = ("geometry_columns_statistics", "geometry_columns_field_infos", "geometry_columns_time",
+                   "geometry_columns_auth", "geometry_columns")
+    meta_key = "f_table_name"
 
-    def drop(self, table: str) -> None:
-        conn = self.conn
-        if _has_table(conn, table):
-            conn.execute(f"DROP TABLE {quote(table)}")  # its triggers go with it
-        conn.execute(f"DROP TABLE IF EXISTS {quote(f'idx_{table}_{GEOMETRY_COLUMN}')}")
-        for meta in ("geometry_columns_statistics", "geometry_columns_field_infos", "geometry_columns_time",
-                     "geometry_columns_auth", "geometry_columns"):
-            if _has_table(conn, meta):
-                conn.execute(f"DELETE FROM {meta} WHERE lower(f_table_name) = lower(?)", (table,))
+    def index_name(self, table: str) -> str:
+        return f"idx_{table}_{GEOMETRY_COLUMN}"
 
-    def create(self, table: str, geometry_type: str, fields: Sequence[str],
-               rows: Iterable[tuple[Sequence, ogr.Geometry]]) -> int:
+    def blob(self, geometry: ogr.Geometry, envelope: tuple[float, float, float, float]) -> bytes:
+        return spatialite_blob(geometry, envelope)
+
+    def register(self, table: str, geometry_type: str, boxes: list[tuple[int, float, float, float, float]]) -> None:
         conn = self.conn
-        self._ensure_srs()
-        t, g = quote(table), quote(GEOMETRY_COLUMN)
-        conn.execute(f"CREATE TABLE {t} (\"ogc_fid\" INTEGER PRIMARY KEY AUTOINCREMENT"
-                     + "".join(f", {quote(f)} VARCHAR" for f in fields) + f", {g} {geometry_type})")
-        insert = (f"INSERT INTO {t} ({g}{''.join(', ' + quote(f) for f in fields)}) "
-                  f"VALUES (?{', ?' * len(fields)})")
-        boxes: list[tuple[int, float, float, float, float]] = []
-        for values, geometry in rows:
-            minx, maxx, miny, maxy = geometry.GetEnvelope()
-            cursor = conn.execute(insert, (spatialite_blob(geometry, (minx, maxx, miny, maxy)), *values))
-            boxes.append((int(cursor.lastrowid or 0), minx, maxx, miny, maxy))
-        index = quote(f"idx_{table}_{GEOMETRY_COLUMN}")
-        conn.execute(f"CREATE VIRTUAL TABLE {index} USING rtree(pkid, xmin, xmax, ymin, ymax)")
-        conn.executemany(f"INSERT INTO {index} VALUES (?, ?, ?, ?, ?)", boxes)
         key = (table.lower(), GEOMETRY_COLUMN)
         conn.execute("INSERT INTO geometry_columns (f_table_name, f_geometry_column, geometry_type, coord_dimension, "
                      "srid, spatial_index_enabled) VALUES (?, ?, ?, 2, ?, 1)",
@@ -210,9 +227,8 @@ class _SpatiaLite:
             if _has_table(conn, meta):
                 conn.execute(sql, key)
         self._triggers(table)
-        return len(boxes)
 
-    def _ensure_srs(self) -> None:
+    def ensure_srs(self) -> None:
         if self.conn.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = ?", (BNG_EPSG,)).fetchone():
             return
         srs = osr.SpatialReference()
@@ -278,3 +294,6 @@ def spatialite_blob(geometry: ogr.Geometry, envelope: tuple[float, float, float,
         raise StoreError(f"A store layer holds points or multipolygons, not {geometry.GetGeometryName()}.")
     out.append(b"\xfe")
     return b"".join(out)
+
+
+_FORMATS: dict[str, type[_Layout]] = {"gpkg": _GeoPackage, "sqlite": _SpatiaLite}
