@@ -115,3 +115,21 @@ def test_store_create_then_geography_add(tmp_path, kind):
     missing = run_lis("geography", "add", path, "lsoa11", tmp_path / "nothing.geojson")
     assert missing.returncode == 1 and "nothing.geojson" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_version_and_package_shape():
+    """`lis --version` prints the one version; no command module imports the main module (it imports them)."""
+    import lis_workbench
+    from lis_workbench.__about__ import __version__
+
+    result = run_lis("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"LIS Workbench {__version__}"
+    folder = lis_workbench.__path__[0] + "/cli"
+    import pathlib
+    import re
+
+    for module in pathlib.Path(folder).glob("*.py"):
+        if module.name in ("main.py", "__main__.py"):
+            continue
+        assert not re.search(r"^\s*(from \.main|from \. import main|import lis_workbench\.cli\.main|"
+                             r"from lis_workbench\.cli\.main)", module.read_text(), re.M), module.name

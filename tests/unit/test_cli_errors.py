@@ -187,7 +187,7 @@ def _every_command() -> dict[str, list]:
     """Each `lis` command with its required arguments and options (values filled in by _bad_line)."""
     import typer
 
-    from lis_workbench.cli import app
+    from lis_workbench.cli.main import app
 
     found: dict[str, list] = {}
 

@@ -24,9 +24,9 @@ import pytest
 from unit_helpers import SAMPLE, store_state
 
 KILLS = 20
-CHILD = ("import sys\nimport osgeo.ogr, pandas\nimport lis_workbench.cli as cli\n"
+CHILD = ("import sys\nimport osgeo.ogr, pandas\nfrom lis_workbench.cli.main import main\n"
          "import lis_workbench.core.geography, lis_workbench.core.ingest, lis_workbench.core.recipe\n"
-         "print('READY', flush=True)\ncli.main(sys.argv[1:])\n")
+         "print('READY', flush=True)\nmain(sys.argv[1:])\n")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The `lis` command line (entry point: main.main). One module per command group; see main.py."""

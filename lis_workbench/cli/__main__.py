@@ -1,0 +1,5 @@
+"""`python -m lis_workbench.cli`."""
+
+from .main import main
+
+main()

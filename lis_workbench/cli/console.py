@@ -1,0 +1,69 @@
+"""What every `lis` command shares: the consoles, opening a store, a progress bar, and number formatting."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+STORE_ARG = typer.Argument(..., help="The store file (.gpkg or .sqlite).")
+STORE_OPTION = typer.Option(..., "--store", help="The store file (.gpkg or .sqlite).")
+
+
+def open_store(path: Path):
+    """The store at path, opened (a LisError says why not)."""
+    from ..core.store import Store
+
+    return Store.open(path)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal)
+
+
+def run_with_progress(label: str, work):
+    """Run work(report) with a progress bar on stderr (when it is a terminal); returns what work returns."""
+    with _progress() as bar:
+        task = bar.add_task(label, total=1.0)
+
+        def report(fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=message[:48])
+
+        return work(report)
+
+
+def fmt(value, decimals: int | None = None) -> str:
+    """A number for a table cell: blank when missing, thousands separated, with `decimals` places (default: none
+    for whole numbers, else 3)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "" if value is None else str(value)
+    if math.isnan(number):
+        return ""
+    if decimals is None:
+        decimals = 0 if number.is_integer() else 3
+    return f"{number:,.{decimals}f}"
+
+
+def print_summary(store) -> None:
+    """A store's path, version, geographies, lookups and indicators by theme."""
+    summary = store.summary()
+    console.print(f"[bold]{summary['path']}[/bold] (store version {summary['schema_version']})")
+    geos = store.geographies()
+    for row in geos.itertuples(index=False):
+        console.print(f"  {row.kind:<6} {row.name:<14} {row.feature_count:>6} features  {row.title or ''}")
+    for row in store.lookups().itertuples(index=False):
+        console.print(f"  lookup {row.name:<14} {row.rows:>6} rows      {row.from_geography} -> {row.to_geography} "
+                      f"({row.method})")
+    cat = store.catalogue()
+    console.print(f"  {summary['indicators']} indicators, {summary['values']:,} values, {summary['imports']} imports")
+    for theme, group in cat.groupby(cat["theme"].fillna("(no theme)")):
+        console.print(f"    {theme}: {len(group)}")

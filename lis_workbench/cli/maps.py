@@ -1,0 +1,73 @@
+"""`lis map` and `lis atlas`: thematic map pages and ward atlases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .console import STORE_ARG, console, open_store, run_with_progress
+
+
+def register(app: typer.Typer) -> None:
+    app.command("map")(map_cmd)
+    app.command("atlas")(atlas_cmd)
+
+
+def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id (see `lis list`)."),
+            out: Path = typer.Option(..., "--out", help="The map page: .png or .pdf."),
+            period: str | None = typer.Option(None, help="Period (default: the latest)."),
+            method: str = typer.Option("quantile", help="quantile, equal, jenks, stddev, decile or manual."),
+            classes: int = typer.Option(5, help="Number of classes (deciles: 10)."),
+            breaks: str | None = typer.Option(None, help="Manual breaks: upper bounds, comma-separated."),
+            ramp: str | None = typer.Option(None, help="ColorBrewer scheme (default: by polarity)."),
+            labels: bool = typer.Option(False, help="Label areas with their names."),
+            gpkg: Path | None = typer.Option(None, help="Also write the styled layer to this GeoPackage."),
+            title: str | None = typer.Option(None, help="Map title (default: the indicator's title).")) -> None:
+    """A thematic map of one indicator: classified, coloured by polarity, with legend and source line."""
+    from ..qgis_bridge.app import start_qgis
+
+    start_qgis()
+    from ..qgis_bridge.maps import MapSpec, indicator_map_layer, render_map, save_styled_gpkg
+
+    spec = MapSpec(method=method, classes=10 if method == "decile" else classes, ramp=ramp, title=title or "",
+                   breaks=[float(b) for b in breaks.split(",")] if breaks else None,
+                   labels_field="area_name" if labels else None)
+    with open_store(store) as opened:
+        layer, classification, spec = indicator_map_layer(opened, indicator, period, spec)
+    if gpkg:
+        save_styled_gpkg(layer, gpkg, indicator)
+    render_map([layer], spec, classification, out)
+    console.print(f"Wrote {out}: {classification.k} classes, breaks "
+                  + ", ".join(f"{b:g}" for b in classification.bins)
+                  + (f"; {classification.no_data} area(s) with no data" if classification.no_data else ""))
+
+
+def atlas_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to map."),
+              out: Path = typer.Option(..., "--out", help="atlas.pdf (one file), or a folder / name.png with "
+                                                         "--per-area."),
+              coverage: str = typer.Option("ward23", help="Geography with one page per area."),
+              period: str | None = typer.Option(None, help="Period (default: the latest)."),
+              method: str = typer.Option("quantile", help="quantile, equal, jenks, stddev, decile or manual."),
+              classes: int = typer.Option(5, help="Number of classes."),
+              per_area: bool = typer.Option(False, "--per-area", help="One PDF (or PNG) per area."),
+              template: Path | None = typer.Option(None, help="A .qpt layout with items map, legend, title, "
+                                                                 "subtitle, footer.")) -> None:
+    """An atlas: one page per area (wards by default) of an indicator's map, neighbours greyed out."""
+    from ..qgis_bridge.app import start_qgis
+
+    start_qgis()
+    from ..qgis_bridge.atlas import export_atlas
+    from ..qgis_bridge.layers import areas_layer
+    from ..qgis_bridge.maps import MapSpec, indicator_map_layer
+
+    spec = MapSpec(method=method, classes=10 if method == "decile" else classes)
+    with open_store(store) as opened:
+        layer, classification, spec = indicator_map_layer(opened, indicator, period, spec)
+        cover = areas_layer(opened, coverage)
+        spec.provenance += f" Store checksum {opened.checksum()[:16]}."
+    files = run_with_progress("Atlas", lambda p: export_atlas(cover, "area_name", layer, spec, classification, out,
+                                                               single_file=not per_area, template=template,
+                                                               progress=p))
+    console.print(f"Wrote {len(files)} file(s), {cover.featureCount()} pages: {files[0]}"
+                  + (" ..." if len(files) > 1 else ""))
