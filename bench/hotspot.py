@@ -14,7 +14,7 @@ Queen finds islands only; both sides use "within a tolerance" contiguity:
 
 | step        | LIS Workbench                               | reference                                          |
 |-------------|---------------------------------------------|----------------------------------------------------|
-| weights     | weights.contiguity(ids, wkb, tolerance=1.0) | libpysal fuzzy_contiguity(gdf, buffering=True,     |
+| weights     | contiguity(ids, wkb, tolerance=1.0) | libpysal fuzzy_contiguity(gdf, buffering=True,     |
 |             |                                             |                           buffer=1.0)              |
 | Gi*         | hotspot.gi_star(y, w, permutations=999)     | esda.G_Local(y, w, "R", star=True, 999, n_jobs=1)  |
 | local Moran | hotspot.local_moran(y, w, permutations=999) | esda.Moran_Local(y, w, "r", 999, n_jobs=1)         |
@@ -149,9 +149,10 @@ def child(side: str, input_path: Path, permutations: int, esda_jobs: int) -> Non
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
     if side == "ours":
-        from lis_workbench.core import hotspot, weights
+        from lis_workbench.core import hotspot
+        from lis_workbench.core.contiguity import contiguity
         t1 = time.perf_counter()
-        w = weights.contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE)
+        w = contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE)
         t2 = time.perf_counter()
         pairs = w.matrix.nnz // 2
         g = hotspot.gi_star(layer.y, w, permutations=permutations, seed=SEED)
@@ -233,7 +234,8 @@ def bench_layer(layer: Layer, args, checks: Checks, tmp: Path) -> dict:
     import shapely
     from esda.crand import vec_permutations
 
-    from lis_workbench.core import hotspot, weights
+    from lis_workbench.core import hotspot
+    from lis_workbench.core.contiguity import contiguity
 
     warnings.filterwarnings("ignore", category=UserWarning)  # esda: "Gi* requested ... assuming the row maximum"
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -244,7 +246,7 @@ def bench_layer(layer: Layer, args, checks: Checks, tmp: Path) -> dict:
     out: dict = {"n": n}
 
     # ---- weights
-    ours_s, ours_t, w = best_of(reps, lambda _: weights.contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE))
+    ours_s, ours_t, w = best_of(reps, lambda _: contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE))
     frame = geoframe(layer)
     ref_s, ref_t, ref_w = best_of(ref_reps, lambda _: libpysal.weights.fuzzy_contiguity(
         frame, buffering=True, buffer=BUFFER, id_order=layer.ids, silence_warnings=True))
@@ -264,7 +266,7 @@ def bench_layer(layer: Layer, args, checks: Checks, tmp: Path) -> dict:
                  f"{layer.name}: every pair of ours at {TOLERANCE:g} m is in libpysal's; its {len(only_ref)} other "
                  f"pair(s) lie {TOLERANCE:g}-{2 * BUFFER:g} m apart (a {BUFFER:g} m buffer on both areas reaches "
                  f"{2 * BUFFER:g} m)")
-    w2 = weights.contiguity(layer.ids, layer.wkbs, tolerance=2 * BUFFER)
+    w2 = contiguity(layer.ids, layer.wkbs, tolerance=2 * BUFFER)
     checks.check(pairs_of(w2.neighbours(), layer.ids) == ref_pairs,
                  f"{layer.name}: ours at tolerance {2 * BUFFER:g} m has exactly libpysal's neighbour pairs")
     del w2, ref_w
@@ -372,7 +374,7 @@ def bench_layer(layer: Layer, args, checks: Checks, tmp: Path) -> dict:
                                                   f"weights)")
     if args.profile and layer.name == args.profile_layer:
         profile(f"{layer.name}: weights.contiguity",
-                lambda: weights.contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE), top=15)
+                lambda: contiguity(layer.ids, layer.wkbs, tolerance=TOLERANCE), top=15)
         profile(f"{layer.name}: hotspot.gi_star", lambda: hotspot.gi_star(layer.y, w, permutations=perms, seed=SEED),
                 top=12)
         profile(f"{layer.name}: hotspot.local_moran",

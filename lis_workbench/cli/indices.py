@@ -29,7 +29,7 @@ def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or 
               step: float = typer.Option(0.2, help="Sensitivity: move each weight up and down by this share."),
               top: int = typer.Option(10, help="How many of the most-in-need areas to list.")) -> None:
     """Build a composite (need / vulnerability) index from a recipe: normalise, weight, combine, rank, decile."""
-    from ..core.composite import load_recipe, run_recipe, save_index
+    from ..core.index_recipe import load_recipe, run_recipe, save_index
 
     parsed = load_recipe(recipe)
     with open_store(store) as opened:

@@ -47,7 +47,7 @@ def site_cmd(store: Path = STORE_ARG,
              gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
              csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
     """Site new services where they reach most need: maximal coverage, set covering or p-median."""
-    from ..core.siting_study import SitingStudy, run_study
+    from ..core.siting.study import SitingStudy, run_study
 
     lines = None
     if network:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import hotspot, weights
+from .contiguity import contiguity
 from .errors import LisError
 
 STATISTICS = ("gistar", "localmoran", "globalmoran")
@@ -48,7 +49,7 @@ def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysi
     """The weights the analysis asks for, and the areas' representative points."""
     points = weights.representative_points(geometries)
     if spec.weights in ("queen", "rook"):
-        w = weights.contiguity(ids, geometries, rook=spec.weights == "rook", tolerance=spec.tolerance,
+        w = contiguity(ids, geometries, rook=spec.weights == "rook", tolerance=spec.tolerance,
                                progress=progress)
     elif spec.weights == "knn":
         w = weights.knn(ids, points, spec.k)

@@ -29,9 +29,9 @@ from ..core.composite import (
     POLARITIES,
     Component,
     build_index,
-    load_recipe,
 )
 from ..core.errors import CompositeError
+from ..core.index_recipe import load_recipe
 from .base import LisAlgorithm, style_on_load
 from .base import number as _number
 

@@ -29,8 +29,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
-from ..core.siting_plan import SitingPlan, run_plan
+from ..core.siting.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
+from ..core.siting.plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import progress_from_feedback
 from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
 from .base import LisAlgorithm, style_on_load

@@ -24,7 +24,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-from ..core.siting_plan import SitingOutcome
+from ..core.siting.plan import SitingOutcome
 from .layers import layer_from_frame
 
 SERVICE = {"reach": "Within reach", "gap": "Beyond reach: a gap", "none": "No demand counted"}

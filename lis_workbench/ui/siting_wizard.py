@@ -32,7 +32,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core.errors import LisError
 from ..core.geography import aggregation_kind
-from ..core.siting_study import SitingStudy, run_study
+from ..core.siting.study import SitingStudy, run_study
 
 MODELS = (("mclp", "Reach the most need with a given number of new sites (maximal coverage)"),
           ("lscp", "Reach all the need with the fewest new sites (set covering)"),

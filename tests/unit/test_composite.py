@@ -16,18 +16,16 @@ import pytest
 from scipy import stats
 from unit_helpers import REPO, SAMPLE, sample_csv
 
-from lis_workbench.core.composite import (
-    Component,
+from lis_workbench.core.composite import Component, build_index, normalise
+from lis_workbench.core.errors import CompositeError, IndicatorNotFound, LisError, StoreError
+from lis_workbench.core.index_recipe import (
     IndexRecipe,
-    build_index,
     load_recipe,
-    normalise,
     recipe_from_text,
     run_recipe,
     save_index,
     stored_recipe,
 )
-from lis_workbench.core.errors import CompositeError, IndicatorNotFound, LisError, StoreError
 from lis_workbench.core.store import ValueRows
 
 FILE2 = "wigan_imd2019_file2_domains_ranks_deciles.csv"

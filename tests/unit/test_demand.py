@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from osgeo import ogr
 
-from lis_workbench.core.demand import DemandError, NeedRule, demand_table, sites_table, within_study_area
 from lis_workbench.core.errors import LisError
+from lis_workbench.core.siting.demand import DemandError, NeedRule, demand_table, sites_table, within_study_area
 
 
 def _square(x0, y0, size=100.0) -> bytes:

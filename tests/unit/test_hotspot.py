@@ -21,9 +21,10 @@ import shapely
 from scipy import stats
 
 from lis_workbench.core import hotspot as hs
+from lis_workbench.core.contiguity import contiguity
 from lis_workbench.core.errors import LisError
 from lis_workbench.core.ingest import parse_numbers
-from lis_workbench.core.weights import Weights, contiguity, distance_band, handle_islands, knn, representative_points
+from lis_workbench.core.weights import Weights, distance_band, handle_islands, knn, representative_points
 
 libpysal = pytest.importorskip("libpysal")
 esda = pytest.importorskip("esda")

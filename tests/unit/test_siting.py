@@ -26,8 +26,8 @@ from unit_helpers import SAMPLE
 
 from lis_workbench.core import siting
 from lis_workbench.core.errors import LisError
-from lis_workbench.core.network import NetworkError, network_costs
 from lis_workbench.core.siting import SitingError
+from lis_workbench.core.siting.network import NetworkError, network_costs
 
 pulp = pytest.importorskip("pulp")
 nx = pytest.importorskip("networkx")
@@ -460,7 +460,7 @@ def small_wigan(wigan_schools, n_areas=40, n_sites=12):
 
 
 def pulp_capacitated(cost, weights, capacity, fixed, model, *, p=None, radius=None):
-    """The capacitated model as documented in siting._capacitated, written here in pulp: open x_j binary, z_ij in
+    """The capacitated model as documented in siting.capacitated, written here in pulp: open x_j binary, z_ij in
     [0, 1] the share of area i served by j (split allowed), allowed pairs finite (and within the radius for MCLP),
     sum_i w_i z_ij <= C_j x_j, z_ij <= x_j. p-median: every area with weight served in full, fixed + p sites,
     minimise sum w d z. MCLP: sum_j z_ij <= 1, at most fixed + p sites, maximise sum w z. Returns the optimum."""
@@ -647,7 +647,7 @@ def test_lscp_plan_names_the_unreachable_areas():
     """Through run_plan (the CLI, Processing and the wizard) the areas out of reach are named by their codes."""
     import pandas as pd
 
-    from lis_workbench.core.siting_plan import SitingPlan, run_plan
+    from lis_workbench.core.siting.plan import SitingPlan, run_plan
 
     demand = pd.DataFrame({"area_code": ["E01A", "E01B", "E01C", "E01D"], "weight": [1.0, 2.0, 0.0, 3.0],
                            "x": [0.0, 100.0, 5000.0, 9000.0], "y": [0.0, 0.0, 0.0, 0.0]})

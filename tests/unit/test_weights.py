@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import shapely
 
+from lis_workbench.core.contiguity import contiguity
 from lis_workbench.core.errors import LisError
 from lis_workbench.core.weights import (
     Weights,
     WeightsError,
-    contiguity,
     distance_band,
     handle_islands,
     knn,

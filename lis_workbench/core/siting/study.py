@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
-from .siting_plan import SitingOutcome, SitingPlan, run_plan
+from .plan import SitingOutcome, SitingPlan, run_plan
 
 MODEL_WORDS = {"mclp": "most demand within reach", "lscp": "fewest sites to reach the demand",
                "pmedian": "shortest average distance"}
@@ -61,7 +61,7 @@ class StudyResult:
 
 def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] | None = None) -> StudyResult:
     """Read the study's demand and sites from the store and solve it."""
-    from .recipe import centroid_points
+    from ..recipe import centroid_points
 
     rule = NeedRule.parse(study.need) if study.need else None
     plan = SitingPlan(model=study.model, p=study.p if study.model != "lscp" else None, radius=study.radius,

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import siting
-from .errors import ParameterError
+from ..errors import ParameterError
+from .common import MODELS, SitingError, SitingResult
+from .costs import euclidean_costs, read_cost_matrix, write_cost_matrix
 from .network import network_costs
+from .solve import coverage_curve, gap_areas, solve
 
 Progress = Callable[[float, str], None]
-MODELS = ("mclp", "lscp", "pmedian")
 
 
 @dataclass
@@ -61,7 +62,7 @@ class SitingPlan:
 class SitingOutcome:
     """The chosen sites, each demand area's service, the allocation lines, the curve and the words to stamp."""
 
-    result: siting.SitingResult
+    result: SitingResult
     sites: pd.DataFrame
     demand: pd.DataFrame
     allocation: pd.DataFrame
@@ -74,15 +75,15 @@ def _costs(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame) -> np.nd
     dxy, sxy = demand[["x", "y"]].to_numpy(float), sites[["x", "y"]].to_numpy(float)
     if plan.distance == "matrix":
         if not plan.cost_matrix:
-            raise siting.SitingError("Distance 'matrix' needs a cost-matrix CSV.")
-        return siting.read_cost_matrix(plan.cost_matrix, demand["area_code"].astype(str), sites["site_id"])
+            raise SitingError("Distance 'matrix' needs a cost-matrix CSV.")
+        return read_cost_matrix(plan.cost_matrix, demand["area_code"].astype(str), sites["site_id"])
     if plan.distance == "network":
         if not plan.network:
-            raise siting.SitingError("Network distances need a line layer of roads or paths.")
+            raise SitingError("Network distances need a line layer of roads or paths.")
         return network_costs(plan.network, dxy, sxy, speed_kmh=plan.speed_kmh)
     if plan.distance != "euclidean":
-        raise siting.SitingError(f"Unknown distance '{plan.distance}': use euclidean, network or matrix.")
-    return siting.euclidean_costs(dxy, sxy)
+        raise SitingError(f"Unknown distance '{plan.distance}': use euclidean, network or matrix.")
+    return euclidean_costs(dxy, sxy)
 
 
 def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
@@ -93,18 +94,18 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     say(0.05, "Travel costs")
     cost = _costs(plan, demand, sites)
     if plan.save_costs:
-        siting.write_cost_matrix(plan.save_costs, cost, demand["area_code"].astype(str), sites["site_id"])
+        write_cost_matrix(plan.save_costs, cost, demand["area_code"].astype(str), sites["site_id"])
     weights = demand["weight"].to_numpy(float)
     fixed = sites["existing"].to_numpy(bool)
     capacity = sites["capacity"].to_numpy(float) if "capacity" in sites.columns else None
     say(0.2, f"Solving {plan.model}")
-    result = siting.solve(plan.model, cost, weights, p=plan.p, radius=plan.radius, fixed=fixed, capacity=capacity,
+    result = solve(plan.model, cost, weights, p=plan.p, radius=plan.radius, fixed=fixed, capacity=capacity,
                           share=plan.share, quick=plan.quick, time_limit=plan.time_limit,
                           labels=demand["area_code"].astype(str).to_numpy())
     curve = None
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")
-        curve = siting.coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
+        curve = coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
                                       exact=not plan.quick, time_limit=plan.time_limit,
                                       solved={plan.p: result})
         curve.attrs["total_demand"] = float(weights.sum())  # average distance = objective / total demand
@@ -140,7 +141,7 @@ def _tables(plan, demand, sites, cost, result) -> SitingOutcome:
     frame["assigned_site"] = np.where(assigned >= 0, ids[np.maximum(assigned, 0)], None)
     frame["distance"] = np.where(np.isfinite(result.distance), result.distance, np.nan)
     frame["covered"] = result.covered.astype(int)
-    frame["gap"] = (siting.gap_areas(result.distance, weights, plan.radius).astype(int)
+    frame["gap"] = (gap_areas(result.distance, weights, plan.radius).astype(int)
                     if plan.radius is not None else 0)
     has = assigned >= 0
     allocation = pd.DataFrame({
@@ -170,7 +171,7 @@ def _input_notes(demand: pd.DataFrame, sites: pd.DataFrame) -> list[str]:
     return notes
 
 
-def summary_text(plan: SitingPlan, result: siting.SitingResult, demand: pd.DataFrame, sites: pd.DataFrame) -> str:
+def summary_text(plan: SitingPlan, result: SitingResult, demand: pd.DataFrame, sites: pd.DataFrame) -> str:
     """One paragraph a cabinet member can read: what was chosen and what it achieves."""
     total = float(demand["weight"].sum())
     covered = float(demand["weight"].to_numpy(float)[result.covered].sum())

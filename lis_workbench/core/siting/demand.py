@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import LisError
-from .geography import centroids_from_polygons
+from ..errors import LisError
+from ..geography import centroids_from_polygons
 
 _RULE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(<=|>=|<|>|==|=)?\s*(-?[0-9.]+)?\s*$")
 
