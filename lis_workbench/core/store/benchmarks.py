@@ -8,8 +8,7 @@ import pandas as pd
 from ..errors import IndicatorNotFound, StoreError
 from . import schema
 from .base import StoreBase, basename
-
-VALUE_FIELDS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
+from .schema import VALUE_FIELDS
 
 
 class BenchmarkStore(StoreBase):

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Callable
 
 SCHEMA_VERSION = 2
+#: The numbers each stored value carries (lis_value's numeric columns, also those of lis_benchmark it has).
+VALUE_FIELDS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
 
 #: Attribute tables (no geometry). Geometry layers are made through OGR (see layers.py).
 TABLES: dict[str, str] = {

@@ -21,15 +21,11 @@ from .benchmarks import BenchmarkStore
 from .connection import busy_message, connect, is_busy, write_transaction
 from .geographies import GeographyReport, GeographyStore
 from .names import check_indicator_id, check_layer_name
+from .schema import VALUE_FIELDS
 
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
                     "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
                     "row_count", "imported_at")
-
-
-VALUE_FIELDS = ("value", "numerator", "denominator", "lower_ci", "upper_ci")
-
-
 POLARITIES = ("high_is_bad", "high_is_good", "neutral")
 
 
