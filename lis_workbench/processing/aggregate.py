@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
@@ -26,9 +22,9 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.errors import GeographyError
 from ..core.geography import AGGREGATE_COLUMNS, aggregate, aggregation_kind
 from ..core.store import Store
+from ..qgis_bridge.frames import fields_for, read_frame, write_features
 from ..qgis_bridge.layers import bng
 from .base import LisAlgorithm
-from .base import number as _number
 
 #: The value types offered; the last takes the type (and unit) from the store's catalogue.
 VALUE_TYPES = ("count", "rate", "proportion", "percentage", "mean", "rank", "decile", "score",
@@ -152,10 +148,10 @@ class AggregateAlgorithm(LisAlgorithm):
             if name and source.fields().indexFromName(name) < 0:
                 raise GeographyError(f"The values layer has no field '{name}' (its fields: "
                                      f"{', '.join(source.fields().names())}).")
-        features = list(source.getFeatures())
-        frame = pd.DataFrame({"area_code": [str(f[code]) for f in features]})
+        rows = read_frame(source, numeric=[f for f in fields.values() if f], text=[code])
+        frame = pd.DataFrame({"area_code": rows[code].astype(str)})
         for name, field in fields.items():
-            frame[name] = [_number(f[field]) for f in features] if field else float("nan")
+            frame[name] = rows[field].to_numpy(float) if field else float("nan")
         population = None
         if fields["denominator"] and not fields["numerator"]:
             population = pd.Series(frame["denominator"].to_numpy(float), index=frame["area_code"])
@@ -182,10 +178,11 @@ class AggregateAlgorithm(LisAlgorithm):
         if absent:
             raise GeographyError(f"The lookup has no field(s) {', '.join(absent)} (its fields: "
                                  f"{', '.join(source.fields().names())}).")
-        features = list(source.getFeatures())
-        pairs = pd.DataFrame({k: [str(f[v]) for f in features] for k, v in names.items() if k != "weight"})
+        rows = read_frame(source, numeric=[names["weight"]] if names["weight"] else [],
+                          text=[names["from_code"], names["to_code"]])
+        pairs = pd.DataFrame({k: rows[v].astype(str) for k, v in names.items() if k != "weight"})
         if names["weight"]:
-            pairs["weight"] = [_number(f[names["weight"]]) for f in features]
+            pairs["weight"] = rows[names["weight"]].to_numpy(float)
         return pairs, None
 
     def _targets(self, parameters, context, store, geography) -> dict | None:
@@ -212,25 +209,12 @@ class AggregateAlgorithm(LisAlgorithm):
         return None
 
     def _write(self, parameters, context, result: pd.DataFrame, targets, feedback) -> str:
-        fields = QgsFields()
-        fields.append(QgsField("area_code", QVariant.String))
-        if targets:
-            fields.append(QgsField("area_name", QVariant.String))
-        numbers = ("value", "numerator", "denominator")
-        for name in AGGREGATE_COLUMNS[1:]:
-            fields.append(QgsField(name, QVariant.Double if name in numbers else
-                                   QVariant.Int if name in ("n_areas", "incomplete") else QVariant.String))
-        if targets:
-            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.MultiPolygon,
-                                              targets["crs"])
-        else:
-            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        kinds = {name: QVariant.Double if name in ("value", "numerator", "denominator") else
+                 QVariant.Int if name in ("n_areas", "incomplete") else QVariant.String for name in AGGREGATE_COLUMNS}
         rows = result.set_index("area_code")
-        codes = list(rows.index)
+        geometries = None
         if targets:
-            outside = [c for c in codes if c not in targets["areas"]]
+            outside = [c for c in rows.index if c not in targets["areas"]]
             if outside:
                 feedback.pushWarning(f"{len(outside)} aggregated area(s) are not in the target layer and were left "
                                      f"out: {', '.join(outside[:20])}")
@@ -239,20 +223,26 @@ class AggregateAlgorithm(LisAlgorithm):
                 feedback.pushWarning(f"{len(empty)} target area(s) have no small area in the lookup (no value): "
                                      f"{', '.join(empty[:20])}")
             codes = list(targets["areas"])
-        for code in codes:
-            feature = QgsFeature(fields)
-            values = [code]
-            if targets:
-                name, geometry = targets["areas"][code]
-                values.append(name)
-                if geometry is not None and not geometry.isNull():
-                    geometry.convertToMultiType()
-                    feature.setGeometry(geometry)
-            for name in AGGREGATE_COLUMNS[1:]:
-                value = rows.at[code, name] if code in rows.index else None
-                values.append(None if value is None or pd.isna(value) else
-                              float(value) if name in numbers else int(value) if name in ("n_areas", "incomplete")
-                              else str(value))
-            feature.setAttributes(values)
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            rows = rows.reindex(codes)
+            rows.insert(0, "area_name", [targets["areas"][c][0] for c in codes])
+            geometries = [_multi(targets["areas"][c][1]) for c in codes]
+        table = rows.reset_index()[[c for c in ("area_code", "area_name", *AGGREGATE_COLUMNS[1:])
+                                    if c in rows.reset_index().columns]]
+        fields = fields_for(table, {**kinds, "area_name": QVariant.String})
+        if targets:
+            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.MultiPolygon,
+                                              targets["crs"])
+        else:
+            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        write_features(sink, table, fields, geometries)
         return dest
+
+
+def _multi(geometry):
+    """A target area's geometry as a multipolygon (None when it has none)."""
+    if geometry is None or geometry.isNull():
+        return None
+    geometry.convertToMultiType()
+    return geometry

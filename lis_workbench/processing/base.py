@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
     QgsField,
     QgsFields,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
 )
-from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
+from ..qgis_bridge.frames import number, write_features
+
+__all__ = ["ICON", "LisAlgorithm", "number", "style_on_load"]
 
 ICON = str(Path(__file__).resolve().parent.parent / "resources" / "icons" / "lis.svg")
 
@@ -73,49 +73,26 @@ class LisAlgorithm(QgsProcessingAlgorithm):
     def execute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
 
-    def write_with_columns(self, parameters, context, key: str, source, features, table, columns) -> str:
-        """Copy the input features to the sink ``key`` with result columns added (input fields of the same names
-        are replaced). columns: (name, QVariant type) pairs, values from ``table`` (a frame in features' order)."""
+    def write_with_columns(self, parameters, context, key: str, source, rows: pd.DataFrame, table: pd.DataFrame,
+                           columns) -> str:
+        """Write the input features (`rows`: read_frame of the source with all fields and geometry) to the sink
+        ``key`` with result columns added (input fields of the same names are replaced). columns: (name, QVariant
+        type) pairs, values from ``table`` (a frame in the rows' order)."""
         added = {name for name, _ in columns}
-        fields, kept = QgsFields(), []
-        for i, field in enumerate(source.fields()):
+        fields = QgsFields()
+        for field in source.fields():
             if field.name() not in added:
                 fields.append(field)
-                kept.append(i)
         for name, kind in columns:
             fields.append(QgsField(name, kind))
         sink, dest = self.parameterAsSink(parameters, key, context, fields, source.wkbType(), source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, key))
-        cells = [table[name].tolist() for name, _ in columns]
-        kinds = [kind for _, kind in columns]
-        for row, feature in enumerate(features):
-            attributes = feature.attributes()
-            out = QgsFeature(fields)
-            out.setAttributes([attributes[i] for i in kept] +
-                              [_cell(column[row], kind) for column, kind in zip(cells, kinds)])
-            out.setGeometry(feature.geometry())
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        out = rows.drop(columns=[c for c in added if c in rows.columns]).reset_index(drop=True)
+        for name, _ in columns:
+            out[name] = table[name].to_numpy() if name in table.columns else None
+        write_features(sink, out, fields)
         return dest
-
-
-def number(value) -> float:
-    """A field value as a float; NULL (a QVariant), text and missing values become NaN."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _cell(value, kind):
-    """A result value as the field's type; None for missing (None, NaN or pandas' NA)."""
-    if value is None or pd.isna(value):
-        return None
-    if kind == QVariant.Double:
-        return float(value)
-    if kind == QVariant.Int:
-        return int(value)
-    return str(value)
 
 
 _POST_PROCESSORS: list = []  # Processing keeps only a pointer to a post-processor: the Python objects must live on

@@ -20,8 +20,8 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.compare import KINDS, NOT_COMPARED, compare, total_benchmark
 from ..core.errors import AnalysisError
+from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm
-from .base import number as _number
 from .thematic_map import POLARITIES, layer_polarity
 
 
@@ -81,17 +81,19 @@ class CompareAlgorithm(LisAlgorithm):
         polarity = POLARITIES[self.parameterAsEnum(parameters, self.POLARITY, context)]
         if polarity == "auto":
             polarity = layer_polarity(self.parameterAsVectorLayer(parameters, self.INPUT, context))
-        features = list(source.getFeatures())
-        if not features:
-            raise AnalysisError("The layer has no features.")
         names = source.fields().names()
-        frame = pd.DataFrame({
-            "area_code": [str(f[code_field]) if code_field else str(f.id()) for f in features],
-            "numerator": [_number(f[numerator]) for f in features]})
+        numbers = [numerator] + ([denominator] if kind != "count" else []) + \
+            (["suppressed"] if "suppressed" in names else [])
+        rows = read_frame(source, numeric=numbers, text=[code_field] if code_field else [], geometry=True,
+                          all_fields=True)
+        if rows.empty:
+            raise AnalysisError("The layer has no features.")
+        frame = pd.DataFrame({"area_code": rows[code_field].astype(str) if code_field else rows["fid"].astype(str),
+                              "numerator": rows[numerator].to_numpy(float)})
         if kind != "count":
-            frame["denominator"] = [_number(f[denominator]) for f in features]
+            frame["denominator"] = rows[denominator].to_numpy(float)
         if "suppressed" in names:
-            frame["suppressed"] = [_number(f["suppressed"]) == 1 for f in features]
+            frame["suppressed"] = rows["suppressed"].to_numpy(float) == 1
         area = self.parameterAsString(parameters, self.BENCHMARK_AREA, context).strip()
         raw = parameters.get(self.BENCHMARK)
         if area:
@@ -106,10 +108,10 @@ class CompareAlgorithm(LisAlgorithm):
             counts = result[f"vs_benchmark_{label}"].value_counts()
             feedback.pushInfo(f"At {label.replace('_', '.')}%: " + ", ".join(
                 f"{counts.get(v, 0)} {v}" for v in ("higher", "similar", "lower", NOT_COMPARED)))
-        dest = self._write(parameters, context, source, features, result)
+        dest = self._write(parameters, context, source, rows, result)
         return {self.OUTPUT: dest, self.BENCHMARK_VALUE: float(result.attrs["benchmark"])}
 
-    def _write(self, parameters, context, source, features, result: pd.DataFrame) -> str:
+    def _write(self, parameters, context, source, rows, result: pd.DataFrame) -> str:
         columns = [(c, QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String)
                    for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
-        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, result, columns)
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result, columns)

@@ -32,8 +32,8 @@ from ..core.composite import (
 )
 from ..core.errors import CompositeError
 from ..core.index_recipe import load_recipe
+from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm, style_on_load
-from .base import number as _number
 
 RESULT_FIELDS = (("index_score", QVariant.Double), ("index_rank", QVariant.Int), ("index_decile", QVariant.Int),
                  ("index_quintile", QVariant.Int))
@@ -136,11 +136,10 @@ class CompositeIndexAlgorithm(LisAlgorithm):
         absent = [n for n in names if source.fields().indexFromName(n) < 0]
         if absent:
             raise CompositeError(f"The layer has no field(s) {', '.join(absent)}.")
-        features = list(source.getFeatures())
-        if not features:
+        rows = read_frame(source, numeric=names, geometry=True, all_fields=True)
+        if rows.empty:
             raise CompositeError("The layer has no features.")
-        frame = pd.DataFrame({n: [_number(f[n]) for f in features] for n in names},
-                             index=[str(f.id()) for f in features])
+        frame = pd.DataFrame({n: rows[n].to_numpy(float) for n in names}, index=rows["fid"].astype(str).tolist())
         result = build_index(frame, components, **options)
         feedback.pushInfo(f"Method: {result.method()}")
         if result.dropped:
@@ -153,7 +152,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
             feedback.pushInfo(f"  {row.component} {row.change}: weight {row.weight:.1%} -> {row.new_weight:.1%}, "
                               f"{row.areas_changing_decile} area(s) change decile ({row.share_changing_decile:.1%}), "
                               f"largest rank move {row.max_rank_change}")
-        dest = self._write(parameters, context, source, features, result)
+        dest = self._write(parameters, context, source, rows, result)
         style_deciles_on_load(context, dest)
         largest = float(sensitivity["share_changing_decile"].max()) if len(sensitivity) else 0.0
         return {self.OUTPUT: dest, self.SENSITIVITY: json.dumps(sensitivity.to_dict("records")),
@@ -183,7 +182,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
                        "combine": COMBINATIONS[self.parameterAsEnum(parameters, self.COMBINE, context)],
                        "missing": MISSING_POLICIES[self.parameterAsEnum(parameters, self.MISSING, context)]}
 
-    def _write(self, parameters, context, source, features, result) -> str:
+    def _write(self, parameters, context, source, rows, result) -> str:
         """The input features with the index fields added (input fields of the same names are replaced)."""
         columns = list(RESULT_FIELDS)
         names = {name: name for name, _ in RESULT_FIELDS}
@@ -192,7 +191,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
             names[f"{comp.id}_normalised"] = f"{comp.id}_norm"
             names[f"{comp.id}_contribution"] = f"{comp.id}_contrib"
         table = result.frame.reset_index(drop=True).rename(columns=names)
-        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, table, columns)
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, table, columns)
 
 
 def style_deciles_on_load(context, dest: str) -> None:

@@ -22,8 +22,8 @@ class GiStarAlgorithm(HotspotAlgorithm):
         self.define_common()
 
     def execute(self, parameters, context, feedback) -> dict:
-        source, features, result = self.run_on_source(parameters, context, feedback)
-        dest = self.write(parameters, context, source, features, result,
+        source, rows, result = self.run_on_source(parameters, context, feedback)
+        dest = self.write(parameters, context, source, rows, result,
                           {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
         style_clusters_on_load(context, dest, "gi_cluster")
         return {self.OUTPUT: dest}

@@ -22,7 +22,7 @@ class GlobalMoranAlgorithm(HotspotAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def execute(self, parameters, context, feedback) -> dict:
-        _source, _features, result = self.run_on_source(parameters, context, feedback)
+        _source, _rows, result = self.run_on_source(parameters, context, feedback)
         s = result.summary
         feedback.pushInfo(f"Moran's I = {s['global_I']:.4f} (expected {s['global_EI']:.4f}), z = {s['global_z']:.2f}, "
                           f"p = {s['global_p']:.3g}" + (f", pseudo p = {s['global_p_sim']:.3g}"

@@ -19,8 +19,8 @@ from ..core.clusters import Analysis, run_analysis
 from ..core.hotspot import CORRECTIONS
 from ..core.weights import KINDS
 from ..qgis_bridge.feedback import progress_from_feedback
+from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm, style_on_load
-from .base import number as _number
 
 ISLANDS = ("drop", "nearest")
 
@@ -93,34 +93,34 @@ class HotspotAlgorithm(LisAlgorithm):
             islands=ISLANDS[self.parameterAsEnum(parameters, self.ISLANDS, context)])
 
     def run_on_source(self, parameters, context, feedback):
-        """Read the areas, run the analysis; returns (source, features, result)."""
+        """Read the areas (once, as a frame), run the analysis; returns (source, rows, result)."""
         source = self.parameterAsSource(parameters, self.INPUT, context)
         field = self.parameterAsString(parameters, self.FIELD, context)
-        features = list(source.getFeatures())
-        if not features:
-            raise QgsProcessingException("The layer has no areas.")
         numerator = self.parameterAsString(parameters, self.NUMERATOR, context)
         denominator = self.parameterAsString(parameters, self.DENOMINATOR, context)
         if bool(numerator) != bool(denominator):
             raise QgsProcessingException("Smoothing needs both a numerator and a denominator field.")
-        values = [_number(f[field]) for f in features]
-        wkbs = [bytes(f.geometry().asWkb()) for f in features]
         if source.sourceCrs().isGeographic():
             raise QgsProcessingException("The layer is in degrees: reproject it to British National Grid "
                                          "(EPSG:27700) so distances are in metres.")
+        rows = read_frame(source, numeric=[n for n in (field, numerator, denominator) if n], geometry=True,
+                          all_fields=True)
+        if rows.empty:
+            raise QgsProcessingException("The layer has no areas.")
         spec = self.analysis(parameters, context)
         spec.smooth = bool(numerator)
-        result = run_analysis([str(f.id()) for f in features], values, wkbs, spec, progress_from_feedback(feedback),
-                              numerators=[_number(f[numerator]) for f in features] if numerator else None,
-                              denominators=[_number(f[denominator]) for f in features] if denominator else None)
+        result = run_analysis(rows["fid"].astype(str).tolist(), rows[field].to_numpy(float),
+                              rows["geometry"].tolist(), spec, progress_from_feedback(feedback),
+                              numerators=rows[numerator].to_numpy(float) if numerator else None,
+                              denominators=rows[denominator].to_numpy(float) if denominator else None)
         for note in result.notes:
             feedback.pushWarning(note)
         feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))
-        return source, features, result
+        return source, rows, result
 
-    def write(self, parameters, context, source, features, result, columns: dict):
+    def write(self, parameters, context, source, rows, result, columns: dict):
         """Copy the input features with the result columns added (columns: name -> QVariant type)."""
-        return self.write_with_columns(parameters, context, self.OUTPUT, source, features, result.table,
+        return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result.table,
                                        list(columns.items()))
 
 

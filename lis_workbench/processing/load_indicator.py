@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from qgis.core import (
-    QgsFeatureSink,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
@@ -13,7 +12,8 @@ from qgis.core import (
 )
 
 from ..core.store import Store
-from ..qgis_bridge.layers import bng, features_from_frame, indicator_fields, provenance_text
+from ..qgis_bridge.frames import write_features
+from ..qgis_bridge.layers import bng, indicator_fields, provenance_text
 from .base import LisAlgorithm
 
 
@@ -54,12 +54,8 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
                                              QgsWkbTypes.MultiPolygon, bng())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        total = max(len(frame), 1)
-        for i, feature in enumerate(features_from_frame(frame, fields)):
-            if feedback.isCanceled():
-                break
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
-            feedback.setProgress(100.0 * (i + 1) / total)
+        write_features(sink, frame, fields, cancelled=feedback.isCanceled)
+        feedback.setProgress(100.0)
         entry["period"] = frame["period"].iloc[0] if len(frame) else period
         entry["store"] = path
         feedback.pushInfo("Provenance: " + provenance_text(entry))

@@ -21,8 +21,8 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
         self.define_common()
 
     def execute(self, parameters, context, feedback) -> dict:
-        source, features, result = self.run_on_source(parameters, context, feedback)
-        dest = self.write(parameters, context, source, features, result,
+        source, rows, result = self.run_on_source(parameters, context, feedback)
+        dest = self.write(parameters, context, source, rows, result,
                           {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
                            "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
         style_clusters_on_load(context, dest, "lisa_cluster")

@@ -3,13 +3,8 @@ from layers, running core.siting_plan.run_plan and writing the three outputs."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
@@ -27,14 +22,13 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core.siting.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
 from ..core.siting.plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import progress_from_feedback
+from ..qgis_bridge.frames import fields_for, number, read_frame, write_features
 from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
 from .base import LisAlgorithm, style_on_load
-from .base import number as _number
 
 DISTANCES = ("euclidean", "network", "matrix")
 
@@ -169,25 +163,27 @@ class SitingAlgorithm(LisAlgorithm):
         id_field = self.parameterAsString(parameters, "DEMAND_ID", context)
         need_field = self.parameterAsString(parameters, "NEED_FIELD", context)
         names = source.fields().names()
-        features = list(source.getFeatures())
-        if not features:
+        id_field = id_field if id_field and id_field in names else ""
+        rows = read_frame(source, numeric=[n for n in (weight_field, need_field) if n],
+                          text=[id_field] if id_field else [], geometry=True)
+        if rows.empty:
             raise QgsProcessingException("The demand layer has no features.")
-        codes = [str(f[id_field]) if id_field and id_field in names else str(f.id()) for f in features]
+        codes = rows[id_field].astype(str).tolist() if id_field else rows["fid"].astype(str).tolist()
         if len(set(codes)) != len(codes):
             raise QgsProcessingException(f"The demand code field '{id_field}' repeats codes; choose a unique one.")
-        values = pd.DataFrame({"area_code": codes, "value": [_number(f[weight_field]) for f in features]})
-        geometries = [f.geometry() for f in features]
+        values = pd.DataFrame({"area_code": codes, "value": rows[weight_field].to_numpy(float)})
+        geometries = rows["geometry"].tolist()
         points, polygons = None, None
         if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PointGeometry:
-            located = [_point_of(g) for g in geometries]
+            located = [_point_of(_geometry(g)) for g in geometries]
             points = pd.DataFrame({"area_code": codes, "x": [p.x() for p in located], "y": [p.y() for p in located]})
         else:  # areas: core's point inside each polygon, as `lis site` uses
-            polygons = {code: bytes(g.asWkb()) for code, g in zip(codes, geometries)}
+            polygons = dict(zip(codes, geometries))
         rule, need = None, None
         if need_field:
             test = (self.parameterAsString(parameters, "NEED_TEST", context) or "").strip()
             rule = NeedRule.parse(f"need{test}")
-            need = pd.DataFrame({"area_code": codes, "value": [_number(f[need_field]) for f in features]})
+            need = pd.DataFrame({"area_code": codes, "value": rows[need_field].to_numpy(float)})
         return demand_table(values, need, rule, points, polygons), geometries
 
     def _sites(self, parameters, context, demand_source):
@@ -208,7 +204,7 @@ class SitingAlgorithm(LisAlgorithm):
                 names = f.fields().names()
                 row["name"] = str(f[names[1]]) if len(names) > 1 else ""
                 if capacity and capacity in names:
-                    row["capacity"] = _number(f[capacity])
+                    row["capacity"] = number(f[capacity])
                 rows.append(row)
             frames.append(pd.DataFrame(rows))
         existing, candidates = frames
@@ -220,31 +216,22 @@ class SitingAlgorithm(LisAlgorithm):
     def _write(self, parameters, context, key, frame, geometries, wkb_type, crs):
         if parameters.get(key) in (None, ""):
             return None
-        fields = QgsFields()
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
-            fields.append(QgsField(str(column), QVariant.Double if numeric else QVariant.String))
+        fields = fields_for(frame)
         sink, dest = self.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
         if sink is None:
             return None
-        for row, geometry in zip(frame.itertuples(index=False), geometries):
-            feature = QgsFeature(fields)
-            feature.setAttributes([_cell(v) for v in row])
-            feature.setGeometry(geometry)
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        write_features(sink, frame, fields, geometries)
         return dest
-
-
-def _cell(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    return value.item() if hasattr(value, "item") else value
 
 
 def _point(x: float, y: float) -> QgsGeometry:
     return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
+
+
+def _geometry(wkb: bytes) -> QgsGeometry:
+    shape = QgsGeometry()
+    shape.fromWkb(wkb)
+    return shape
 
 
 def _point_of(geometry: QgsGeometry) -> QgsPointXY:

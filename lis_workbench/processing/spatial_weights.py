@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSink,
@@ -14,10 +12,10 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core.clusters import Analysis, build_weights
 from ..core.weights import KINDS, handle_islands
+from ..qgis_bridge.frames import fields_for, read_frame, write_features
 from .base import LisAlgorithm
 from .hotspot_base import ISLANDS, add_weights_parameters
 
@@ -43,16 +41,16 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
     def execute(self, parameters, context, feedback) -> dict:
         source = self.parameterAsSource(parameters, self.INPUT, context)
         id_field = self.parameterAsString(parameters, self.ID_FIELD, context)
-        features = list(source.getFeatures())
         if source.sourceCrs().isGeographic():
             raise QgsProcessingException("The layer is in degrees: reproject it to British National Grid "
                                          "(EPSG:27700) so distances are in metres.")
-        ids = [str(f[id_field]) for f in features]
+        rows = read_frame(source, text=[id_field], geometry=True)
+        ids = rows[id_field].astype(str).tolist()
         spec = Analysis(weights=KINDS[self.parameterAsEnum(parameters, self.WEIGHTS, context)],
                         k=self.parameterAsInt(parameters, self.K, context),
                         distance=self.parameterAsDouble(parameters, self.DISTANCE, context),
                         tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context))
-        weights, points = build_weights(ids, [bytes(f.geometry().asWkb()) for f in features], spec)
+        weights, points = build_weights(ids, rows["geometry"].tolist(), spec)
         islands = weights.islands
         if islands:
             feedback.pushWarning(f"{len(islands)} area(s) have no neighbour: {', '.join(islands[:10])}")
@@ -60,17 +58,15 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
                                     points)
         for note in weights.notes:
             feedback.pushWarning(note)
-        fields = QgsFields()
-        for name, kind in (("from_id", QVariant.String), ("to_id", QVariant.String), ("weight", QVariant.Double)):
-            fields.append(QgsField(name, kind))
+        matrix = weights.matrix.tocoo()
+        ids = np.asarray(weights.ids, dtype=object)
+        pairs = pd.DataFrame({"from_id": ids[matrix.row], "to_id": ids[matrix.col],
+                              "weight": matrix.data.astype(float)})
+        fields = fields_for(pairs)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        matrix = weights.matrix.tocoo()
-        for i, j, value in zip(matrix.row, matrix.col, matrix.data):
-            feature = QgsFeature(fields)
-            feature.setAttributes([weights.ids[i], weights.ids[j], float(value)])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        write_features(sink, pairs, fields)
         feedback.pushInfo(f"{weights.n} areas, {matrix.nnz} neighbour pairs, "
                           f"{weights.cardinalities.mean():.2f} neighbours on average")
         return {self.OUTPUT: dest, "PAIRS": int(matrix.nnz), "ISLANDS": len(islands)}

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsFeature,
     QgsField,
     QgsFields,
-    QgsGeometry,
     QgsLayerMetadata,
     QgsVectorLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QVariant
 
-BNG = "EPSG:27700"
+from .frames import BNG, memory_layer, write_features
 
 INDICATOR_FIELDS = (("area_code", QVariant.String), ("area_name", QVariant.String), ("period", QVariant.String),
                     ("value", QVariant.Double), ("numerator", QVariant.Double), ("denominator", QVariant.Double),
@@ -32,39 +28,12 @@ def indicator_fields() -> QgsFields:
     return fields
 
 
-def _cell(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, bool):
-        return int(value)
-    return value.item() if hasattr(value, "item") else value
-
-
-def features_from_frame(frame: pd.DataFrame, fields: QgsFields):
-    """Yield one QgsFeature per row; geometry from the `geometry` WKB column."""
-    names = [fields.at(i).name() for i in range(fields.count())]
-    for rec in frame.itertuples(index=False):
-        row = rec._asdict()
-        feature = QgsFeature(fields)
-        feature.setAttributes([_cell(row.get(name)) for name in names])
-        wkb = row.get("geometry")
-        if wkb is not None:
-            geometry = QgsGeometry()
-            geometry.fromWkb(wkb)
-            feature.setGeometry(geometry)
-        yield feature
-
-
 def indicator_layer(frame: pd.DataFrame, name: str, entry: dict | None = None) -> QgsVectorLayer:
     """A memory layer of one indicator and period, with the catalogue entry as layer metadata."""
     layer = QgsVectorLayer(f"MultiPolygon?crs={BNG}", name, "memory")
-    provider = layer.dataProvider()
-    fields = indicator_fields()
-    provider.addAttributes(list(fields))
+    layer.dataProvider().addAttributes(list(indicator_fields()))
     layer.updateFields()
-    provider.addFeatures(list(features_from_frame(frame, layer.fields())))
+    write_features(layer.dataProvider(), frame, layer.fields())
     layer.updateExtents()
     if entry:
         set_provenance(layer, entry)
@@ -112,16 +81,4 @@ def areas_layer(store, geography: str) -> QgsVectorLayer:
 def layer_from_frame(frame: pd.DataFrame, name: str, geometry_type: str = "MultiPolygon") -> QgsVectorLayer:
     """A memory layer (polygons unless told: Point, LineString) from any frame with a WKB `geometry` column
     (numbers as doubles, else text)."""
-    layer = QgsVectorLayer(f"{geometry_type}?crs={BNG}", name, "memory")
-    fields = QgsFields()
-    for column in frame.columns:
-        if column == "geometry":
-            continue
-        kind = QVariant.Double if pd.api.types.is_numeric_dtype(frame[column]) and \
-            not pd.api.types.is_bool_dtype(frame[column]) else QVariant.String
-        fields.append(QgsField(str(column), kind))
-    layer.dataProvider().addAttributes(list(fields))
-    layer.updateFields()
-    layer.dataProvider().addFeatures(list(features_from_frame(frame, layer.fields())))
-    layer.updateExtents()
-    return layer
+    return memory_layer(frame, name, geometry_type, BNG)

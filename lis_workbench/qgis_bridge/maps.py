@@ -23,6 +23,7 @@ from ..core.classify import classify
 from ..core.errors import LisError
 from ..core.palette import choose_ramp
 from . import layout as layouts
+from .frames import read_frame
 from .thematic import style_layer
 
 POLARITY_WORDS = {"high_is_bad": "higher is worse", "high_is_good": "higher is better", "neutral": ""}
@@ -54,14 +55,7 @@ def field_values(layer: QgsVectorLayer, field: str) -> np.ndarray:
     if layer.fields().indexFromName(field) < 0:
         names = ", ".join(f.name() for f in layer.fields())
         raise LisError(f"Layer '{layer.name()}' has no field '{field}' (its fields: {names}).")
-    out = []
-    for feature in layer.getFeatures():
-        value = feature[field]
-        try:
-            out.append(float(value) if value is not None and value == value else np.nan)
-        except (TypeError, ValueError):
-            out.append(np.nan)
-    return np.asarray(out, dtype=float)
+    return read_frame(layer, numeric=[field])[field].to_numpy(float)
 
 
 def style_thematic(layer: QgsVectorLayer, spec: MapSpec):
