@@ -57,9 +57,10 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
+    from ..core.map_study import MapSpec
     from ..qgis_bridge.hotspot_style import style_clusters
     from ..qgis_bridge.layers import layer_from_frame
-    from ..qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg
+    from ..qgis_bridge.maps import render_map, save_styled_gpkg
 
     field = "gi_cluster" if statistic == "gistar" else "lisa_cluster"
     layer = layer_from_frame(table, f"{entry['title']} ({table['period'].iloc[0]})")

@@ -91,9 +91,10 @@ def _index_map(table, recipe, result, out: Path, checksum: str) -> None:
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
+    from ..core.map_study import MapSpec
     from ..qgis_bridge.charts import style_index_deciles
     from ..qgis_bridge.layers import layer_from_frame
-    from ..qgis_bridge.maps import MapSpec, render_map
+    from ..qgis_bridge.maps import render_map
 
     frame = table[["area_code", "area_name", "geometry"]].copy()
     for column in ("index_score", "index_rank", "index_decile"):

@@ -28,9 +28,10 @@ def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
-    from ..qgis_bridge.maps import MapSpec, indicator_map_layer, render_map, save_styled_gpkg
+    from ..core.map_study import MapSpec
+    from ..qgis_bridge.maps import indicator_map_layer, render_map, save_styled_gpkg
 
-    spec = MapSpec(method=method, classes=10 if method == "decile" else classes, ramp=ramp, title=title or "",
+    spec = MapSpec(method=method, classes=classes, ramp=ramp, title=title or "",
                    breaks=[float(b) for b in breaks.split(",")] if breaks else None,
                    labels_field="area_name" if labels else None)
     with open_store(store) as opened:
@@ -46,7 +47,10 @@ def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="
 def atlas_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to map."),
               out: Path = typer.Option(..., "--out", help="atlas.pdf (one file), or a folder / name.png with "
                                                          "--per-area."),
-              coverage: str = typer.Option("ward23", help="Geography with one page per area."),
+              coverage: str | None = typer.Option(None, help="Geography with one page per area (default: the "
+                                                             "store's area geography, e.g. ward23)."),
+              borough: str | None = typer.Option(None, help="Only the areas in this borough (a code or name of "
+                                                            "the store's home geography)."),
               period: str | None = typer.Option(None, help="Period (default: the latest)."),
               method: str = typer.Option("quantile", help="quantile, equal, jenks, stddev, decile or manual."),
               classes: int = typer.Option(5, help="Number of classes."),
@@ -54,20 +58,26 @@ def atlas_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help
               template: Path | None = typer.Option(None, help="A .qpt layout with items map, legend, title, "
                                                                  "subtitle, footer.")) -> None:
     """An atlas: one page per area (wards by default) of an indicator's map, neighbours greyed out."""
+    from ..core.atlas_study import AtlasStudy, plan_atlas
+    from ..core.map_study import MapSpec
+
+    study = AtlasStudy(indicator, period, MapSpec(method=method, classes=classes), coverage, borough)
+    with open_store(store) as opened:
+        plan = plan_atlas(opened, study)
+        title = opened.geography(plan.coverage)["title"] or plan.coverage
+
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
     from ..qgis_bridge.atlas import export_atlas
-    from ..qgis_bridge.layers import areas_layer
-    from ..qgis_bridge.maps import MapSpec, indicator_map_layer
+    from ..qgis_bridge.layers import indicator_layer, layer_from_frame
+    from ..qgis_bridge.maps import style_thematic
 
-    spec = MapSpec(method=method, classes=10 if method == "decile" else classes)
-    with open_store(store) as opened:
-        layer, classification, spec = indicator_map_layer(opened, indicator, period, spec)
-        cover = areas_layer(opened, coverage)
-        spec.provenance += f" Store checksum {opened.checksum()[:16]}."
-    files = run_with_progress("Atlas", lambda p: export_atlas(cover, "area_name", layer, spec, classification, out,
-                                                               single_file=not per_area, template=template,
+    layer = indicator_layer(plan.values, f"{plan.entry['title']} ({plan.entry['period']})", plan.entry)
+    classification = style_thematic(layer, plan.spec)
+    cover = layer_from_frame(plan.pages, title)
+    files = run_with_progress("Atlas", lambda p: export_atlas(cover, "area_name", layer, plan.spec, classification,
+                                                               out, single_file=not per_area, template=template,
                                                                progress=p))
     console.print(f"Wrote {len(files)} file(s), {cover.featureCount()} pages: {files[0]}"
                   + (" ..." if len(files) > 1 else ""))

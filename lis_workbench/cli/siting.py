@@ -82,7 +82,8 @@ def site_cmd(store: Path = STORE_ARG,
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
-    from ..qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg
+    from ..core.map_study import MapSpec
+    from ..qgis_bridge.maps import render_map, save_styled_gpkg
     from ..qgis_bridge.siting_map import curve_png, outcome_layers
 
     site_layer, line_layer, demand_layer = outcome_layers(outcome, done.polygons, done.demand_title)

@@ -43,6 +43,31 @@ def store_info(store: Path = STORE_ARG) -> None:
         print_summary(opened)
 
 
+@app.command("settings")
+def store_settings(store: Path = STORE_ARG,
+                   values: list[str] = typer.Argument(None, help="KEY=VALUE pairs to set (KEY= clears one); none: "
+                                                                 "show them.")) -> None:
+    """What the store says about itself: its home geography and borough(s), the geography profiles and atlases
+    are made for, its small areas, the lookup between them, and the indicators a profile shows."""
+    from ..core.store.settings import SETTINGS
+
+    with open_store(store) as opened:
+        if values:
+            pairs = {}
+            for item in values:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise typer.BadParameter(f"'{item}' is not KEY=VALUE.", param_hint="VALUES")
+                pairs[key.strip()] = value.strip()
+            opened.set_settings(pairs)
+        given = opened.settings()
+        for key, meaning in SETTINGS.items():
+            value = opened.setting(key)
+            how = "" if key in given else (" (inferred)" if value else "")
+            console.print(f"{key:<22} {value or '-'}{how}", markup=False)
+            console.print(f"{'':<22} {meaning}", style="dim", markup=False)
+
+
 @app.command("audit")
 def store_audit(store: Path = STORE_ARG) -> None:
     """The audit log: every import, lookup and deletion, with file checksums and skipped codes."""

@@ -114,10 +114,11 @@ def _chosen_areas(text: str, names: dict) -> set[str]:
 def _change_map(frame, entry: dict, start: str, end: str, out: Path, provenance: str) -> None:
     """A diverging map of the change, classes symmetric around 0, red = the worse direction."""
     from ..core.classify import classify
+    from ..core.map_study import MapSpec
     from ..core.palette import choose_ramp
     from ..qgis_bridge.charts import symmetric_breaks
     from ..qgis_bridge.layers import layer_from_frame
-    from ..qgis_bridge.maps import MapSpec, render_map
+    from ..qgis_bridge.maps import render_map
     from ..qgis_bridge.thematic import style_layer
 
     name = entry["title"]

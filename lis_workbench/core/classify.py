@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import LisError
+from .errors import ClassificationError
 
 METHODS = ("quantile", "equal", "jenks", "stddev", "decile", "manual")
 
@@ -33,8 +33,6 @@ _JENKS_RTOL = 1e-12
 Formatter = str | Callable[[float], str]
 
 
-class ClassificationError(LisError):
-    """The values or settings cannot be turned into map classes (no data, unknown method, bad breaks...)."""
 
 
 @dataclass(eq=False)

@@ -63,3 +63,31 @@ class AnalysisError(LisError):
 class CompositeError(LisError):
     """A composite index cannot be built: bad weights or policies, missing values under the "fail" policy, or a
     recipe at fault (the message names the recipe file, key and component)."""
+
+
+class ClassificationError(LisError):
+    """The values or settings cannot be turned into map classes (no data, unknown method, bad breaks...)."""
+
+
+class HotspotError(LisError):
+    """The data cannot be tested (constant values, too few areas, no neighbours...)."""
+
+
+class DemandError(LisError):
+    """Demand or sites for a siting analysis cannot be put together (unknown areas, no sites in the study area)."""
+
+
+class SitingError(LisError):
+    """A siting problem cannot be set up or solved (empty or inconsistent inputs, infeasible targets)."""
+
+
+class WeightsError(LisError):
+    """Weights cannot be built as asked (too few areas, a bad parameter, every area isolated...)."""
+
+
+class ProfileError(LisError):
+    """A profile cannot be built as asked (no indicators, an unknown borough, a lookup to another geography...)."""
+
+
+class NetworkError(LisError):
+    """A line network cannot be used for travel costs (no lines, points too far from it)."""

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import ndtr
 
-from .errors import LisError
+from .errors import HotspotError
 from .weights import Weights
 
 CORRECTIONS = ("none", "bonferroni", "fdr")
@@ -21,8 +21,6 @@ _SUM_CELLS = 1_000_000  # simulated statistics at once when neighbours weigh the
 _TIE = 1e-10  # relative: simulated values this near the observed one are recomputed value by value
 
 
-class HotspotError(LisError):
-    """The data cannot be tested (constant values, too few areas, no neighbours...)."""
 
 
 # ------------------------------------------------------------------ helpers

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .borough import Borough, areas_within, choose_borough
 from .compare import compare
-from .errors import IndicatorNotFound, LisError
+from .errors import IndicatorNotFound, ProfileError
 from .geography import aggregate, aggregation_kind
 from .store import Store
 
@@ -27,8 +28,6 @@ NOT_COMBINABLE = {"rank": "ranks", "decile": "deciles", "quintile": "quintiles",
                   "percentile": "percentiles", "score": "scores", "z-score": "z-scores", "index": "index values"}
 
 
-class ProfileError(LisError):
-    """A profile cannot be built as asked (no indicators, an unknown borough, a lookup to another geography...)."""
 
 
 @dataclass
@@ -83,21 +82,28 @@ class _Level:
     via: str = ""  # the lookup (and weights) used, for the derivation text
 
 
-def build_profiles(store: Store, indicators: Sequence[str], geography: str = "ward23",
-                   lookup: str | None = "lsoa11_ward23", borough_geography: str = "lad23",
-                   period: str | Mapping[str, str] | None = None, *, population: str | None = "pop2015_total",
-                   benchmark_area: str = ENGLAND, borough: str | None = None) -> list[AreaProfile]:
-    """One AreaProfile per area of `geography`, each with one row per indicator.
+def build_profiles(store: Store, indicators: Sequence[str], geography: str | None = None,
+                   lookup: str | None = None, period: str | Mapping[str, str] | None = None, *,
+                   population: str | None = "pop2015_total", benchmark_area: str = ENGLAND,
+                   borough: str | None = None) -> list[AreaProfile]:
+    """One AreaProfile per area of `geography` in the borough, each with one row per indicator.
 
-    indicators: catalogue ids, in page order. lookup: the lookup preferred from the indicators' small areas to
-    `geography` (any other stored lookup between the right geographies is used when it does not fit, e.g.
-    ward22_ward23 for the claimant count). borough_geography / borough: the borough the areas are ranked in (the
-    only area of that geography unless a code is given). period: one period for every indicator, a mapping
+    indicators: catalogue ids, in page order. geography: the profile areas (default: the store's area geography,
+    e.g. ward23). lookup: the lookup preferred from the indicators' small areas to `geography` (default: the
+    store's; any other stored lookup between the right geographies is used when it does not fit, e.g.
+    ward22_ward23 for the claimant count). borough: a code or name of the store's home geography, which the areas
+    are ranked in (the store's only borough when None). period: one period for every indicator, a mapping
     id -> period, or None for each indicator's latest. population: the count indicator weighting rates that come
     without numerators and denominators (None: such rates are not combined). benchmark_area: the code of the
     comparison area in the store's benchmarks (England, E92000001, by default).
     """
-    return _Profiler(store, geography, lookup, borough_geography, borough, population, benchmark_area).run(
+    geography = geography or store.setting("area_geography")
+    if geography is None:
+        raise ProfileError("The store has no ward (or other) geography to make profiles for; name one.",
+                           option="geography")
+    if lookup is None:
+        lookup = store.setting("area_lookup") if geography == store.setting("area_geography") else None
+    return _Profiler(store, geography, lookup, choose_borough(store, borough), population, benchmark_area).run(
         list(indicators), period)
 
 
@@ -142,14 +148,13 @@ def _plural(label: str, n: int) -> str:
 class _Profiler:
     """Builds the rows of every area, indicator by indicator, caching lookups and populations."""
 
-    def __init__(self, store: Store, geography: str, lookup: str | None, borough_geography: str,
-                 borough: str | None, population: str | None, benchmark_area: str) -> None:
+    def __init__(self, store: Store, geography: str, lookup: str | None, borough: Borough,
+                 population: str | None, benchmark_area: str) -> None:
         self.store = store
         self.geography = geography
         self.areas = store.area_codes(geography)
         if not self.areas:
             raise ProfileError(f"Geography {geography} has no areas to profile.")
-        self.codes = sorted(self.areas)
         self.label = area_label(geography)
         self.lookups = store.lookups()
         self.preferred = lookup
@@ -161,18 +166,12 @@ class _Profiler:
             if match.iloc[0]["to_geography"] != geography:
                 raise ProfileError(f"Lookup {lookup} leads to {match.iloc[0]['to_geography']}, not {geography}; "
                                    f"choose a lookup to {geography}.")
-        self.borough_geography = borough_geography
-        boroughs = store.area_codes(borough_geography)
-        if borough is None:
-            if len(boroughs) != 1:
-                raise ProfileError(f"Geography {borough_geography} has {len(boroughs)} areas; say which one is the "
-                                   f"borough (e.g. {', '.join(sorted(boroughs)[:3])}).")
-            borough = next(iter(boroughs))
-        elif borough not in boroughs:
-            raise ProfileError(f"{borough} is not an area of {borough_geography}.")
-        self.single_borough = len(boroughs) == 1
-        self.borough = borough
-        self.borough_name = boroughs[borough] or borough
+        self.borough_geography = borough.geography
+        self.single_borough = len(store.area_codes(borough.geography)) == 1
+        self.borough = borough.code
+        self.borough_name = borough.name
+        # the borough's own areas: all of them in a one-borough store, else those within it
+        self.codes = sorted(self.areas) if self.single_borough else areas_within(store, geography, borough)
         self.population = population
         self.population_entry = None
         if population is not None:

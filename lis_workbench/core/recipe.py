@@ -90,6 +90,9 @@ def build_store(recipe_path: str | Path, out_path: str | Path, *, overwrite: boo
             else:
                 report.imports.append(import_file(store, str(base / step["file"]), spec_from_recipe(step)))
         _check_denominators(store, Path(recipe_path).name)
+        settings = recipe.get("settings", {})
+        if settings:
+            store.set_settings({k: ",".join(v) if isinstance(v, list) else str(v) for k, v in settings.items()})
         progress(1.0, "Store built")
     finally:
         store.close()

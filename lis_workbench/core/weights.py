@@ -12,14 +12,12 @@ from osgeo import ogr
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from .errors import LisError
+from .errors import WeightsError
 
 ogr.UseExceptions()
 KINDS = ("queen", "rook", "knn", "distance", "inverse_distance")
 
 
-class WeightsError(LisError):
-    """Weights cannot be built as asked (too few areas, a bad parameter, every area isolated...)."""
 
 
 @dataclass

@@ -13,9 +13,10 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from ..core.map_study import MapSpec
 from ..qgis_bridge.atlas import export_atlas
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
-from ..qgis_bridge.maps import MapSpec, style_thematic
+from ..qgis_bridge.maps import style_thematic
 from .base import LisAlgorithm
 from .thematic_map import layer_polarity
 

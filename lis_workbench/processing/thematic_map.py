@@ -19,8 +19,9 @@ from qgis.core import (
 )
 
 from ..core.classify import METHODS
+from ..core.map_study import MapSpec
 from ..core.palette import DIVERGING, SEQUENTIAL
-from ..qgis_bridge.maps import MapSpec, render_map, save_styled_gpkg, style_thematic
+from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
 from .base import LisAlgorithm
 
 RAMPS = ("auto",) + SEQUENTIAL + DIVERGING

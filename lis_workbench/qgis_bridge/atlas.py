@@ -21,8 +21,9 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import LisError
 from ..core.file_names import area_file_stem
+from ..core.map_study import MapSpec
 from . import layout as layouts
-from .maps import MapSpec, footer_text, subtitle_text
+from .maps import footer_text, subtitle_text
 
 MASK_NEIGHBOURS = "@atlas_featureid <> $id"
 FILE_STEM, PAGE_TITLE = "lis_file_stem", "lis_page_title"

@@ -4,9 +4,7 @@ layer to a GeoPackage with its style as default, and render a captioned map page
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,35 +17,13 @@ from qgis.core import (
 )
 
 from ..__about__ import __version__
-from ..core.classify import classify
+from ..core import map_study
 from ..core.errors import LisError
+from ..core.map_study import MapSpec, classify_map, map_for_indicator, subtitle_text
 from ..core.palette import choose_ramp
 from . import layout as layouts
 from .frames import read_frame
 from .thematic import style_layer
-
-POLARITY_WORDS = {"high_is_bad": "higher is worse", "high_is_good": "higher is better", "neutral": ""}
-
-
-@dataclass
-class MapSpec:
-    """What to map and how: field, method, classes, breaks, ramp, polarity, and the page's words."""
-
-    field: str = "value"
-    method: str = "quantile"
-    classes: int = 5
-    breaks: list[float] | None = None
-    ramp: str | None = None
-    polarity: str | None = None
-    title: str = ""
-    unit: str = ""
-    period: str = ""
-    source: str = ""
-    licence: str = ""
-    provenance: str = ""
-    labels_field: str | None = None
-    value_type: str = ""
-    legend_title: str = ""
 
 
 def field_values(layer: QgsVectorLayer, field: str) -> np.ndarray:
@@ -59,16 +35,8 @@ def field_values(layer: QgsVectorLayer, field: str) -> np.ndarray:
 
 
 def style_thematic(layer: QgsVectorLayer, spec: MapSpec):
-    """Classify and style a layer in place; returns the Classification."""
-    values = field_values(layer, spec.field)
-    if spec.method == "decile" and spec.value_type == "decile":
-        # Already national deciles (1 = most deprived 10% of England): one class per decile, as published.
-        classification = classify(values, "manual", breaks=list(range(1, 11)))
-        classification.labels = [f"{d}{' most deprived 10%' if d == 1 else ' least deprived 10%' if d == 10 else ''}"
-                                 for d in range(1, 11)][: classification.k]
-    else:
-        classification = classify(values, spec.method, spec.classes, breaks=spec.breaks,
-                                  high_is_bad=spec.polarity != "high_is_good")
+    """Classify (core.map_study) and style a layer in place; returns the Classification."""
+    classification = classify_map(field_values(layer, spec.field), spec)
     choice = choose_ramp(spec.polarity, spec.method, spec.ramp)
     style_layer(layer, spec.field, classification, choice, spec.labels_field)
     return classification
@@ -112,22 +80,7 @@ def _forget_styles(path: str, layer_name: str) -> None:
 
 
 def footer_text(spec: MapSpec) -> str:
-    parts = [f"Source: {spec.source}." if spec.source else "",
-             f"Licence: {spec.licence}." if spec.licence else "",
-             "Contains OS data © Crown copyright and database right. Boundaries: ONS, OGL v3.0."]
-    line1 = " ".join(p for p in parts if p)
-    line2 = (spec.provenance + " " if spec.provenance else "") + \
-        f"Made with LIS Workbench {__version__} on {_dt.date.today().isoformat()}."
-    return f"{line1}\n{line2}"
-
-
-def subtitle_text(spec: MapSpec, classification) -> str:
-    method = {"quantile": "quantiles", "equal": "equal intervals", "jenks": "natural breaks (Fisher-Jenks)",
-              "stddev": "standard deviations from the mean", "decile": "deciles", "manual": "chosen breaks"}
-    classes = f"{classification.k} classes by {method.get(spec.method, spec.method)}" if classification else ""
-    bits = [spec.unit, spec.period, classes,
-            POLARITY_WORDS.get(spec.polarity or "neutral", "")]
-    return " · ".join(b for b in bits if b)
+    return map_study.footer_text(spec, __version__)
 
 
 def render_map(layers: list[QgsVectorLayer], spec: MapSpec, classification, out: str | Path,
@@ -158,23 +111,10 @@ def _render_page(project, layers, spec, classification, out, extent, template, l
 
 def indicator_map_layer(store, indicator: str, period: str | None, spec: MapSpec):
     """Load an indicator from an open store as a layer and style it; fills the spec's words from the
-    catalogue. Returns (layer, classification, spec)."""
+    catalogue (core.map_study). Returns (layer, classification, spec)."""
     from .layers import indicator_layer
 
-    entry = store.indicator(indicator)
-    frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
-    period = str(frame["period"].iloc[0]) if len(frame) else (period or "")
-    entry.update(period=period, store=Path(store.path).name)
-    layer = indicator_layer(frame, f"{entry['title']} ({period})", entry)
-    spec.title = spec.title or entry["title"]
-    spec.unit = spec.unit or (entry.get("unit") or "")
-    spec.period = spec.period or period
-    spec.polarity = spec.polarity or entry.get("polarity")
-    spec.value_type = spec.value_type or (entry.get("value_type") or "")
-    spec.source = spec.source or (entry.get("source") or "")
-    spec.licence = spec.licence or (entry.get("licence") or "")
-    spec.provenance = spec.provenance or (
-        f"Indicator {indicator}, period {period}, from {Path(store.path).name} "
-        f"(imported from {entry.get('import_file')}, sha256 {str(entry.get('import_checksum'))[:12]}).")
+    frame, entry, spec = map_for_indicator(store, indicator, period, spec)
+    layer = indicator_layer(frame, f"{entry['title']} ({entry['period']})", entry)
     classification = style_thematic(layer, spec)
     return layer, classification, spec

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import milp
 
-from ..errors import LisError
+from ..errors import SitingError
 
 MODELS = ("mclp", "lscp", "pmedian")
 
@@ -22,8 +22,6 @@ OPTIMAL, LIMIT, INFEASIBLE = 0, 1, 2
 Progress = Callable[[str], None]
 
 
-class SitingError(LisError):
-    """A siting problem cannot be set up or solved (empty or inconsistent inputs, infeasible targets)."""
 
 
 @dataclass

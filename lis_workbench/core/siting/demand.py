@@ -10,14 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import LisError
+from ..errors import DemandError
 from ..geography import centroids_from_polygons
 
 _RULE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(<=|>=|<|>|==|=)?\s*(-?[0-9.]+)?\s*$")
 
 
-class DemandError(LisError):
-    """Demand or sites for a siting analysis cannot be put together (unknown areas, no sites in the study area)."""
 
 
 @dataclass

@@ -11,13 +11,11 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from ..errors import LisError
+from ..errors import NetworkError
 
 ogr.UseExceptions()
 
 
-class NetworkError(LisError):
-    """A line network cannot be used for travel costs (no lines, points too far from it)."""
 
 
 def _segments(lines: Iterable[bytes]) -> np.ndarray:

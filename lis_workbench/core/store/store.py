@@ -22,6 +22,7 @@ from .connection import busy_message, connect, is_busy, write_transaction
 from .geographies import GeographyReport, GeographyStore
 from .names import check_indicator_id, check_layer_name
 from .schema import VALUE_FIELDS
+from .settings import SettingsStore
 
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
                     "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
@@ -46,7 +47,7 @@ class ValueRows:
     frame: pd.DataFrame  # area_code, period, value, numerator, denominator, lower_ci, upper_ci, suppressed
 
 
-class Store(GeographyStore, BenchmarkStore):
+class Store(GeographyStore, BenchmarkStore, SettingsStore):
     """An open indicator store. Create with Store.create(path) or open with Store.open(path)."""
 
     @classmethod
