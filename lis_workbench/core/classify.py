@@ -6,6 +6,7 @@ bound is >= the value) so maps agree with other tools, but need only numpy: the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -426,3 +427,25 @@ def _range_labels(bins: np.ndarray, lower: float, formatter: Callable[[float], s
     labels += [f"{f(float(bins[j - 1]))} to {f(float(bins[j]))}" for j in range(1, k - 1)]
     labels.append(f"over {f(float(bins[k - 2]))}")
     return labels
+
+
+def symmetric_breaks(values, classes: int = 5) -> list[float]:
+    """Upper bounds of `classes` (odd) equal-width classes centred on 0 that cover the values, so a diverging ramp
+    puts "little change" in its pale middle class whatever the spread. [-0.6m, -0.2m, 0.2m, 0.6m, m] for 5."""
+    data = np.asarray(values, dtype=float)
+    data = data[np.isfinite(data)]
+    if not data.size:
+        raise ClassificationError("There is no change to map: every area lacks a value for one of the two periods.")
+    reach = float(np.abs(data).max()) or 1.0
+    reach = nice_ceiling(reach)
+    width = 2 * reach / classes
+    return [-reach + width * (i + 1) for i in range(classes)]
+
+
+def nice_ceiling(x: float) -> float:
+    """x rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 or 10 times a power of ten (tidy legend numbers)."""
+    power = 10 ** math.floor(math.log10(x))
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if x <= step * power * (1 + 1e-9):
+            return step * power
+    return 10 * power

@@ -488,3 +488,13 @@ def _weights(denominator: pd.Series) -> pd.Series:
     if weights.index.duplicated().any():
         raise GeographyError("Cannot aggregate: the population (denominator) series repeats area codes.")
     return weights.where(weights >= 0)
+
+
+def area_label(geography: str) -> str:
+    """What one area of a geography is called in method texts: LSOA, MSOA, output area, ward, district..."""
+    name = geography.lower()
+    for prefix, label in (("lsoa", "LSOA"), ("msoa", "MSOA"), ("oa", "output area"), ("ward", "ward"),
+                          ("lad", "district")):
+        if name.startswith(prefix):
+            return label
+    return f"{geography} area"

@@ -20,7 +20,7 @@ import pandas as pd
 from .borough import Borough, areas_within, choose_borough
 from .compare import compare
 from .errors import IndicatorNotFound, ProfileError
-from .geography import aggregate, aggregation_kind
+from .geography import aggregate, aggregation_kind, area_label
 from .store import Store
 
 ENGLAND = "E92000001"
@@ -124,16 +124,6 @@ def format_value(value: float | None, kind: str = "rate") -> str:
     return f"{value:.3f}"
 
 
-def area_label(geography: str) -> str:
-    """What one area of a geography is called in method texts: LSOA, MSOA, output area, ward, district..."""
-    name = geography.lower()
-    for prefix, label in (("lsoa", "LSOA"), ("msoa", "MSOA"), ("oa", "output area"), ("ward", "ward"),
-                          ("lad", "district")):
-        if name.startswith(prefix):
-            return label
-    return f"{geography} area"
-
-
 def _source_label(source: str) -> str:
     """The small areas' name in a method text: LSOA, MSOA or output area; otherwise the geography's name
     ('ward22 area'), which says which wards are meant when wards of two years are in the store."""
@@ -159,12 +149,9 @@ class _Profiler:
         self.lookups = store.lookups()
         self.preferred = lookup
         if lookup is not None:
-            match = self.lookups[self.lookups["name"] == lookup]
-            if match.empty:
-                known = ", ".join(self.lookups["name"]) or "none"
-                raise ProfileError(f"The store has no lookup '{lookup}' (it has: {known}).")
-            if match.iloc[0]["to_geography"] != geography:
-                raise ProfileError(f"Lookup {lookup} leads to {match.iloc[0]['to_geography']}, not {geography}; "
+            leads_to = store.lookup_info(lookup)["to_geography"]
+            if leads_to != geography:
+                raise ProfileError(f"Lookup {lookup} leads to {leads_to}, not {geography}; "
                                    f"choose a lookup to {geography}.")
         self.borough_geography = borough.geography
         self.single_borough = len(store.area_codes(borough.geography)) == 1

@@ -162,12 +162,7 @@ class AggregateAlgorithm(LisAlgorithm):
         if lookup_name:
             if store is None:
                 raise GeographyError(f"LOOKUP_NAME '{lookup_name}' names a lookup of a store: give the STORE too.")
-            known = store.lookups()
-            row = known[known["name"] == lookup_name]
-            if row.empty:
-                raise GeographyError(f"The store has no lookup '{lookup_name}' (it has: "
-                                     f"{', '.join(known['name']) or 'none'}).")
-            return store.lookup(lookup_name), str(row["to_geography"].iloc[0])
+            return store.lookup(lookup_name), store.lookup_info(lookup_name)["to_geography"]
         source = self.parameterAsSource(parameters, self.LOOKUP, context)
         if source is None:
             raise GeographyError("Give a lookup: a table (LOOKUP) or the name of a store lookup (LOOKUP_NAME).")

@@ -9,6 +9,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -18,7 +19,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.compare import KINDS, NOT_COMPARED, compare, total_benchmark
+from ..core.compare import KINDS
+from ..core.compare_study import compare_areas
 from ..core.errors import AnalysisError
 from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm
@@ -32,14 +34,15 @@ class CompareAlgorithm(LisAlgorithm):
     GROUP_ID = "indices"
     INPUT, CODE_FIELD, NUMERATOR, DENOMINATOR, KIND = "INPUT", "CODE_FIELD", "NUMERATOR", "DENOMINATOR", "KIND"
     MULTIPLIER, BENCHMARK, BENCHMARK_AREA, POLARITY = "MULTIPLIER", "BENCHMARK", "BENCHMARK_AREA", "POLARITY"
-    OUTPUT, BENCHMARK_VALUE = "OUTPUT", "BENCHMARK_VALUE"
+    OUTPUT, BENCHMARK_VALUE, SUMMARY = "OUTPUT", "BENCHMARK_VALUE", "SUMMARY"
     HELP = ("Compares each area with a benchmark as PHE Fingertips does: its value with 95% and 99.8% confidence "
             "intervals (Wilson score for proportions, Byar for rates and counts) and whether the interval lies "
             "wholly above (higher), below (lower) or across (similar) the benchmark; with a polarity, higher and "
             "lower become worse or better.\n\n"
             "Kind: proportion (numerator out of denominator), rate (events per denominator) or count (the "
-            "numerator itself; no denominator). Multiplier: values are numerator / denominator x multiplier (100 "
-            "for a percentage, 1000 per 1,000). Benchmark: a value in those units; leave it empty to use the "
+            "numerator itself; no denominator). Multiplier: values are numerator / denominator x multiplier; "
+            "empty, 100 for a proportion (a percentage) and 1,000 for a rate, as `lis compare`. Benchmark: a "
+            "value in those units; leave it empty to use the "
             "total of all the rows (summed numerators over summed denominators, e.g. the borough from its "
             "wards), or give Benchmark area, the code (in Area code field) of the row to compare with. "
             "Polarity 'auto' reads it from a layer made by Load indicator.\n\n"
@@ -57,8 +60,9 @@ class CompareAlgorithm(LisAlgorithm):
                                                       None, self.INPUT, QgsProcessingParameterField.Numeric,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, "Kind of value", list(KINDS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.MULTIPLIER, "Multiplier (100 = percentage)",
-                                                       QgsProcessingParameterNumber.Double, 1.0, minValue=1e-9))
+        self.addParameter(QgsProcessingParameterNumber(self.MULTIPLIER, "Multiplier (empty: 100 for a proportion, "
+                                                       "1,000 for a rate)", QgsProcessingParameterNumber.Double,
+                                                       None, optional=True, minValue=1e-9))
         self.addParameter(QgsProcessingParameterNumber(self.BENCHMARK, "Benchmark value (empty = total of all rows)",
                                                        QgsProcessingParameterNumber.Double, None, optional=True))
         self.addParameter(QgsProcessingParameterString(self.BENCHMARK_AREA, "Benchmark area code (instead of a "
@@ -66,6 +70,7 @@ class CompareAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(self.POLARITY, "Polarity", list(POLARITIES), defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Compared with the benchmark"))
         self.addOutput(QgsProcessingOutputNumber(self.BENCHMARK_VALUE, "Benchmark value"))
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary"))
 
     def execute(self, parameters, context, feedback) -> dict:
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -77,7 +82,8 @@ class CompareAlgorithm(LisAlgorithm):
         code_field = self.parameterAsString(parameters, self.CODE_FIELD, context)
         if kind != "count" and not denominator:
             raise AnalysisError(f"A {kind} needs a denominator field (DENOMINATOR).")
-        multiplier = self.parameterAsDouble(parameters, self.MULTIPLIER, context)
+        multiplier = None if _empty(parameters.get(self.MULTIPLIER)) else \
+            self.parameterAsDouble(parameters, self.MULTIPLIER, context)
         polarity = POLARITIES[self.parameterAsEnum(parameters, self.POLARITY, context)]
         if polarity == "auto":
             polarity = layer_polarity(self.parameterAsVectorLayer(parameters, self.INPUT, context))
@@ -96,22 +102,21 @@ class CompareAlgorithm(LisAlgorithm):
             frame["suppressed"] = rows["suppressed"].to_numpy(float) == 1
         area = self.parameterAsString(parameters, self.BENCHMARK_AREA, context).strip()
         raw = parameters.get(self.BENCHMARK)
-        if area:
-            benchmark: float | str = area
-        elif raw is None or raw == "" or (isinstance(raw, float) and np.isnan(raw)):
-            benchmark = total_benchmark(frame, kind=kind, multiplier=multiplier)
-            feedback.pushInfo(f"Benchmark: the total of all {len(frame)} rows, {benchmark:,.6g}.")
-        else:
-            benchmark = self.parameterAsDouble(parameters, self.BENCHMARK, context)
-        result = compare(frame, benchmark, kind=kind, polarity=polarity, multiplier=multiplier)
-        for label in ("95", "99_8"):
-            counts = result[f"vs_benchmark_{label}"].value_counts()
-            feedback.pushInfo(f"At {label.replace('_', '.')}%: " + ", ".join(
-                f"{counts.get(v, 0)} {v}" for v in ("higher", "similar", "lower", NOT_COMPARED)))
-        dest = self._write(parameters, context, source, rows, result)
-        return {self.OUTPUT: dest, self.BENCHMARK_VALUE: float(result.attrs["benchmark"])}
+        benchmark: float | str | None = area or (
+            None if _empty(raw) else self.parameterAsDouble(parameters, self.BENCHMARK, context))
+        result = compare_areas(frame, kind=kind, multiplier=multiplier, benchmark=benchmark, polarity=polarity)
+        feedback.pushInfo(result.headline)
+        feedback.pushInfo(result.counts)
+        dest = self._write(parameters, context, source, rows, result.table)
+        return {self.OUTPUT: dest, self.BENCHMARK_VALUE: result.benchmark, self.SUMMARY: f"{result.headline}. "
+                f"{result.counts}"}
 
     def _write(self, parameters, context, source, rows, result: pd.DataFrame) -> str:
         columns = [(c, QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String)
                    for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
         return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result, columns)
+
+
+def _empty(value) -> bool:
+    """An optional number left empty (None, "", NaN)."""
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))

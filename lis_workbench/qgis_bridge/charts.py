@@ -14,7 +14,7 @@ from qgis.PyQt.QtCore import QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 
 from ..__about__ import __version__
-from ..core.classify import classify
+from ..core.classify import classify, nice_ceiling
 from ..core.errors import LisError
 from ..core.palette import RampChoice
 from ..core.trends import period_to_year
@@ -38,28 +38,6 @@ def style_index_deciles(layer: QgsVectorLayer, field: str = "index_decile"):
     classification.method = "decile"
     style_layer(layer, field, classification, INDEX_RAMP)
     return classification
-
-
-def symmetric_breaks(values, classes: int = 5) -> list[float]:
-    """Upper bounds of `classes` (odd) equal-width classes centred on 0 that cover the values, so a diverging ramp
-    puts "little change" in its pale middle class whatever the spread. [-0.6m, -0.2m, 0.2m, 0.6m, m] for 5."""
-    data = np.asarray(values, dtype=float)
-    data = data[np.isfinite(data)]
-    if not data.size:
-        raise LisError("There is no change to map: every area lacks a value for one of the two periods.")
-    reach = float(np.abs(data).max()) or 1.0
-    reach = _nice_ceiling(reach)
-    width = 2 * reach / classes
-    return [-reach + width * (i + 1) for i in range(classes)]
-
-
-def _nice_ceiling(x: float) -> float:
-    """x rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 or 10 times a power of ten (tidy legend numbers)."""
-    power = 10 ** math.floor(math.log10(x))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if x <= step * power * (1 + 1e-9):
-            return step * power
-    return 10 * power
 
 
 # ------------------------------------------------------------------ trend small multiples
@@ -247,7 +225,7 @@ def _ticks(lo: float, hi: float, target: int = 4) -> list[float]:
     """Round tick values covering lo..hi (about `target` intervals), the first <= lo and the last >= hi."""
     if hi == lo:
         hi = lo + (abs(lo) or 1.0)
-    step = _nice_ceiling((hi - lo) / target)
+    step = nice_ceiling((hi - lo) / target)
     first = math.floor(lo / step) * step
     ticks = [first]
     while ticks[-1] < hi - 1e-12 * step:
@@ -264,3 +242,26 @@ def _tick_text(value: float, ticks: list[float]) -> str:
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     return f"{value:,.{decimals}f}"
+
+
+# ------------------------------------------------------------------ change maps
+def change_map(areas: pd.DataFrame, result, out: str | Path) -> None:
+    """A diverging map page of a trend study's change (areas: area_code, area_name, geometry), classes symmetric
+    around 0, red = the worse direction."""
+    from ..core.classify import symmetric_breaks
+    from ..core.map_study import MapSpec
+    from ..core.palette import choose_ramp
+    from ..core.trend_study import change_map_words
+    from .layers import layer_from_frame
+    from .maps import render_map
+
+    frame = areas.merge(result.table[["area_code", "change"]], on="area_code", how="left")
+    layer = layer_from_frame(frame, result.map_title)
+    classification = classify(frame["change"].to_numpy(float), "manual", breaks=symmetric_breaks(frame["change"]))
+    entry = result.entry
+    style_layer(layer, "change", classification, choose_ramp(entry.get("polarity"), change=True))
+    legend, period = change_map_words(entry, result.start, result.end)
+    spec = MapSpec(field="change", method="equal steps either side of no change", title=result.map_title,
+                   unit=legend, period=period, polarity=None, source=entry.get("source") or "",
+                   licence=entry.get("licence") or "", provenance=result.provenance)
+    render_map([layer], spec, classification, out)

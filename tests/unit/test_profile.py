@@ -270,7 +270,7 @@ def test_rate_with_numerator_and_denominator_and_tied_ranks(copy, lsoas, tmp_pat
     ({"indicators": ["pop2015_total", "pop2015_total"]}, ProfileError, "more than once"),
     ({"indicators": ["no_such_thing"]}, IndicatorNotFound, "no indicator 'no_such_thing'"),
     ({"indicators": ["pop2015_total"], "lookup": "lsoa11_ward22"}, ProfileError, "leads to ward22, not ward23"),
-    ({"indicators": ["pop2015_total"], "lookup": "nope"}, ProfileError, "no lookup 'nope'"),
+    ({"indicators": ["pop2015_total"], "lookup": "nope"}, LisError, "no lookup 'nope'"),
     ({"indicators": ["pop2015_total"], "borough": "Bolton"}, LisError, "'Bolton' is not a borough of this store"),
     ({"indicators": ["pop2015_total"], "period": "1999"}, IndicatorNotFound, "no period '1999'"),
 ])

@@ -192,10 +192,19 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
             "(SELECT COUNT(*) FROM lis_lookup_row r WHERE r.lookup = l.name) AS rows "
             "FROM lis_lookup l ORDER BY l.name", self._conn)
 
+    def lookup_info(self, name: str) -> dict:
+        """One lookup's name, from_geography, to_geography, method and source; a clear error listing the store's
+        lookups when there is none of that name."""
+        row = self._conn.execute("SELECT name, from_geography, to_geography, method, source FROM lis_lookup "
+                                 "WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            known = ", ".join(r[0] for r in self._conn.execute("SELECT name FROM lis_lookup ORDER BY name"))
+            raise GeographyError(f"The store has no lookup '{name}' (it has: {known or 'none'}).", option="lookup")
+        return dict(zip(("name", "from_geography", "to_geography", "method", "source"), row))
+
     def lookup(self, name: str) -> pd.DataFrame:
         """The rows of one lookup: from_code, to_code, weight."""
-        if not self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (name,)):
-            raise GeographyError(f"The store has no lookup '{name}'.")
+        self.lookup_info(name)
         return pd.read_sql_query("SELECT from_code, to_code, weight FROM lis_lookup_row WHERE lookup = ? "
                                  "ORDER BY from_code, to_code", self._conn, params=(name,))
 
