@@ -31,50 +31,33 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
                 gpkg: Path | None = typer.Option(None, help="Also write the result layer (styled) here."),
                 csv: Path | None = typer.Option(None, help="Also write the result table here.")) -> None:
     """Find hotspots (Getis-Ord Gi*) or clusters and outliers (local Moran) of an indicator."""
-    from ..core.clusters import Analysis, run_analysis
+    from ..core.clusters import Analysis
+    from ..core.hotspot_study import HotspotStudy, run_hotspot_study
 
     spec = Analysis(statistic=statistic, weights=weights, k=k, distance=distance, tolerance=tolerance,
                     permutations=permutations, seed=seed, correction=correction, alpha=alpha, islands=islands,
                     smooth=smooth)
     with open_store(store) as opened:
-        entry = opened.indicator(indicator)
-        frame = opened.get_values(indicator, period, with_geometry=True, all_areas=True)
-        checksum = opened.checksum()
-    result = run_with_progress("Hotspots", lambda p: run_analysis(
-        frame["area_code"], frame["value"].to_numpy(float), list(frame["geometry"]), spec, progress=p,
-        numerators=frame["numerator"].to_numpy(float), denominators=frame["denominator"].to_numpy(float)))
-    for note in result.notes:
+        done = run_with_progress("Hotspots", lambda p: run_hotspot_study(opened, HotspotStudy(indicator, period,
+                                                                                               spec), p))
+    for note in done.result.notes:
         err.print(f"[yellow]{note}[/yellow]")
-    table = frame[["area_code", "area_name", "period", "value", "geometry"]].merge(result.table, on="area_code")
     if csv:
         from ..core.safe_csv import write_csv
 
-        write_csv(table.drop(columns="geometry"), csv)
-    summary = result.summary
-    counts = ", ".join(f"{n} {label}" for label, n in summary.get("counts", {}).items())
-    console.print(f"Moran's I {summary['global_I']:.3f} (z {summary['global_z']:.1f}); {counts}")
+        write_csv(done.table.drop(columns="geometry"), csv)
+    console.print(done.summary)
 
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
-    from ..core.map_study import MapSpec
     from ..qgis_bridge.hotspot_style import style_clusters
     from ..qgis_bridge.layers import layer_from_frame
     from ..qgis_bridge.maps import render_map, save_styled_gpkg
 
-    field = "gi_cluster" if statistic == "gistar" else "lisa_cluster"
-    layer = layer_from_frame(table, f"{entry['title']} ({table['period'].iloc[0]})")
-    style_clusters(layer, field)
-    what = "Hot and cold spots (Getis-Ord Gi*)" if statistic == "gistar" else "Clusters and outliers (local Moran)"
-    provenance = (f"{what} of {indicator}, period {table['period'].iloc[0]}: {weights} weights"
-                  f"{f' (tolerance {tolerance:g} m)' if weights in ('queen', 'rook') else ''}, {permutations} "
-                  f"permutations, seed {seed}, {correction} correction, islands {islands}. Store checksum "
-                  f"{checksum[:16]}.")
-    meaning = "Hot spot = cluster of high values" if statistic == "gistar" else "High-High = high values together"
-    page = MapSpec(field=field, title=f"{what}: {entry['title']}", unit=meaning, polarity=entry.get("polarity"),
-                   period=str(table["period"].iloc[0]),
-                   source=entry.get("source") or "", licence=entry.get("licence") or "", provenance=provenance)
+    layer = layer_from_frame(done.table, f"{done.entry['title']} ({done.page.period})")
+    style_clusters(layer, done.field)
     if gpkg:
         save_styled_gpkg(layer, gpkg, f"{indicator}_{statistic}")
-    render_map([layer], page, None, out)
+    render_map([layer], done.page, None, out)
     console.print(f"Wrote {out}")

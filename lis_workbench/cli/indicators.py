@@ -51,40 +51,23 @@ def import_cmd(store: Path = STORE_ARG,
                replace: bool = typer.Option(False, help="Overwrite values already stored for these periods."),
                dry_run: bool = typer.Option(False, help="Validate only; write nothing.")) -> None:
     """Import a partner file: validated in full, then written all at once (or not at all)."""
-    from ..core.ingest import ImportSpec, import_file
+    from ..core.ingest import import_file, report_lines, spec_from_options
     from ..core.recipe import load_recipe
 
-    spec = ImportSpec(geography=geography, layout=layout, code_column=code_column, period_column=period_column,
-                      period=period, period_format=period_format, indicator_column=indicator_column,
-                      indicator=indicator, id_prefix=prefix, allow_unmatched=allow_unmatched, replace=replace,
-                      encoding=encoding)
-    for item in value_column:
-        column, _, ind_id = item.partition("=")
-        spec.value_columns[column] = ind_id or None
-    spec.defaults = {k: v for k, v in dict(title=title, theme=theme, unit=unit, polarity=polarity,
-                                            value_type=value_type, source=source,
-                                            partner=partner, licence=licence, notes=notes,
-                                            denominator=denominator).items() if v}
-    if metadata:
-        spec.metadata = {k: dict(v, id=k) for k, v in load_recipe(metadata).items()}
+    spec = spec_from_options(
+        geography=geography, layout=layout, code_column=code_column, period_column=period_column, period=period,
+        period_format=period_format, indicator_column=indicator_column, indicator=indicator, id_prefix=prefix,
+        allow_unmatched=allow_unmatched, replace=replace, encoding=encoding, value_columns=value_column,
+        defaults=dict(title=title, theme=theme, unit=unit, polarity=polarity, value_type=value_type, source=source,
+                      partner=partner, licence=licence, notes=notes, denominator=denominator),
+        metadata=load_recipe(metadata) if metadata else None)
     with open_store(store) as opened:
-        if denominator:
-            opened.indicator(denominator)  # named clearly now, not found missing at the first comparison
         report = run_with_progress("Importing", lambda p: import_file(opened, str(file), spec, dry_run=dry_run,
                                                                        progress=p))
-    verb = "Would import" if dry_run else "Imported"
-    console.print(f"{verb} {len(report.indicators)} indicator(s), {report.rows} values on {report.geography} "
-                  f"({report.layout} layout), periods {', '.join(report.periods[:6])}"
-                  + ("..." if len(report.periods) > 6 else ""))
-    if report.suppressed:
-        console.print(f"  {report.suppressed} suppressed value(s) kept as suppressed")
-    if report.empty_cells:
-        console.print(f"  {report.empty_cells} empty cell(s) skipped")
-    if report.ignored_columns:
-        console.print(f"  text columns not imported: {', '.join(report.ignored_columns)}")
-    if report.skipped_codes:
-        console.print(f"  [yellow]{len(report.skipped_codes)} unknown area code(s) skipped (recorded in the audit "
-                      f"log): {', '.join(report.skipped_codes[:10])}[/yellow]")
+    headline, *details = report_lines(report, dry_run)
+    console.print(headline, markup=False)
+    for line in details:
+        console.print(f"  {line}", markup=False, style="yellow" if "skipped" in line else None)
     for ind in report.indicators:
         console.print(f"  {ind}")
 

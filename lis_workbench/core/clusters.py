@@ -62,7 +62,8 @@ def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysi
 
 def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequence[bytes], spec: Analysis,
                  progress: Callable[[float, str], None] | None = None, numerators: Sequence[float] | None = None,
-                 denominators: Sequence[float] | None = None) -> AnalysisResult:
+                 denominators: Sequence[float] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> AnalysisResult:
     """Run one statistic end to end on areas (ids, values with NaN for missing, WKB geometries). With
     spec.smooth, the values tested are empirical Bayes rates from the numerators and denominators."""
     if spec.statistic not in STATISTICS:
@@ -91,16 +92,17 @@ def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequen
                "transform": transform, "smoothing": "empirical Bayes" if spec.smooth else "none",
                "areas": len(ids), "areas_tested": int(len(y)),
                "mean_neighbours": float(w_final.cardinalities.mean()) if w_final.n else 0.0}
-    gm = hotspot.global_moran(y, w_final, "r", spec.permutations, spec.seed)
+    gm = hotspot.global_moran(y, w_final, "r", spec.permutations, spec.seed, cancelled=cancelled)
     summary.update(global_I=gm.I, global_EI=gm.EI, global_z=gm.z_norm, global_p=gm.p_norm, global_p_sim=gm.p_sim)
     if spec.statistic == "gistar":
-        g = hotspot.gi_star(y, w_final, transform, spec.permutations, spec.seed, spec.correction)
+        g = hotspot.gi_star(y, w_final, transform, spec.permutations, spec.seed, spec.correction,
+                            cancelled=cancelled)
         p = g.p_sim if spec.permutations else g.p_norm
         _put(table, used, {"gi_z": g.z, "gi_p": p, "gi_cluster": g.cluster})
         summary["counts"] = pd.Series(g.cluster).value_counts().to_dict()
     elif spec.statistic == "localmoran":
         lm = hotspot.local_moran(y, w_final, transform, spec.permutations, spec.seed, spec.alpha,
-                                 spec.correction)
+                                 spec.correction, cancelled=cancelled)
         p = lm.p_sim if spec.permutations else 2 * hotspot.stats.norm.sf(np.abs(lm.z))
         _put(table, used, {"lisa_i": lm.Is, "lisa_z": lm.z, "lisa_p": p,
                            "lisa_quadrant": [hotspot.QUADRANTS[q] for q in lm.quadrant], "lisa_cluster": lm.cluster})

@@ -91,3 +91,17 @@ class ProfileError(LisError):
 
 class NetworkError(LisError):
     """A line network cannot be used for travel costs (no lines, points too far from it)."""
+
+
+class Cancelled(LisError):  # noqa: N818 - reads as the domain
+    """The user stopped the work before it finished; nothing was written."""
+
+    def __init__(self, message: str = "Stopped before it finished; nothing was written.") -> None:
+        super().__init__(message)
+
+
+def stop_if_cancelled(cancelled) -> None:
+    """Raise Cancelled when the door's cancel predicate (a Processing feedback, a task) says so; the engine calls
+    this in its long loops."""
+    if cancelled is not None and cancelled():
+        raise Cancelled()

@@ -3,19 +3,21 @@ inference (seeded, reproducible) and multiple-testing control. Same statistics a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 from scipy.special import ndtr
 
-from .errors import HotspotError
+from .errors import HotspotError, stop_if_cancelled
 from .weights import Weights
 
 CORRECTIONS = ("none", "bonferroni", "fdr")
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 LISA_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"
+Cancel = Callable[[], bool] | None
 _CHUNK_CELLS = 4_000_000  # values gathered at once in the conditional permutations (~32 MB)
 _SUM_CELLS = 1_000_000  # simulated statistics at once when neighbours weigh the same (~8 MB)
 _TIE = 1e-10  # relative: simulated values this near the observed one are recomputed value by value
@@ -63,7 +65,8 @@ def prepare(y, w: Weights) -> tuple[np.ndarray, Weights, np.ndarray]:
     return y[keep], out, keep
 
 
-def permutation_ids(max_card: int, n: int, permutations: int, seed: int | None) -> np.ndarray:
+def permutation_ids(max_card: int, n: int, permutations: int, seed: int | None,
+                    cancelled: Cancel = None) -> np.ndarray:
     """(permutations, max_card) draws without replacement from the n - 1 other areas (esda's layout: id p
     stands for area p, or p + 1 when p >= i, for the area i being tested)."""
     rng = np.random.default_rng(seed)
@@ -72,6 +75,8 @@ def permutation_ids(max_card: int, n: int, permutations: int, seed: int | None) 
         raise HotspotError("An area has more neighbours than there are other areas.")
     out = np.empty((permutations, max_card), dtype=np.int64)
     for k in range(permutations):
+        if k % 500 == 0:
+            stop_if_cancelled(cancelled)
         out[k] = rng.choice(n - 1, size=max_card, replace=False)
     return out
 
@@ -86,8 +91,8 @@ def _folded_p(sims: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 
 def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, observed: np.ndarray,
-                              permuted: np.ndarray, kind: str, scaling: float, moments: bool = True
-                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                              permuted: np.ndarray, kind: str, scaling: float, moments: bool = True,
+                              cancelled: Cancel = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each area i, hold i's value and redraw its neighbours' values from the other areas (the same
     draws for every i, as esda does); returns (p_sim, mean, sd) of the simulated statistic per area (mean and
     sd NaN when `moments` is False: the statistics only need p_sim).
@@ -103,11 +108,13 @@ def conditional_randomisation(values: np.ndarray, matrix: sparse.csr_matrix, obs
     card = np.diff(other.indptr)
     order = np.argsort(card, kind="stable")
     if _equal_in_rows(other) and np.isfinite(scaling) and scaling != 0:
-        return _randomise_sums(values, other, self_w, card, order, observed, permuted, kind, scaling, moments)
+        return _randomise_sums(values, other, self_w, card, order, observed, permuted, kind, scaling, moments,
+                               cancelled)
     p_sim, mean, sd = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     perms = permuted.shape[0]
     pos = 0
     while pos < n:
+        stop_if_cancelled(cancelled)
         k = int(card[order[pos]])
         chunk_len = max(1, _CHUNK_CELLS // max(perms * max(k, 1), 1))
         rows = order[pos:pos + chunk_len]
@@ -141,7 +148,7 @@ def _equal_in_rows(other: sparse.csr_matrix) -> bool:
 
 def _randomise_sums(values: np.ndarray, other: sparse.csr_matrix, self_w: np.ndarray, card: np.ndarray,
                     order: np.ndarray, observed: np.ndarray, permuted: np.ndarray, kind: str, scaling: float,
-                    moments: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    moments: bool, cancelled: Cancel = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """conditional_randomisation when each area's neighbours weigh the same, w_i: a draw's statistic is
     a_i * sum + b_i, the sum being that of the values drawn, and no value need be gathered per area.
 
@@ -175,6 +182,7 @@ def _randomise_sums(values: np.ndarray, other: sparse.csr_matrix, self_w: np.nda
         ids = permuted[:, :k]
         base = values[ids].sum(axis=1)
         for c0 in range(g0, g1, chunk):
+            stop_if_cancelled(cancelled)
             rows = order[c0:min(c0 + chunk, g1)]  # increasing: the sort by cardinality is stable
             m = len(rows)
             upto = np.searchsorted(rows, ids, side="right")  # the step of q_j applies to rows[:upto]
@@ -283,7 +291,7 @@ class GlobalMoran:
 
 
 def global_moran(y, w: Weights, transform: str = "r", permutations: int = 999,
-                 seed: int | None = None) -> GlobalMoran:
+                 seed: int | None = None, cancelled: Cancel = None) -> GlobalMoran:
     """Moran's I of y on weights w (row-standardised by default); two-tailed p-values as esda.Moran."""
     y = _values(y, w)
     m = w.transformed(transform)
@@ -313,6 +321,8 @@ def global_moran(y, w: Weights, transform: str = "r", permutations: int = 999,
         lagged = m
         sims = np.empty(permutations)
         for r in range(permutations):
+            if r % 500 == 0:
+                stop_if_cancelled(cancelled)
             zp = rng.permutation(z)
             sims[r] = n / s0 * (zp @ (lagged @ zp)) / z2ss
         result.p_sim = float(_folded_p(sims[None, :], np.array([value]))[0])
@@ -342,7 +352,8 @@ class LocalMoran:
 
 
 def local_moran(y, w: Weights, transform: str = "r", permutations: int = 999, seed: int | None = None,
-                alpha: float = 0.05, correction: str = "none", permuted: np.ndarray | None = None) -> LocalMoran:
+                alpha: float = 0.05, correction: str = "none", permuted: np.ndarray | None = None,
+                cancelled: Cancel = None) -> LocalMoran:
     """LISA as esda.Moran_Local: I_i = (n-1) z_i lag(z)_i / sum(z^2) with z standardised; z from Sokal's
     conditional-randomisation moments; p from seeded conditional permutations (or the given draws)."""
     y = _values(y, w)
@@ -363,9 +374,9 @@ def local_moran(y, w: Weights, transform: str = "r", permutations: int = 999, se
     p_sim = np.full(n, np.nan)
     if permutations or permuted is not None:
         if permuted is None:
-            permuted = permutation_ids(np.diff(m.indptr).max(), n, permutations, seed)
+            permuted = permutation_ids(np.diff(m.indptr).max(), n, permutations, seed, cancelled)
         p_sim, _, _ = conditional_randomisation(z, m, local_i, permuted, "moran", (n - 1) / den,
-                                                moments=False)
+                                                moments=False, cancelled=cancelled)
         permutations = permuted.shape[0]
         p_test = p_sim
     else:
@@ -395,7 +406,7 @@ class GiStar:
 
 
 def gi_star(y, w: Weights, transform: str = "r", permutations: int = 999, seed: int | None = None,
-            correction: str = "none", permuted: np.ndarray | None = None) -> GiStar:
+            correction: str = "none", permuted: np.ndarray | None = None, cancelled: Cancel = None) -> GiStar:
     """Gi* as esda.G_Local(star=True): each area counts itself as a neighbour (weight 1, then the transform).
     Categories: hot / cold spot with 99%, 95% or 90% confidence (from the permutation p when permutations
     were run, else from z), after Bonferroni or FDR control when asked."""
@@ -418,8 +429,9 @@ def gi_star(y, w: Weights, transform: str = "r", permutations: int = 999, seed: 
     p_sim = np.full(n, np.nan)
     if permutations or permuted is not None:
         if permuted is None:
-            permuted = permutation_ids(np.diff(off.indptr).max(), n, permutations, seed)
-        p_sim, _, _ = conditional_randomisation(y, star, statistic, permuted, "g", y.sum(), moments=False)
+            permuted = permutation_ids(np.diff(off.indptr).max(), n, permutations, seed, cancelled)
+        p_sim, _, _ = conditional_randomisation(y, star, statistic, permuted, "g", y.sum(), moments=False,
+                                                cancelled=cancelled)
         permutations = permuted.shape[0]
     p_test = p_sim if np.isfinite(p_sim).any() else p_norm
     cluster = []

@@ -24,7 +24,7 @@ from .store import POLARITIES, Store, ValueRows
 from .store.names import check_indicator_id, shortened_id
 
 __all__ = ["SUPPRESSED_MARKERS", "ImportReport", "ImportSpec", "build_batches", "check_spec", "derived_id",
-           "import_file", "parse_numbers", "read_table", "slug"]
+           "import_file", "parse_numbers", "read_table", "report_lines", "slug", "spec_from_options"]
 
 EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
 COUNT_COLUMNS = ("numerator", "denominator")  # counts of people or events, whatever the indicator
@@ -82,6 +82,9 @@ def import_file(store: Store, path: str, spec: ImportSpec | None = None, *, dry_
     """Validate a CSV fully, then write every indicator in it in one transaction."""
     spec = spec or ImportSpec()
     check_spec(spec)
+    denominator = spec.defaults.get("denominator")
+    if denominator:
+        store.indicator(denominator)  # named clearly now, not found missing at the first comparison
     progress = progress or (lambda fraction, message: None)
     progress(0.0, f"Reading {Path(path).name}")
     raw = read_bytes(path)
@@ -94,6 +97,38 @@ def import_file(store: Store, path: str, spec: ImportSpec | None = None, *, dry_
                                replace=spec.replace, skipped_codes=report.skipped_codes)
     progress(1.0, "Done")
     return report
+
+
+def spec_from_options(*, value_columns: list[str] | tuple[str, ...] = (), metadata: dict | None = None,
+                      defaults: dict | None = None, **options) -> ImportSpec:
+    """An ImportSpec from a door's options: value columns as 'column' or 'column=id' items, the catalogue fields
+    for every indicator of the file (empty ones left out), per-indicator metadata, and any ImportSpec field."""
+    spec = ImportSpec(**{k: v for k, v in options.items() if v is not None})
+    for item in value_columns:
+        column, _, ind_id = str(item).partition("=")
+        if column.strip():
+            spec.value_columns[column.strip()] = ind_id.strip() or None
+    spec.defaults = {k: v for k, v in (defaults or {}).items() if v}
+    spec.metadata = {k: dict(v, id=k) for k, v in (metadata or {}).items()}
+    return spec
+
+
+def report_lines(report: ImportReport, dry_run: bool = False) -> list[str]:
+    """What an import did, in the words every door prints: a headline, then what was skipped or kept aside."""
+    verb = "Would import" if dry_run else "Imported"
+    lines = [f"{verb} {len(report.indicators)} indicator(s), {report.rows} values on {report.geography} "
+             f"({report.layout} layout), periods {', '.join(report.periods[:6])}"
+             + ("..." if len(report.periods) > 6 else "")]
+    if report.suppressed:
+        lines.append(f"{report.suppressed} suppressed value(s) kept as suppressed")
+    if report.empty_cells:
+        lines.append(f"{report.empty_cells} empty cell(s) skipped")
+    if report.ignored_columns:
+        lines.append(f"text columns not imported: {', '.join(report.ignored_columns)}")
+    if report.skipped_codes:
+        lines.append(f"{len(report.skipped_codes)} unknown area code(s) skipped (recorded in the audit log): "
+                     f"{', '.join(report.skipped_codes[:10])}")
+    return lines
 
 
 def check_spec(spec: ImportSpec) -> None:

@@ -17,6 +17,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
 from ..qgis_bridge.frames import number, write_features
+from ..qgis_bridge.outputs import finish_output
 
 __all__ = ["ICON", "LisAlgorithm", "number", "style_on_load"]
 
@@ -107,10 +108,12 @@ class _Styler(QgsProcessingLayerPostProcessorInterface):
         self.style(layer)
 
 
-def style_on_load(context, dest: str, style: Callable) -> None:
-    """When Processing adds the output `dest` to the map, apply style(layer) to it (the conventional colours of
-    that result), so a layer from the toolbox or the model builder opens as readable as the CLI's map."""
-    if not context.willLoadLayerOnCompletion(dest):
+def style_on_load(context, dest: str, style: Callable | None, metadata=None) -> None:
+    """Give the output `dest` the conventional look of its result (and, when given, the layer metadata that credits
+    its source): saved into a GeoPackage output as its default style and metadata, so it opens styled and credited
+    in any QGIS, also after qgis_process or in a model; and applied when Processing adds it to the map."""
+    finish_output(dest, context, metadata, style)
+    if style is None or not context.willLoadLayerOnCompletion(dest):
         return
     styler = _Styler(style)
     _POST_PROCESSORS.append(styler)

@@ -25,5 +25,5 @@ class GiStarAlgorithm(HotspotAlgorithm):
         source, rows, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, rows, result,
                           {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
-        style_clusters_on_load(context, dest, "gi_cluster")
+        style_clusters_on_load(context, dest, "gi_cluster", self.input_metadata(parameters, context))
         return {self.OUTPUT: dest}

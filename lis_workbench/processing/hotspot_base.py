@@ -18,7 +18,7 @@ from qgis.core import (
 from ..core.clusters import Analysis, run_analysis
 from ..core.hotspot import CORRECTIONS
 from ..core.weights import KINDS
-from ..qgis_bridge.feedback import progress_from_feedback
+from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
 from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm, style_on_load
 
@@ -112,7 +112,8 @@ class HotspotAlgorithm(LisAlgorithm):
         result = run_analysis(rows["fid"].astype(str).tolist(), rows[field].to_numpy(float),
                               rows["geometry"].tolist(), spec, progress_from_feedback(feedback),
                               numerators=rows[numerator].to_numpy(float) if numerator else None,
-                              denominators=rows[denominator].to_numpy(float) if denominator else None)
+                              denominators=rows[denominator].to_numpy(float) if denominator else None,
+                              cancelled=cancelled_from_feedback(feedback))
         for note in result.notes:
             feedback.pushWarning(note)
         feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))
@@ -123,9 +124,15 @@ class HotspotAlgorithm(LisAlgorithm):
         return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result.table,
                                        list(columns.items()))
 
+    def input_metadata(self, parameters, context):
+        """The input layer's metadata (its indicator, source and licence when Load indicator made it), for the
+        output; None when the input has none."""
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        return layer.metadata() if layer is not None and layer.metadata().title() else None
 
-def style_clusters_on_load(context, dest: str, field: str) -> None:
-    """When Processing adds the output to the map, give it the conventional cluster colours."""
+
+def style_clusters_on_load(context, dest: str, field: str, metadata=None) -> None:
+    """The output's conventional cluster colours (and its input's metadata), saved with it and applied on load."""
     from ..qgis_bridge.hotspot_style import style_clusters
 
-    style_on_load(context, dest, lambda layer: style_clusters(layer, field))
+    style_on_load(context, dest, lambda layer: style_clusters(layer, field), metadata)

@@ -13,7 +13,8 @@ from qgis.core import (
 
 from ..core.store import Store
 from ..qgis_bridge.frames import write_features
-from ..qgis_bridge.layers import bng, indicator_fields, provenance_text
+from ..qgis_bridge.layers import bng, indicator_fields, layer_metadata, provenance_text
+from ..qgis_bridge.outputs import finish_output
 from .base import LisAlgorithm
 
 
@@ -47,6 +48,7 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
         with Store.open(path) as store:
             entry = store.indicator(indicator)
             frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
+            checksum = store.checksum()
         feedback.pushInfo(f"{entry['title']}: {len(frame)} areas of {entry['geography']}, "
                           f"period {frame['period'].iloc[0] if len(frame) else '-'}")
         fields = indicator_fields()
@@ -55,8 +57,11 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, frame, fields, cancelled=feedback.isCanceled)
+        del sink  # closed, so the file is whole before its metadata is written into it
         feedback.setProgress(100.0)
         entry["period"] = frame["period"].iloc[0] if len(frame) else period
         entry["store"] = path
+        entry["store_checksum"] = checksum
         feedback.pushInfo("Provenance: " + provenance_text(entry))
+        finish_output(dest_id, context, layer_metadata(entry))
         return {self.OUTPUT: dest_id}

@@ -25,5 +25,5 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
         dest = self.write(parameters, context, source, rows, result,
                           {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
                            "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
-        style_clusters_on_load(context, dest, "lisa_cluster")
+        style_clusters_on_load(context, dest, "lisa_cluster", self.input_metadata(parameters, context))
         return {self.OUTPUT: dest}

@@ -24,11 +24,13 @@ class LisWorkbenchProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         from .aggregate import AggregateAlgorithm
+        from .area_profiles import AreaProfilesAlgorithm
         from .compare import CompareAlgorithm
         from .composite_index import CompositeIndexAlgorithm
         from .export_atlas import ExportAtlasAlgorithm
         from .gistar import GiStarAlgorithm
         from .global_moran import GlobalMoranAlgorithm
+        from .import_indicators import ImportIndicatorsAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
         from .local_moran import LocalMoranAlgorithm
         from .lscp import LscpAlgorithm
@@ -36,8 +38,10 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .pmedian import PMedianAlgorithm
         from .spatial_weights import SpatialWeightsAlgorithm
         from .thematic_map import ThematicMapAlgorithm
+        from .trend import TrendAlgorithm
 
-        for algorithm in (LoadIndicatorAlgorithm(), ThematicMapAlgorithm(), ExportAtlasAlgorithm(),
+        for algorithm in (ImportIndicatorsAlgorithm(), LoadIndicatorAlgorithm(), ThematicMapAlgorithm(),
+                          ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), TrendAlgorithm(),
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
                           MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm()):

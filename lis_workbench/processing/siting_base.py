@@ -25,7 +25,7 @@ from qgis.core import (
 
 from ..core.siting.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
 from ..core.siting.plan import SitingPlan, run_plan
-from ..qgis_bridge.feedback import progress_from_feedback
+from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
 from ..qgis_bridge.frames import fields_for, number, read_frame, write_features
 from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
 from .base import LisAlgorithm, style_on_load
@@ -120,7 +120,7 @@ class SitingAlgorithm(LisAlgorithm):
             cost_matrix=self.parameterAsFile(parameters, "COST_MATRIX", context) or None,
             quick=self.parameterAsBool(parameters, "QUICK", context),
             curve=self.USES_P and parameters.get("OUTPUT_CURVE") not in (None, ""))
-        outcome = run_plan(plan, demand, sites, progress_from_feedback(feedback))
+        outcome = run_plan(plan, demand, sites, progress_from_feedback(feedback), cancelled_from_feedback(feedback))
         for note in outcome.notes:
             feedback.pushWarning(note)
         feedback.pushInfo(outcome.summary)

@@ -19,13 +19,16 @@ from qgis.core import (
 )
 
 from ..core.classify import METHODS
+from ..core.hotspot_study import FIELD, MEANING, WHAT
 from ..core.map_study import MapSpec
 from ..core.palette import DIVERGING, SEQUENTIAL
+from ..qgis_bridge.hotspot_style import style_clusters
 from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
 from .base import LisAlgorithm
 
 RAMPS = ("auto",) + SEQUENTIAL + DIVERGING
 POLARITIES = ("auto", "high_is_bad", "high_is_good", "neutral")
+CLUSTER_FIELDS = {field: statistic for statistic, field in FIELD.items()}
 
 
 def parse_breaks(text: str) -> list[float] | None:
@@ -72,8 +75,8 @@ class ThematicMapAlgorithm(LisAlgorithm):
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map", "value", self.INPUT,
-                                                      QgsProcessingParameterField.Numeric))
+        self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map (a number, or a hot-spot or "
+                                                      "cluster field)", "value", self.INPUT))
         self.addParameter(QgsProcessingParameterEnum(self.METHOD, "Classification", list(METHODS), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(self.CLASSES, "Number of classes", defaultValue=5,
                                                        minValue=2, maxValue=12))
@@ -118,10 +121,19 @@ class ThematicMapAlgorithm(LisAlgorithm):
         if source_layer is not None:
             layer.setMetadata(source_layer.metadata())
         feedback.setProgress(20)
-        classification = style_thematic(layer, spec)
-        feedback.pushInfo(f"{classification.k} classes ({spec.method}); upper bounds: "
-                          + ", ".join(f"{b:g}" for b in classification.bins)
-                          + (f"; {classification.no_data} area(s) with no data" if classification.no_data else ""))
+        statistic = CLUSTER_FIELDS.get(field)
+        if statistic:  # a Gi* or LISA result: its categories in their conventional colours, as `lis hotspot`
+            style_clusters(layer, field)
+            spec.unit, spec.method = MEANING[statistic], "categories"
+            spec.title = self.parameterAsString(parameters, self.TITLE, context) or f"{WHAT[statistic]}: {title}"
+            classification = None
+            feedback.pushInfo(f"{field}: {WHAT[statistic]}, in the conventional cluster colours")
+        else:
+            classification = style_thematic(layer, spec)
+            feedback.pushInfo(f"{classification.k} classes ({spec.method}); upper bounds: "
+                              + ", ".join(f"{b:g}" for b in classification.bins)
+                              + (f"; {classification.no_data} area(s) with no data" if classification.no_data
+                                 else ""))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not out.lower().endswith(".gpkg"):
             raise QgsProcessingException("The styled layer is written as a GeoPackage: give a .gpkg file.")
@@ -131,5 +143,6 @@ class ThematicMapAlgorithm(LisAlgorithm):
         if png:
             render_map([layer], spec, classification, png)
         feedback.setProgress(100)
-        return {self.OUTPUT: out, self.OUTPUT_PNG: png or None, "CLASSES": classification.k,
-                "BREAKS": ",".join(f"{b:g}" for b in classification.bins)}
+        return {self.OUTPUT: out, self.OUTPUT_PNG: png or None,
+                "CLASSES": classification.k if classification else len(layer.renderer().categories()),
+                "BREAKS": ",".join(f"{b:g}" for b in classification.bins) if classification else ""}

@@ -42,16 +42,23 @@ def indicator_layer(frame: pd.DataFrame, name: str, entry: dict | None = None) -
 
 def set_provenance(layer: QgsVectorLayer, entry: dict) -> None:
     """Record where the numbers came from in the layer's metadata (title, abstract, licence, source)."""
+    layer.setMetadata(layer_metadata(entry))
+
+
+def layer_metadata(entry: dict) -> QgsLayerMetadata:
+    """The layer metadata of an indicator (its catalogue entry, with period, store and checksum when known)."""
     metadata = QgsLayerMetadata()
     metadata.setTitle(entry.get("title") or entry.get("id", ""))
     metadata.setIdentifier(entry.get("id", ""))
     metadata.setAbstract(provenance_text(entry))
     if entry.get("licence"):
         metadata.setLicenses([entry["licence"]])
+    if entry.get("source"):
+        metadata.setRights([f"Source: {entry['source']}"])
     metadata.setKeywords({"LIS Workbench": [entry.get("theme") or "", entry.get("geography") or ""],
                           "polarity": [entry.get("polarity") or "neutral"],
                           "value_type": [entry.get("value_type") or ""]})
-    layer.setMetadata(metadata)
+    return metadata
 
 
 def provenance_text(entry: dict) -> str:

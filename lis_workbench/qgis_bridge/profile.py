@@ -31,7 +31,7 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from qgis.PyQt.QtSvg import QSvgRenderer
 
 from ..__about__ import __version__
-from ..core.errors import LisError, ParameterError
+from ..core.errors import Cancelled, LisError, ParameterError
 from ..core.file_names import area_file_stem
 from ..core.spine import derivation_notes, profile_svg
 from . import layout as layouts
@@ -117,7 +117,8 @@ def svg_to_png(svg: str, path: Path, width_px: int = 1650) -> None:
 
 def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str | Path | None = None,
                     subtitle: str = "", provenance: str = "",
-                    progress: Callable[[float, str], None] | None = None) -> list[str]:
+                    progress: Callable[[float, str], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> list[str]:
     """Write one page per AreaProfile to out_pdf (and one PDF per area into per_area_dir); returns files."""
     if Path(out_pdf).suffix.lower() != ".pdf":
         raise ParameterError("Profiles are written as one PDF: give a file name ending .pdf, not "
@@ -149,13 +150,14 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
     project = QgsProject.instance()
     project.addMapLayer(coverage, False)
     try:
-        return _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, size)
+        return _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, size, cancelled)
     finally:
         project.removeMapLayer(coverage.id())
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, notes: float) -> list[str]:
+def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, progress, notes: float,
+            cancelled=None) -> list[str]:
     footer = (f"{provenance}\nMade with LIS Workbench {__version__} on {_dt.date.today().isoformat()}. "
               "Contains OS data © Crown copyright and database right; ONS and MHCLG data, OGL v3.0.")
     page = _profile_layout(project, subtitle, footer.strip(), notes)
@@ -171,10 +173,14 @@ def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, prog
     if progress:
         feedback.progressChanged.connect(lambda p: progress(0.3 + 0.7 * p / 100.0,
                                                             f"Exporting {total} profile pages"))
+    if cancelled:
+        feedback.progressChanged.connect(lambda _p: feedback.cancel() if cancelled() else None)
     settings = layouts.pdf_settings()
     out_pdf = Path(out_pdf)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     result, error = QgsLayoutExporter.exportToPdf(atlas, str(out_pdf), settings, feedback)
+    if feedback.isCanceled():
+        raise Cancelled()
     if result != QgsLayoutExporter.Success:
         raise LisError(f"Could not write {out_pdf}: {error or int(result)}")
     files = [str(out_pdf)]

@@ -87,7 +87,7 @@ def _costs(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame) -> np.nd
 
 
 def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
-             progress: Progress | None = None) -> SitingOutcome:
+             progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> SitingOutcome:
     """Solve the plan for demand (area_code, weight, x, y, ...) and sites (site_id, x, y, existing[, capacity])."""
     plan.check()
     say = progress or (lambda fraction, message: None)
@@ -101,13 +101,13 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     say(0.2, f"Solving {plan.model}")
     result = solve(plan.model, cost, weights, p=plan.p, radius=plan.radius, fixed=fixed, capacity=capacity,
                           share=plan.share, quick=plan.quick, time_limit=plan.time_limit,
-                          labels=demand["area_code"].astype(str).to_numpy())
+                          labels=demand["area_code"].astype(str).to_numpy(), cancelled=cancelled)
     curve = None
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")
         curve = coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
                                       exact=not plan.quick, time_limit=plan.time_limit,
-                                      solved={plan.p: result})
+                                      solved={plan.p: result}, cancelled=cancelled)
         curve.attrs["total_demand"] = float(weights.sum())  # average distance = objective / total demand
     say(0.9, "Results")
     out = _tables(plan, demand, sites, cost, result)

@@ -9,11 +9,13 @@ is proven without building the dense assignment.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
+from ..errors import stop_if_cancelled
 from .capacitated import solve_capacitated
 from .common import (
     OPTIMAL,
@@ -85,9 +87,11 @@ def interchange(cost: np.ndarray, weights: np.ndarray, p: int, fixed: np.ndarray
 
 def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.ndarray | None = None,
                   capacity: np.ndarray | None = None, radius: float | None = None,
-                  time_limit: float | None = None, progress: Progress | None = None) -> SitingResult:
+                  time_limit: float | None = None, progress: Progress | None = None,
+                  cancelled: Callable[[], bool] | None = None) -> SitingResult:
     """Choose p new sites that minimise the demand-weighted distance to the nearest open site (existing
-    sites fixed). Objective = total weighted distance; ``radius`` only marks areas as covered."""
+    sites fixed). Objective = total weighted distance; ``radius`` only marks areas as covered. `cancelled` is
+    asked between the steps of the proof (a model being solved runs to its end)."""
     cost, weights, fixed = check_inputs(cost, weights, fixed, p, capacity)
     started = time.perf_counter()
     if capacity is not None:
@@ -107,7 +111,7 @@ def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.nd
     if progress:
         progress(f"interchange start: {total_cost(cost, weights, heuristic):,.0f}")
     chosen_mask, bound, optimal = _pmedian_reduced(cost[used], weights[used], p, fixed, heuristic,
-                                                   time_limit, progress)
+                                                   time_limit, progress, cancelled)
     objective = total_cost(cost, weights, chosen_mask)
     chosen = np.flatnonzero(chosen_mask & ~fixed)
     order, gains = order_by_gain(cost, weights, fixed, chosen, None)
@@ -118,7 +122,7 @@ def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.nd
                    bound if not optimal else objective, time.perf_counter() - started, optimal, [])
 
 
-def _lagrangian_bound(cost, weights, p, fixed, start, max_iter=3000):
+def _lagrangian_bound(cost, weights, p, fixed, start, max_iter=3000, cancelled=None):
     """Lagrangian relaxation of the assignment rows (Beasley 1993) by subgradient steps: a lower bound on the
     total weighted distance, per site the Lagrangian cost rho of opening it, and the best set of sites met on
     the way (each relaxed solution is a feasible choice of sites, often an optimal one)."""
@@ -129,7 +133,9 @@ def _lagrangian_bound(cost, weights, p, fixed, start, max_iter=3000):
     lam = np.sort(a, axis=1)[:, min(1, a.shape[1] - 1)]
     best_lb, best = -np.inf, None
     theta, stall = 2.0, 0
-    for _ in range(max_iter):
+    for iteration in range(max_iter):
+        if iteration % 100 == 0:
+            stop_if_cancelled(cancelled)
         reduced = a - lam[:, None]
         rho = np.minimum(reduced, 0).sum(axis=0)
         pick = np.where(fixed, -np.inf, rho)
@@ -153,10 +159,10 @@ def _lagrangian_bound(cost, weights, p, fixed, start, max_iter=3000):
     return best_lb, best[0], best[1], incumbent, upper
 
 
-def _pmedian_reduced(cost, weights, p, fixed, start, time_limit, progress):
+def _pmedian_reduced(cost, weights, p, fixed, start, time_limit, progress, cancelled=None):
     """Lagrangian bound and reduced-cost fixing close most candidates (and open some) for good; the exact
     model then runs on what is left. Returns (open mask, lower bound, proven optimal)."""
-    lower, rho, lr_open, start, upper = _lagrangian_bound(cost, weights, p, fixed, start)
+    lower, rho, lr_open, start, upper = _lagrangian_bound(cost, weights, p, fixed, start, cancelled=cancelled)
     for seed in (start, lr_open):  # polish the best relaxed choice and the one at the bound
         polished = interchange(cost, weights, p, fixed, start=seed & ~fixed if seed.sum() > fixed.sum() + p else seed)
         if total_cost(cost, weights, polished) < upper:
@@ -184,7 +190,7 @@ def _pmedian_reduced(cost, weights, p, fixed, start, time_limit, progress):
     if sub_start.sum() != total:  # the incumbent used a closed candidate: a fresh interchange on what is left
         sub_start = interchange(cost[:, cols], weights, sub_p, sub_fixed)
     mask_sub, bound, optimal = _pmedian_exact(cost[:, cols], weights, sub_p, sub_fixed, sub_start,
-                                              time_limit, progress)
+                                              time_limit, progress, cancelled)
     mask = np.zeros(cost.shape[1], bool)
     mask[cols[mask_sub]] = True
     if total_cost(cost, weights, mask) > upper:
@@ -192,7 +198,7 @@ def _pmedian_reduced(cost, weights, p, fixed, start, time_limit, progress):
     return mask, max(bound, lower), optimal
 
 
-def _pmedian_exact(cost, weights, p, fixed, start, time_limit, progress):
+def _pmedian_exact(cost, weights, p, fixed, start, time_limit, progress, cancelled=None):
     """Radius formulation truncated per demand area, widened where the optimum reaches past the truncation."""
     n, m = cost.shape
     order = np.argsort(cost, axis=1, kind="stable")
@@ -212,6 +218,7 @@ def _pmedian_exact(cost, weights, p, fixed, start, time_limit, progress):
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     # phase 1: widen on the linear relaxation (cheap) until no area leans on its cut-off level
     while True:
+        stop_if_cancelled(cancelled)
         _, lower, status, beyond = _radius_model(cost, weights, p, fixed, order, sorted_cost, depth, deadline,
                                                  relax=True)
         short = beyond & (depth < limit)
@@ -222,6 +229,7 @@ def _pmedian_exact(cost, weights, p, fixed, start, time_limit, progress):
         depth[short] = np.minimum(limit[short], np.maximum(depth[short] * 2, depth[short] + 8))
     # phase 2: the integer model on those levels, widened again only where its solution reaches past them
     while True:
+        stop_if_cancelled(cancelled)
         mask, lower, status, beyond = _radius_model(cost, weights, p, fixed, order, sorted_cost, depth, deadline)
         if mask is not None:
             value = total_cost(cost, weights, mask)

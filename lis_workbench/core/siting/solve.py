@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..errors import stop_if_cancelled
 from .common import MODELS, Progress, SitingError, SitingResult, check_inputs, make_result, order_by_gain
 from .coverage import covered_weight, solve_lscp, solve_mclp
 from .pmedian import interchange, solve_pmedian, total_cost
@@ -45,7 +46,8 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
 def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str, *,
                    radius: float | None = None, fixed: np.ndarray | None = None,
                    exact: bool = True, time_limit: float | None = None,
-                   solved: dict[int, SitingResult] | None = None) -> pd.DataFrame:
+                   solved: dict[int, SitingResult] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> pd.DataFrame:
     """Demand covered (MCLP) or total weighted distance (p-median) for 0..p_max new sites, each solved on its own
     (exact by default), so a planner sees where extra sites stop paying off. ``solved`` gives answers already
     found (new sites -> result), which are used as they are."""
@@ -53,12 +55,14 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
     total = float(np.asarray(weights, float).sum())
     rows = []
     for k in range(0, p_max + 1):
+        stop_if_cancelled(cancelled)
         if model == "pmedian" and k == 0 and not fixed.any():
             continue
         if solved and k in solved:  # already solved by the caller (the main answer): not again
             res = solved[k]
         elif model == "pmedian":
-            res = solve_pmedian(cost, weights, k, fixed=fixed, radius=radius, time_limit=time_limit) if exact else \
+            res = solve_pmedian(cost, weights, k, fixed=fixed, radius=radius, time_limit=time_limit,
+                                cancelled=cancelled) if exact else \
                 greedy(cost, weights, k, "pmedian", fixed=fixed, radius=radius)
         else:
             res = solve_mclp(cost, weights, radius, k, fixed=fixed, time_limit=time_limit) if exact else \
@@ -72,7 +76,7 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
 def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = None, radius: float | None = None,
           fixed: np.ndarray | None = None, capacity: np.ndarray | None = None, share: float = 1.0,
           quick: bool = False, time_limit: float | None = None, progress: Progress | None = None,
-          labels: Sequence[str] | None = None) -> SitingResult:
+          labels: Sequence[str] | None = None, cancelled: Callable[[], bool] | None = None) -> SitingResult:
     """Run one model by name ('mclp', 'lscp', 'pmedian'); ``quick`` gives the greedy/interchange answer;
     ``labels`` name the demand rows in errors."""
     model = model.lower().replace("-", "")
@@ -90,7 +94,7 @@ def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = 
         return solve_lscp(cost, radius, weights=weights, share=share, fixed=fixed, capacity=capacity,
                           time_limit=time_limit, labels=labels)
     return solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, radius=radius, time_limit=time_limit,
-                         progress=progress)
+                         progress=progress, cancelled=cancelled)
 
 
 def gap_areas(distance: np.ndarray, need: np.ndarray, radius: float, threshold: float = 0.0) -> np.ndarray:

@@ -59,7 +59,8 @@ class StudyResult:
     provenance: str
 
 
-def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] | None = None) -> StudyResult:
+def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> StudyResult:
     """Read the study's demand and sites from the store and solve it."""
     from ..recipe import centroid_points
 
@@ -81,7 +82,7 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
                         capacity_field=study.capacity)
     checksum = store.checksum()
     sites = within_study_area(sites, table, study_margin(study.radius))
-    outcome = run_plan(plan, table, sites, progress)
+    outcome = run_plan(plan, table, sites, progress, cancelled)
     unit = "minutes" if study.speed else "m"
     need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else
                   f" weighted by {need_title}" if rule else "")
