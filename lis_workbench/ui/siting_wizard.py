@@ -153,10 +153,10 @@ class SitingWizard(QWizard):
         form.addRow("New sites", self.pSpin)
         form.addRow("Within reach means within", self.radiusSpin)
         layout.addLayout(form)
-        layout.addWidget(_intro("Distances are straight lines in metres from a point inside each area. The answer "
-                                "is solved exactly (proven optimal); the next page also shows what each extra site "
-                                "adds. For road distances, population-weighted centroids or capacities, use "
-                                "`lis site` or the Processing algorithms."))
+        layout.addWidget(_intro("Distances are straight lines in metres from each area's population-weighted "
+                                "centroid (or a point inside it when the store has none). The answer is solved "
+                                "exactly (proven optimal); the next page also shows what each extra site adds. For "
+                                "road distances or capacities, use `lis site` or the Processing algorithms."))
         layout.addStretch(1)
         self.modelGroup.idToggled.connect(lambda *_: self.pSpin.setEnabled(self.model() != "lscp"))
         self.addPage(page)

@@ -155,14 +155,13 @@ def test_dock_siting_wizard_solves_like_spopt_and_adds_styled_layers(plugin, sam
         wizard.next()
     page = wizard.result_page
     assert page.isComplete(), page.summary.text()
-    # the reference: demand in deciles 1-3 at a point inside each LSOA, primary schools, Euclidean costs
-    areas = gpd.read_file(sample_store_path, layer="geo_lsoa11")
+    # the reference: demand in deciles 1-3 at the store's population-weighted centroids (as `lis site` puts it),
+    # primary schools, Euclidean costs
+    areas = gpd.read_file(sample_store_path, layer="pts_lsoa11_pwc")
     pop = gpd.read_file(sample_store_path, layer="lis_value", ignore_geometry=True)
     values = pop[pop["indicator"] == "pop2016_age_0_4"].set_index("area_code")["value"]
     decile = pop[pop["indicator"] == "imd2019_imd_decile"].set_index("area_code")["value"]
-    points = areas.geometry.centroid
-    outside = ~areas.geometry.contains(points)
-    points[outside] = areas.geometry[outside].representative_point()
+    points = areas.geometry
     weights = np.where(decile.reindex(areas["area_code"]).to_numpy() <= 3,
                        values.reindex(areas["area_code"]).to_numpy(float), 0.0)
     schools = gpd.read_file(sample_store_path, layer="pts_schools")

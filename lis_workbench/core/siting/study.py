@@ -29,7 +29,7 @@ class SitingStudy:
     share: float = 1.0
     period: str | None = None
     need: str | None = None                 # 'imd2019_imd_decile<=3', or a bare indicator id to weight by
-    centroids: Path | None = None           # population-weighted centroids CSV; default points inside the areas
+    centroids: Path | None = None           # centroids CSV; default: the store's (settings), else inner points
     centroids_epsg: int = 4326
     candidates_filter: str | None = None
     existing: str | None = None
@@ -59,6 +59,18 @@ class StudyResult:
     provenance: str
 
 
+def store_centroids(store, geography: str) -> pd.DataFrame | None:
+    """The store's population-weighted centroids of a geography's areas (settings: centroids), as area_code, x, y;
+    None when the store has none for it, and the areas' own inner points are used instead."""
+    layer = store.setting("centroids")
+    if not layer or layer not in store.geography_names():
+        return None
+    points = store.points(layer)[["area_code", "x", "y"]]
+    codes = set(store.area_codes(geography))
+    return points[points["area_code"].astype(str).isin(codes)] if codes & set(points["area_code"].astype(str)) \
+        else None
+
+
 def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] | None = None,
               cancelled: Callable[[], bool] | None = None) -> StudyResult:
     """Read the study's demand and sites from the store and solve it."""
@@ -75,7 +87,8 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     need_values = store.get_values(rule.indicator) if rule else None
     need_title = store.indicator(rule.indicator)["title"] if rule else ""
     polygons = dict(zip(values["area_code"], values["geometry"]))
-    points = centroid_points(Path(study.centroids), study.centroids_epsg) if study.centroids else None
+    points = centroid_points(Path(study.centroids), study.centroids_epsg) if study.centroids else \
+        store_centroids(store, entry["geography"])
     table = demand_table(values, need_values, rule, points, polygons)
     sites = sites_table(store.points(study.candidates, study.candidates_filter),
                         store.points(study.existing, study.existing_filter) if study.existing else None,

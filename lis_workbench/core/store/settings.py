@@ -18,6 +18,8 @@ SETTINGS = {
     "small_area_geography": "the small areas indicators are held on, e.g. lsoa11",
     "area_lookup": "the lookup from the small areas to the profile areas, e.g. lsoa11_ward23",
     "profile_indicators": "the indicators an area profile shows by default, comma-separated, in page order",
+    "centroids": "a point layer of the small areas' population-weighted centroids (e.g. lsoa11_pwc): where siting "
+                 "puts each small area's demand",
 }
 
 
