@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import hotspot, weights
 from .contiguity import contiguity
-from .errors import LisError
+from .errors import LisError, stop_if_cancelled
 
 STATISTICS = ("gistar", "localmoran", "globalmoran")
 
@@ -71,7 +71,12 @@ def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequen
     progress = progress or (lambda fraction, message: None)
     ids = [str(i) for i in ids]
     progress(0.05, f"Building {spec.weights} weights")
-    w, points = build_weights(ids, geometries, spec)
+
+    def building(fraction: float, message: str) -> None:  # the weights' progress, where a cancel is heard too
+        stop_if_cancelled(cancelled)
+        progress(0.05 + 0.35 * fraction, message)
+
+    w, points = build_weights(ids, geometries, spec, building)
     if spec.smooth:
         if numerators is None or denominators is None:
             raise LisError("Smoothing needs the numerators and denominators of the rate.")

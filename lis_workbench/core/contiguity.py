@@ -317,7 +317,9 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     starts = np.r_[np.flatnonzero(np.r_[True, key[1:] != key[:-1]]), len(key)]
     cuts = np.unique(np.r_[starts[np.searchsorted(starts, np.arange(0, len(key), _BLOCK))], len(key)])
     witnessed = [np.empty(0, dtype=np.int64)]
-    for c0, c1 in zip(cuts[:-1], cuts[1:]):
+    for step, (c0, c1) in enumerate(zip(cuts[:-1], cuts[1:])):
+        if step % 16 == 0:
+            report(0.2 + 0.3 * c0 / max(len(key), 1), "Finding neighbours")
         if c0 >= c1:
             continue
         a, b = _pairs_in_groups(key[c0:c1], max_group=32)
@@ -352,7 +354,9 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     del run_geom, run_pos, run_end
     work = run_count[todo[:, 0]] + run_count[todo[:, 1]]
     bounds = np.searchsorted(np.cumsum(work), np.arange(0, work.sum(), _BLOCK >> 2), side="right")
-    for lo, hi in zip(bounds, np.r_[bounds[1:], len(todo)]):
+    for step, (lo, hi) in enumerate(zip(bounds, np.r_[bounds[1:], len(todo)])):
+        if step % 16 == 0:
+            report(0.5 + 0.3 * lo / max(len(todo), 1), "Finding neighbours")
         if lo >= hi:
             continue
         block = todo[lo:hi]

@@ -24,7 +24,7 @@ from .thematic import style_layer
 #: Decile 1 (most need) darkest: YlOrRd run backwards over the ten deciles.
 INDEX_RAMP = RampChoice("YlOrRd", True, "sequential")
 FONT = "DejaVu Sans"
-ASSESSMENT_COLOURS = {"worsening": "#d7301f", "improving": "#2166ac"}
+TREND_COLOURS = {"worsening": "#d7301f", "improving": "#2166ac"}
 NEUTRAL = "#8c8c8c"
 
 
@@ -110,7 +110,7 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, out: str | Path, *, 
 def _panel(painter, box: QRectF, name: str, area: pd.DataFrame, fit, y_ticks, x_range, px, start, end, *,
            left_axis: bool, bottom_axis: bool) -> None:
     """One area's panel: name and change above a framed plot with grid lines, values, trend and end points."""
-    colour = QColor(ASSESSMENT_COLOURS.get(str(fit["assessment"]) if fit is not None else "", NEUTRAL))
+    colour = QColor(TREND_COLOURS.get(str(fit["assessment"]) if fit is not None else "", NEUTRAL))
     title_h = 34 * px
     values = area.set_index(area["period"].astype(str))["value"]
     room = box.width()
@@ -181,8 +181,8 @@ def _key(painter, x: float, y: float, px: float, start, end) -> None:
     painter.setPen(QPen(QColor("#404040"), 2.2 * px))
     painter.drawLine(QPointF(x, y + h / 2), QPointF(x + 40 * px, y + h / 2))
     x = _text_run(painter, x + 48 * px, y, h, "values", px)
-    for word, colour in (("trend worsening", ASSESSMENT_COLOURS["worsening"]),
-                         ("improving", ASSESSMENT_COLOURS["improving"]), ("no significant change", NEUTRAL)):
+    for word, colour in (("trend worsening", TREND_COLOURS["worsening"]),
+                         ("improving", TREND_COLOURS["improving"]), ("no significant change", NEUTRAL)):
         painter.setPen(QPen(QColor(colour), 3.2 * px, Qt.DashLine))
         painter.drawLine(QPointF(x + 24 * px, y + h / 2), QPointF(x + 70 * px, y + h / 2))
         x = _text_run(painter, x + 78 * px, y, h, word, px)
@@ -245,23 +245,53 @@ def _tick_text(value: float, ticks: list[float]) -> str:
 
 
 # ------------------------------------------------------------------ change maps
-def change_map(areas: pd.DataFrame, result, out: str | Path) -> None:
-    """A diverging map page of a trend study's change (areas: area_code, area_name, geometry), classes symmetric
-    around 0, red = the worse direction."""
+def style_change(layer: QgsVectorLayer, result):
+    """A trend study's change on a layer (field `change`): classes symmetric around 0, red = the worse direction.
+    Returns the Classification."""
     from ..core.classify import symmetric_breaks
-    from ..core.map_study import MapSpec
     from ..core.palette import choose_ramp
+
+    values = field_values(layer, "change")
+    classification = classify(values, "manual", breaks=symmetric_breaks(values))
+    style_layer(layer, "change", classification, choose_ramp(result.entry.get("polarity"), change=True))
+    return classification
+
+
+def change_map(areas: pd.DataFrame, result, out: str | Path) -> None:
+    """A diverging map page of a trend study's change (areas: area_code, area_name, geometry)."""
+    from ..core.map_study import MapSpec
     from ..core.trend_study import change_map_words
     from .layers import layer_from_frame
     from .maps import render_map
 
     frame = areas.merge(result.table[["area_code", "change"]], on="area_code", how="left")
     layer = layer_from_frame(frame, result.map_title)
-    classification = classify(frame["change"].to_numpy(float), "manual", breaks=symmetric_breaks(frame["change"]))
+    classification = style_change(layer, result)
     entry = result.entry
-    style_layer(layer, "change", classification, choose_ramp(entry.get("polarity"), change=True))
     legend, period = change_map_words(entry, result.start, result.end)
     spec = MapSpec(field="change", method="equal steps either side of no change", title=result.map_title,
                    unit=legend, period=period, polarity=None, source=entry.get("source") or "",
                    licence=entry.get("licence") or "", provenance=result.provenance)
     render_map([layer], spec, classification, out)
+
+
+#: Fingertips' comparison colours (better, similar, worse; higher, lower without a polarity; not compared)
+ASSESSMENT_COLOURS = {"better": "#92D050", "similar": "#FFC000", "worse": "#C00000", "higher": "#BED2FF",
+                      "lower": "#5555E6", "not compared": "#FFFFFF"}
+
+
+def style_assessment(layer: QgsVectorLayer, field: str = "assessment_95") -> None:
+    """Areas coloured by how they compare with the benchmark, in Fingertips' colours: better / similar / worse
+    (higher / similar / lower for an indicator without a polarity)."""
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsRendererCategory
+
+    from .frames import read_frame
+
+    if field == "assessment_95" and set(read_frame(layer, text=[field])[field]) <= {"not compared"}:
+        field = "vs_benchmark_95"  # no polarity: higher / similar / lower
+    categories = []
+    for label, colour in ASSESSMENT_COLOURS.items():
+        symbol = QgsFillSymbol.createSimple({"color": colour, "outline_color": "#636363", "outline_width": "0.15"})
+        categories.append(QgsRendererCategory(label, symbol, label.capitalize()))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
+    layer.triggerRepaint()

@@ -6,7 +6,7 @@ import html
 import os
 from pathlib import Path
 
-from qgis.core import QgsProject, QgsSettings, QgsVectorLayer
+from qgis.core import QgsProject, QgsSettings
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QDockWidget, QTreeWidgetItem
@@ -47,8 +47,13 @@ class LisDock(QDockWidget, FORM):
         self.methodCombo.currentIndexChanged.connect(self._method_changed)
         self.mapButton.clicked.connect(self.map_indicator)
         self.atlasButton.clicked.connect(self.open_atlas_dialog)
-        self.hotspotButton.clicked.connect(self.open_hotspot_dialog)
+        self.hotspotButton.clicked.connect(lambda: self.find_hotspots())
         self.siteButton.clicked.connect(self.open_siting_dialog)
+        self.compareButton.clicked.connect(lambda: self.compare())
+        self.trendButton.clicked.connect(lambda: self.trend())
+        self.importButton.clicked.connect(self.open_import_dialog)
+        self.profileButton.clicked.connect(lambda: self.make_profiles())
+        self.indexButton.clicked.connect(lambda: self.make_index())
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -90,6 +95,8 @@ class LisDock(QDockWidget, FORM):
             combo.addItem(label)
             combo.addItems(sorted({v for v in values if v}))
             combo.blockSignals(False)
+        for button in self._store_buttons():
+            button.setEnabled(True)
         self.refresh_catalogue()
 
     def close_store(self) -> None:
@@ -98,8 +105,17 @@ class LisDock(QDockWidget, FORM):
         self.store = None
         self.catalogueTree.clear()
         self.periodCombo.clear()
-        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
+        for button in self._indicator_buttons() + self._store_buttons():
             button.setEnabled(False)
+
+    def _indicator_buttons(self) -> list:
+        """The actions on the chosen indicator (enabled when one with values is chosen)."""
+        return [self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton,
+                self.compareButton, self.trendButton]
+
+    def _store_buttons(self) -> list:
+        """The actions on the whole store (enabled while one is open)."""
+        return [self.importButton, self.profileButton, self.indexButton]
 
     # ------------------------------------------------------------------ catalogue
     def refresh_catalogue(self, *_args) -> None:
@@ -125,7 +141,7 @@ class LisDock(QDockWidget, FORM):
         if frame.empty:
             self.detailsBrowser.setHtml("<i>No indicator matches. Clear the search or filters.</i>")
             self.periodCombo.clear()
-            for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
+            for button in self._indicator_buttons():
                 button.setEnabled(False)
 
     def indicator_ids(self) -> list[str]:
@@ -157,15 +173,22 @@ class LisDock(QDockWidget, FORM):
             + "</table>")
         self.periodCombo.clear()
         self.periodCombo.addItems(list(reversed(entry["periods"])))
-        for button in (self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton):
+        for button in self._indicator_buttons():
             button.setEnabled(bool(entry["periods"]))
         if entry.get("value_type") == "decile":
             self.methodCombo.setCurrentIndex(len(METHOD_LABELS) - 1)
 
     # ------------------------------------------------------------------ actions
+    def current(self) -> tuple[str, str] | None:
+        """The chosen indicator id and period, or None."""
+        item = self.catalogueTree.currentItem()
+        if item is None or self.store is None:
+            return None
+        return item.data(0, ID_ROLE), self.periodCombo.currentText()
+
     def add_to_map(self):
-        """Run lisworkbench:loadindicator for the chosen indicator and period; add the layer to the project."""
-        layer = self._load_current()
+        """Add the chosen indicator and period as a layer that reads the store (it lasts in a saved project)."""
+        layer = self._store_layer()
         if layer is None:
             return None
         QgsProject.instance().addMapLayer(layer)
@@ -179,84 +202,238 @@ class LisDock(QDockWidget, FORM):
             self.classesSpin.setValue(10)
 
     def map_indicator(self):
-        """Add the chosen indicator and period as a styled choropleth: Load indicator, then Thematic map."""
-        import processing
+        """Add the chosen indicator and period as a styled choropleth on the store (core.map_study's classes)."""
+        from ..core.map_study import MapSpec
+        from ..qgis_bridge.maps import style_thematic
 
-        layer = self._load_current()
+        layer = self._store_layer()
         if layer is None:
             return None
-        entry = self.store.indicator(self.catalogueTree.currentItem().data(0, ID_ROLE))
-        method = METHOD_LABELS[self.methodCombo.currentIndex()][0]
-        from ..processing.thematic_map import METHODS, POLARITIES, RAMPS
-
-        try:
-            result = processing.run("lisworkbench:thematicmap", {
-                "INPUT": layer, "FIELD": "value", "METHOD": METHODS.index(method),
-                "CLASSES": self.classesSpin.value(), "RAMP": RAMPS.index(self.rampCombo.currentText()),
-                "POLARITY": POLARITIES.index(entry["polarity"] or "neutral"), "TITLE": entry["title"],
-                "OUTPUT": "TEMPORARY_OUTPUT"})
-        except Exception as exc:  # QgsProcessingException carries our LisError text
-            self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
-            return None
-        styled = QgsVectorLayer(f"{result['OUTPUT']}|layername=thematic_map", layer.name(), "ogr")
-        styled.setMetadata(layer.metadata())
-        QgsProject.instance().addMapLayer(styled)
-        self.statusLabel.setText(f"Mapped {styled.name()}: {result['CLASSES']} classes "
-                                 f"(upper bounds {result['BREAKS'].replace(',', ', ')}).")
-        return styled
-
-    def _load_current(self):
-        """The chosen indicator and period as a memory layer with provenance (not yet in the project)."""
-        import processing
-
-        item = self.catalogueTree.currentItem()
-        if item is None or self.store is None:
-            return None
-        indicator = item.data(0, ID_ROLE)
-        period = self.periodCombo.currentText()
-        try:
-            result = processing.run("lisworkbench:loadindicator", {
-                "STORE": self.store.path, "INDICATOR": indicator, "PERIOD": period, "OUTPUT": "TEMPORARY_OUTPUT"})
-        except Exception as exc:  # QgsProcessingException carries our LisError text
-            self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
-            return None
-        layer = result["OUTPUT"]
-        layer.setName(f"{item.text(0)} ({period})")
-        from ..qgis_bridge.layers import set_provenance
-
+        indicator, _ = self.current()
         entry = self.store.indicator(indicator)
-        entry.update(period=period, store=self.store.path)
-        set_provenance(layer, entry)
+        ramp = self.rampCombo.currentText()
+        spec = MapSpec(method=METHOD_LABELS[self.methodCombo.currentIndex()][0], classes=self.classesSpin.value(),
+                       ramp=None if ramp == "auto" else ramp, polarity=entry.get("polarity"),
+                       value_type=entry.get("value_type") or "", title=entry["title"])
+        try:
+            classification = style_thematic(layer, spec)
+        except LisError as exc:
+            return self._say(exc)
+        QgsProject.instance().addMapLayer(layer)
+        self.statusLabel.setText(f"Mapped {layer.name()}: {classification.k} classes (upper bounds "
+                                 + ", ".join(f"{b:g}" for b in classification.bins) + ").")
         return layer
 
+    def _store_layer(self):
+        """The chosen indicator and period as a layer on the store (not yet in the layer tree)."""
+        chosen = self.current()
+        if chosen is None:
+            return None
+        from ..qgis_bridge.store_layers import indicator_layer
+
+        try:
+            return indicator_layer(self.store, *chosen)
+        except LisError as exc:
+            return self._say(exc)
+
+    def _say(self, problem) -> None:
+        """Show a problem in the dock's status line (never raised at the user)."""
+        self.statusLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(problem))}</span>")
+        return None
+
     def open_atlas_dialog(self) -> None:
-        """Open "Export atlas" (with its progress bar) for the chosen indicator, one page per ward."""
+        """Open "Export atlas" (with its progress bar) for the chosen indicator, one page per ward of the store."""
         import processing
+
+        from ..qgis_bridge.store_layers import geography_layer
 
         layer = self.map_indicator()
         if layer is None:
             return
-        from ..qgis_bridge.layers import areas_layer
-
-        names = self.store.geography_names()
-        coverage_name = next((g for g in ("ward23", "ward22") if g in names), None)
+        coverage_name = self.store.setting("area_geography")
         if coverage_name is None:
-            self.statusLabel.setText("The store has no ward geography (ward23) to make atlas pages from.")
+            self._say("The store has no ward geography to make atlas pages from.")
             return
-        coverage = areas_layer(self.store, coverage_name)
+        coverage = geography_layer(self.store, coverage_name)
         QgsProject.instance().addMapLayer(coverage)
         processing.execAlgorithmDialog("lisworkbench:exportatlas", {
-            "INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": ""})
+            "INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": "value"})
 
-    def open_hotspot_dialog(self) -> None:
-        """Open "Hotspots (Gi*)" (parameters, progress, log) on the chosen indicator and period."""
+    def open_import_dialog(self) -> None:
+        """Open "Import indicators" with this store; the catalogue is listed again afterwards."""
         import processing
 
-        layer = self._load_current()
-        if layer is None:
+        if self.store is None:
             return
-        QgsProject.instance().addMapLayer(layer)
-        processing.execAlgorithmDialog("lisworkbench:gistar", {"INPUT": layer, "FIELD": "value"})
+        processing.execAlgorithmDialog("lisworkbench:importindicators", {"STORE": self.store.path})
+        self.open_store(self.store.path)
+
+    # ------------------------------------------------------------------ studies run as tasks
+    def _run(self, description: str, work, done):
+        """Run work(store, progress, cancelled) in a QgsTask on a connection of its own; done(result) adds the answer.
+        Returns the task (tests wait on it)."""
+        from ..qgis_bridge.tasks import StudyTask, start
+
+        path = self.store.path
+
+        def in_task(progress, cancelled):
+            with Store.open(path) as own:
+                return work(own, progress, cancelled)
+
+        self.statusLabel.setText(f"{description}... (progress and Cancel in the task bar)")
+        return start(StudyTask(description, in_task, done, self._say))
+
+    def find_hotspots(self):
+        """Gi* hot and cold spots of the chosen indicator and period, added to the map styled (kept in the results
+        GeoPackage). Returns the task."""
+        from ..core.clusters import Analysis
+        from ..core.hotspot_study import HotspotStudy, run_hotspot_study
+
+        chosen = self.current()
+        if chosen is None:
+            return None
+        study = HotspotStudy(chosen[0], chosen[1], Analysis())
+
+        def done(result):
+            from ..qgis_bridge.hotspot_style import style_clusters
+            from ..qgis_bridge.layers import layer_from_frame, set_provenance
+            from ..qgis_bridge.store_layers import keep_result
+
+            layer = layer_from_frame(result.table, f"{result.page.title} ({result.page.period})")
+            style_clusters(layer, result.field)
+            set_provenance(layer, dict(result.entry, period=result.page.period))
+            kept = keep_result(layer, f"{chosen[0]}_hotspots")
+            QgsProject.instance().addMapLayer(kept)
+            self.statusLabel.setText(html.escape(result.summary))
+
+        return self._run("Finding hot and cold spots",
+                         lambda store, progress, cancelled: run_hotspot_study(store, study, progress, cancelled), done)
+
+    def compare(self):
+        """Each area of the chosen indicator against the borough, added to the map coloured by the judgement.
+        Returns the task."""
+        from ..core.compare_study import compare_indicator
+
+        chosen = self.current()
+        if chosen is None:
+            return None
+
+        def work(store, progress, cancelled):
+            result = compare_indicator(store, chosen[0], period=chosen[1])
+            entry = store.indicator(chosen[0])
+            shapes = store.areas(entry["geography"])[["area_code", "geometry"]]
+            return result, shapes.merge(result.table, on="area_code", how="inner"), entry
+
+        def done(answer):
+            from ..qgis_bridge.charts import style_assessment
+            from ..qgis_bridge.layers import layer_from_frame, set_provenance
+            from ..qgis_bridge.store_layers import keep_result
+
+            result, table, entry = answer
+            layer = layer_from_frame(table, f"{result.title}: compared")
+            style_assessment(layer)
+            set_provenance(layer, dict(entry, period=chosen[1]))
+            QgsProject.instance().addMapLayer(keep_result(layer, f"{chosen[0]}_compared"))
+            self.statusLabel.setText(html.escape(f"{result.headline}. {result.counts}"))
+
+        return self._run("Comparing with the borough", work, done)
+
+    def trend(self):
+        """Each area's change and trend over the chosen indicator's periods, added to the map as a change map; the
+        chart is written beside the results GeoPackage. Returns the task."""
+        from ..core.trend_study import TrendStudy, run_trend_study
+
+        chosen = self.current()
+        if chosen is None:
+            return None
+
+        def work(store, progress, cancelled):
+            result = run_trend_study(store, TrendStudy(chosen[0]))
+            return result, store.areas(result.entry["geography"])
+
+        def done(answer):
+            from ..qgis_bridge.charts import style_change, trend_chart
+            from ..qgis_bridge.layers import layer_from_frame, set_provenance
+            from ..qgis_bridge.store_layers import keep_result, results_path
+
+            result, shapes = answer
+            table = shapes.merge(result.table.drop(columns="area_name"), on="area_code", how="inner")
+            layer = layer_from_frame(table, result.map_title)
+            style_change(layer, result)
+            set_provenance(layer, dict(result.entry, period=f"{result.start} to {result.end}"))
+            QgsProject.instance().addMapLayer(keep_result(layer, f"{chosen[0]}_trend"))
+            chart = results_path().with_name(f"{chosen[0]}_trend.png")
+            trend_chart(result.window, result.fitted, chart, title=result.chart_title,
+                        subtitle=result.chart_subtitle, footer=result.footer, start=result.start, end=result.end)
+            self.statusLabel.setText(html.escape(f"{result.summary}. Chart: {chart}"))
+
+        if len(self.store.indicator(chosen[0])["periods"]) < 2:
+            return self._say("A trend needs at least two periods; this indicator has one.")
+        return self._run("Measuring change and trend", work, done)
+
+    def make_profiles(self, pdf: str | None = None, borough: str | None = None):
+        """Profile pages for the store's (or the named) borough into `pdf` (asked for when not given). The rows are
+        built in a task; the pages are drawn when it ends. Returns the task."""
+        from ..core.profile_study import ProfileStudy, run_profile_study
+
+        if self.store is None:
+            return None
+        if pdf is None:
+            from qgis.PyQt.QtWidgets import QFileDialog
+
+            pdf, _ = QFileDialog.getSaveFileName(self, "Save the profiles as", "profiles.pdf", "PDF files (*.pdf)")
+            if not pdf:
+                return None
+
+        def done(result):
+            from ..qgis_bridge.profile import export_profiles
+
+            try:
+                export_profiles(result.profiles, pdf, subtitle=result.subtitle, provenance=result.provenance)
+            except LisError as exc:
+                return self._say(exc)
+            self.statusLabel.setText(html.escape(f"Wrote {pdf}: {len(result.profiles)} pages for "
+                                                 f"{result.borough.name}."))
+
+        return self._run("Building area profiles", lambda store, progress, cancelled: run_profile_study(
+            store, ProfileStudy(borough=borough)), done)
+
+    def make_index(self, recipe: str | None = None):
+        """A composite index from a recipe (asked for when not given), added to the map by decile. Returns the
+        task."""
+        from ..core.index_recipe import load_recipe, run_recipe
+
+        if self.store is None:
+            return None
+        if recipe is None:
+            from qgis.PyQt.QtWidgets import QFileDialog
+
+            recipe, _ = QFileDialog.getOpenFileName(self, "Index recipe", "", "Index recipes (*.toml *.json)")
+            if not recipe:
+                return None
+        try:
+            parsed = load_recipe(recipe)
+        except LisError as exc:
+            return self._say(exc)
+
+        def work(store, progress, cancelled):
+            result = run_recipe(store, parsed)
+            shapes = store.areas(result.provenance["geography"])
+            return result, shapes.merge(result.frame.reset_index(), on="area_code", how="inner")
+
+        def done(answer):
+            from ..qgis_bridge.charts import style_index_deciles
+            from ..qgis_bridge.layers import layer_from_frame
+            from ..qgis_bridge.store_layers import keep_result
+
+            result, table = answer
+            layer = layer_from_frame(table.drop(columns=[c for c in table.columns if c == "in_population"]),
+                                     parsed.title)
+            style_index_deciles(layer)
+            QgsProject.instance().addMapLayer(keep_result(layer, parsed.id))
+            self.statusLabel.setText(html.escape(f"{parsed.title}: {result.method()}"))
+
+        return self._run(f"Building {parsed.title}", work, done)
 
     def open_siting_dialog(self):
         """Open the siting wizard (who needs it, where it could go, how far, how many) with the chosen indicator as

@@ -11,7 +11,6 @@ from qgis.core import QgsProject
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QPixmap
 from qgis.PyQt.QtWidgets import (
-    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -30,9 +29,9 @@ from qgis.PyQt.QtWidgets import (
     QWizardPage,
 )
 
-from ..core.errors import LisError
 from ..core.geography import aggregation_kind
 from ..core.siting.study import SitingStudy, run_study
+from ..core.store import Store
 
 MODELS = (("mclp", "Reach the most need with a given number of new sites (maximal coverage)"),
           ("lscp", "Reach all the need with the fewest new sites (set covering)"),
@@ -182,22 +181,31 @@ class SitingWizard(QWizard):
                            existing=self.existingCombo.currentData(), model=self.model(), p=self.pSpin.value(),
                            radius=self.radiusSpin.value(), need=need, curve=self.model() != "lscp")
 
-    def run(self, progress=None):
-        """Solve the study; keep and return the StudyResult (LisError on bad choices)."""
-        self.result = run_study(self.store, self.study(), progress)
+    def run(self, progress=None, cancelled=None):
+        """Solve the study on a connection of its own (it may run in a task's thread); keep and return the
+        StudyResult (LisError on bad choices, Cancelled when stopped)."""
+        study = self.study()
+        with Store.open(self.store.path) as own:
+            self.result = run_study(own, study, progress, cancelled)
         return self.result
 
     def add_layers(self) -> list:
-        """The result as styled layers in the project (sites, allocation lines, demand), zoomed to."""
+        """The result as styled layers in the project (sites, allocation lines, demand), kept in the results
+        GeoPackage so they last in a saved project, and zoomed to."""
         from ..qgis_bridge.siting_map import outcome_layers
+        from ..qgis_bridge.store_layers import keep_result
 
         if self.result is None:
             return []
         site_layer, line_layer, demand_layer = outcome_layers(self.result.outcome, self.result.polygons,
                                                               self.result.demand_title)
-        for layer in (demand_layer, line_layer, site_layer):
+        kept = []
+        for layer, table in ((demand_layer, "siting_demand"), (line_layer, "siting_allocation"),
+                             (site_layer, "siting_sites")):
             layer.setName(layer.name().replace("~", " "))
-            QgsProject.instance().addMapLayer(layer)
+            kept.append(keep_result(layer, table))
+            QgsProject.instance().addMapLayer(kept[-1])
+        demand_layer, line_layer, site_layer = kept
         self.layers = [site_layer, line_layer, demand_layer]
         if self.iface is not None:
             self.iface.mapCanvas().setExtent(demand_layer.extent())
@@ -208,6 +216,12 @@ class SitingWizard(QWizard):
         if self.result is not None:
             self.add_layers()
         super().accept()
+
+    def reject(self) -> None:
+        task = getattr(self.result_page, "task", None)
+        if task is not None:
+            task.cancel()  # Cancel stops a solve under way
+        super().reject()
 
 
 class ResultPage(QWizardPage):
@@ -234,26 +248,32 @@ class ResultPage(QWizardPage):
             layout.addWidget(widget)
         layout.setStretch(2, 1)
         self.ok = False
+        self.task = None  # the solve under way
 
     def initializePage(self) -> None:  # noqa: N802
+        """Solve in the background (a QgsTask: the window stays live, Cancel stops it); show the answer when done."""
+        from ..qgis_bridge.tasks import StudyTask, start
+
         wizard = self.wizard_
         self.ok = False
         self.table.setRowCount(0)
         self.curve.clear()
-        self.summary.setText("Solving...")
+        self.progress.setValue(0)
+        self.summary.setText("Solving... (Cancel stops it)")
+        self.task = StudyTask("Siting services", lambda progress, cancelled: wizard.run(progress, cancelled),
+                              self._show, self._fail)
+        self.task.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
+        start(self.task)
 
-        def report(fraction: float, message: str) -> None:
-            self.progress.setValue(int(100 * fraction))
-            self.progress.setFormat(f"{message} %p%")
-            QApplication.processEvents()
+    def _fail(self, message: str) -> None:
+        self.task = None
+        self.progress.setValue(0)
+        self.summary.setText(f"<span style='color:#b2182b'>{html.escape(message)}</span>")
+        self.completeChanged.emit()
 
-        try:
-            done = wizard.run(report)
-        except LisError as exc:
-            self.progress.setValue(0)
-            self.summary.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
-            self.completeChanged.emit()
-            return
+    def _show(self, done) -> None:
+        self.task = None
+        wizard = self.wizard_
         self.progress.setValue(100)
         self.progress.setFormat("Done")
         notes = "".join(f"<br><span style='color:#8c510a'>{html.escape(n)}</span>" for n in done.outcome.notes)

@@ -16,6 +16,18 @@ def _layers_freed_before_qgis_exits(qgis_app):
     gc.collect()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _results_in_a_scratch_folder(qgis_app, tmp_path_factory):
+    """What the dock keeps (hot spots, siting answers) goes to a scratch GeoPackage, not the user's home."""
+    from qgis.core import QgsSettings
+
+    from lis_workbench.qgis_bridge.store_layers import RESULTS_KEY
+
+    QgsSettings().setValue(RESULTS_KEY, str(tmp_path_factory.mktemp("results") / "results.gpkg"))
+    yield
+    QgsSettings().remove(RESULTS_KEY)
+
+
 @pytest.fixture()
 def provider(qgis_processing):
     from qgis.core import QgsApplication

@@ -8,6 +8,7 @@ import pytest
 from qgis.core import QgsApplication, QgsProject, QgsVectorLayer
 
 from tests.conftest import SAMPLE
+from tests.qgis.qgis_helpers import wait_for
 
 
 def _csv_column(name: str, code_column: str, value_column: str) -> dict[str, float]:
@@ -89,10 +90,12 @@ def test_dock_lists_catalogue_and_adds_layer(plugin, sample_store_path):
 
     dock.select_indicator("imd2019_imd_decile", "2019")
     assert dock.addButton.isEnabled()
-    before = len(QgsProject.instance().mapLayers())
+    tree = QgsProject.instance().layerTreeRoot()
+    before = len(tree.findLayers())
     layer = dock.add_to_map()
     assert layer is not None
-    assert len(QgsProject.instance().mapLayers()) == before + 1
+    assert len(tree.findLayers()) == before + 1  # one layer for the user; its values table stays out of sight
+    assert layer.providerType() == "ogr" and str(sample_store_path) in layer.source()  # reads the store itself
     assert layer.featureCount() == 200
     expected = _csv_column(IMD_FILE, "LSOA code (2011)", IMD_DECILE)
     assert {f["area_code"]: f["value"] for f in layer.getFeatures()} == expected
@@ -154,6 +157,7 @@ def test_dock_siting_wizard_solves_like_spopt_and_adds_styled_layers(plugin, sam
     for _ in range(3):
         wizard.next()
     page = wizard.result_page
+    wait_for(lambda: page.task is None, what="the siting solve")  # solved in a task, the window live meanwhile
     assert page.isComplete(), page.summary.text()
     # the reference: demand in deciles 1-3 at the store's population-weighted centroids (as `lis site` puts it),
     # primary schools, Euclidean costs
@@ -197,6 +201,7 @@ def test_siting_wizard_says_what_is_wrong_and_will_not_finish(plugin, sample_sto
     assert not wizard.pSpin.isEnabled()
     for _ in range(3):
         wizard.next()
+    wait_for(lambda: wizard.result_page.task is None, what="the siting solve")
     page = wizard.result_page
     assert not page.isComplete()
     message = page.summary.text()
