@@ -28,7 +28,7 @@ def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
-    from ..core.map_study import MapSpec
+    from ..core.map_study import MapSpec, classes_summary
     from ..qgis_bridge.maps import indicator_map_layer, render_map, save_styled_gpkg
 
     spec = MapSpec(method=method, classes=classes, ramp=ramp, title=title or "",
@@ -39,9 +39,7 @@ def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="
     if gpkg:
         save_styled_gpkg(layer, gpkg, indicator)
     render_map([layer], spec, classification, out)
-    console.print(f"Wrote {out}: {classification.k} classes, breaks "
-                  + ", ".join(f"{b:g}" for b in classification.bins)
-                  + (f"; {classification.no_data} area(s) with no data" if classification.no_data else ""))
+    console.print(f"Wrote {out}: {classes_summary(spec, classification)}")
 
 
 def atlas_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to map."),

@@ -42,5 +42,5 @@ def profile_cmd(store: Path = STORE_ARG,
 
     files = run_with_progress("Profiles", lambda p: export_profiles(
         result.profiles, out, per_area, subtitle=result.subtitle, provenance=result.provenance, progress=p))
-    console.print(f"Wrote {out}: {len(result.profiles)} pages for {result.borough.name}"
+    console.print(f"Wrote {out}: {result.summary}"
                   + (f", and {len(files) - 1} per-area PDFs in {per_area}" if per_area else ""))

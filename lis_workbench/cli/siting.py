@@ -28,7 +28,8 @@ def site_cmd(store: Path = STORE_ARG,
              need: str | None = typer.Option(None, help="Need rule: 'imd2019_imd_decile<=3' keeps areas in need; a "
                                                         "bare indicator id multiplies the demand by it."),
              centroids: Path | None = typer.Option(None, help="CSV of population-weighted centroids (code, x/lon, "
-                                                             "y/lat). Default: points inside the areas."),
+                                                             "y/lat). Default: the store's own (settings: "
+                                                             "centroids), else points inside the areas."),
              centroids_epsg: int = typer.Option(4326, help="EPSG code of the centroid coordinates."),
              candidates_filter: str | None = typer.Option(None, help="Attribute filter on the candidates, e.g. "
                                                                      "\"education_phase = 'Primary'\"."),

@@ -91,6 +91,14 @@ def classify_map(values: np.ndarray, spec: MapSpec) -> Classification:
     return classify(values, spec.method, spec.classes, breaks=spec.breaks, high_is_bad=spec.polarity != "high_is_good")
 
 
+def classes_summary(spec: MapSpec, classification: Classification) -> str:
+    """The classes a map got, in the words every door reports: how many, by which method, their upper bounds and
+    the areas with no data."""
+    return (f"{classification.k} classes by {METHOD_WORDS.get(spec.method, spec.method)}; upper bounds "
+            + ", ".join(f"{b:g}" for b in classification.bins)
+            + (f"; {classification.no_data} area(s) with no data" if classification.no_data else ""))
+
+
 def subtitle_text(spec: MapSpec, classification: Classification | None) -> str:
     """Unit · period · classes by method · which way is worse."""
     classes = (f"{classification.k} classes by {METHOD_WORDS.get(spec.method, spec.method)}"

@@ -42,6 +42,11 @@ class ProfileResult:
     provenance: str
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def summary(self) -> str:
+        """What every door reports once the pages are drawn: how many, for which borough, of how many indicators."""
+        return f"{len(self.profiles)} pages for {self.borough.name} ({len(self.indicators)} indicators)"
+
 
 def chosen_indicators(store, asked: Sequence[str] | None) -> list[str]:
     """The indicators asked for, else the store's profile indicators, else those of FALLBACK_INDICATORS it has."""

@@ -20,7 +20,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import GeographyError
-from ..core.geography import AGGREGATE_COLUMNS, aggregate, aggregation_kind
+from ..core.geography import AGGREGATE_COLUMNS, aggregate, aggregation_kind, area_label
 from ..core.store import Store
 from ..qgis_bridge.frames import fields_for, read_frame, write_features
 from ..qgis_bridge.layers import bng
@@ -100,9 +100,9 @@ class AggregateAlgorithm(LisAlgorithm):
         lookup_name = self.parameterAsString(parameters, self.LOOKUP_NAME, context).strip()
         store = Store.open(store_path) if store_path else None
         try:
-            values, population, value_type = self._values(parameters, context, store, value_type)
+            values, population, value_type, label = self._values(parameters, context, store, value_type)
             lookup, target_geography = self._lookup(parameters, context, store, lookup_name)
-            result = aggregate(values, lookup, value_type, population, area_label="small area")
+            result = aggregate(values, lookup, value_type, population, area_label=label)
             targets = self._targets(parameters, context, store, target_geography)
         finally:
             if store is not None:
@@ -120,13 +120,14 @@ class AggregateAlgorithm(LisAlgorithm):
         if incomplete:
             feedback.pushWarning(f"{incomplete} larger area(s) lack a value for some of their small areas (see "
                                  "'incomplete' and 'method').")
-        feedback.pushInfo(f"{len(result)} larger areas from {len(values)} small areas ({result.attrs['kind']}"
+        feedback.pushInfo(f"{len(result)} larger areas from {len(values)} {label}s ({result.attrs['kind']}"
                           + (f", rate scale {result.attrs['scale']:g}" if result.attrs["scale"] else "") + ").")
         dest = self._write(parameters, context, result, targets, feedback)
         return {self.OUTPUT: dest, self.UNMATCHED: len(unmatched)}
 
     def _values(self, parameters, context, store, value_type):
-        """(values frame, population series or None, value type) from the store or the layer."""
+        """(values frame, population series or None, value type, what a small area is called) from the store or the
+        layer; a store indicator's areas are named after its geography ("LSOA"), as `lis aggregate` names them."""
         indicator = self.parameterAsString(parameters, self.INDICATOR, context).strip()
         if store is not None and indicator:
             entry = store.indicator(indicator)
@@ -134,7 +135,7 @@ class AggregateAlgorithm(LisAlgorithm):
             frame = store.get_values(indicator, period)
             if value_type == VALUE_TYPES[-1]:
                 value_type = aggregation_kind(entry.get("value_type"), entry.get("unit"))
-            return frame, None, value_type
+            return frame, None, value_type, area_label(entry["geography"])
         if value_type == VALUE_TYPES[-1]:
             raise GeographyError("Value type 'from the store catalogue' needs a STORE and an INDICATOR.")
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -155,7 +156,7 @@ class AggregateAlgorithm(LisAlgorithm):
         population = None
         if fields["denominator"] and not fields["numerator"]:
             population = pd.Series(frame["denominator"].to_numpy(float), index=frame["area_code"])
-        return frame, population, value_type
+        return frame, population, value_type, "small area"
 
     def _lookup(self, parameters, context, store, lookup_name) -> tuple[pd.DataFrame, str | None]:
         """The lookup pairs (from_code, to_code, weight) and, for a store lookup, its to-geography."""

@@ -71,7 +71,6 @@ class AreaProfilesAlgorithm(LisAlgorithm):
         folder = self.parameterAsString(parameters, self.OUTPUT_FOLDER, context) or None
         export_profiles(result.profiles, pdf, folder, subtitle=result.subtitle, provenance=result.provenance,
                         progress=progress_from_feedback(feedback), cancelled=cancelled_from_feedback(feedback))
-        summary = f"{len(result.profiles)} pages for {result.borough.name}: {result.subtitle}."
-        feedback.pushInfo(summary)
+        feedback.pushInfo(result.summary)
         return {self.OUTPUT_PDF: pdf, self.OUTPUT_FOLDER: folder, self.PAGES: len(result.profiles),
-                self.SUMMARY: summary}
+                self.SUMMARY: result.summary}

@@ -104,7 +104,8 @@ class CompareAlgorithm(LisAlgorithm):
         raw = parameters.get(self.BENCHMARK)
         benchmark: float | str | None = area or (
             None if _empty(raw) else self.parameterAsDouble(parameters, self.BENCHMARK, context))
-        result = compare_areas(frame, kind=kind, multiplier=multiplier, benchmark=benchmark, polarity=polarity)
+        result = compare_areas(frame, kind=kind, multiplier=multiplier, benchmark=benchmark, polarity=polarity,
+                               per=denominator if kind != "count" else None)  # "per <denominator>", as lis compare
         feedback.pushInfo(result.headline)
         feedback.pushInfo(result.counts)
         dest = self._write(parameters, context, source, rows, result.table)

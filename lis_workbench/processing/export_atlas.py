@@ -7,18 +7,21 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterVectorLayer,
 )
 
+from ..core.classify import METHODS
 from ..core.map_study import MapSpec
 from ..qgis_bridge.atlas import export_atlas
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
 from ..qgis_bridge.maps import style_thematic
 from .base import LisAlgorithm
-from .thematic_map import layer_polarity
+from .thematic_map import fill_from_layer
 
 
 class ExportAtlasAlgorithm(LisAlgorithm):
@@ -27,13 +30,14 @@ class ExportAtlasAlgorithm(LisAlgorithm):
     GROUP = "Maps and publications"
     GROUP_ID = "maps"
     INPUT, NAME_FIELD, MAP_LAYER, FIELD = "INPUT", "NAME_FIELD", "MAP_LAYER", "FIELD"
-    TEMPLATE, OUTPUT_PDF, SINGLE_FILE = "TEMPLATE", "OUTPUT_PDF", "SINGLE_FILE"
+    METHOD, CLASSES, TEMPLATE, OUTPUT_PDF, SINGLE_FILE = "METHOD", "CLASSES", "TEMPLATE", "OUTPUT_PDF", "SINGLE_FILE"
     HELP = ("One page per area of the coverage layer (e.g. wards), each zoomed on its area with the neighbours "
             "greyed out, showing the map layer as a choropleth: title, legend, scale bar, north arrow, source and "
-            "provenance footer.\n\nField: the map layer's field to classify (quantiles, colours by the layer's "
-            "polarity); leave empty to keep the map layer's own style. Template: a .qpt print layout with items "
-            "whose ids are map, legend, title, subtitle and footer (default: the LIS Workbench A4 page). "
-            "Single file: one multi-page PDF; otherwise one PDF per area named after it.")
+            "provenance footer.\n\nField: the map layer's field to classify (by the classification and number of "
+            "classes chosen, as `lis atlas` does; colours by the layer's polarity); leave empty to keep the map "
+            "layer's own style. Template: a .qpt print layout with items whose ids are map, legend, title, "
+            "subtitle and footer (default: the LIS Workbench A4 page). Single file: one multi-page PDF; otherwise "
+            "one PDF per area named after it.")
 
     def flags(self):
         """Print layouts and the project are main-thread only (as for QGIS's own atlas export)."""
@@ -48,6 +52,9 @@ class ExportAtlasAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map (empty: keep the layer's style)",
                                                       "value", self.MAP_LAYER, QgsProcessingParameterField.Numeric,
                                                       optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.METHOD, "Classification", list(METHODS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(self.CLASSES, "Number of classes", defaultValue=5,
+                                                       minValue=2, maxValue=12))
         self.addParameter(QgsProcessingParameterFile(self.TEMPLATE, "Layout template (.qpt)", extension="qpt",
                                                      optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_PDF, "Atlas PDF", "PDF files (*.pdf)"))
@@ -63,10 +70,10 @@ class ExportAtlasAlgorithm(LisAlgorithm):
         out = self.parameterAsFileOutput(parameters, self.OUTPUT_PDF, context)
         single = self.parameterAsBool(parameters, self.SINGLE_FILE, context)
         template = self.parameterAsFile(parameters, self.TEMPLATE, context) or None
-        metadata = map_source.metadata()
         map_layer = map_source.clone()
-        spec = MapSpec(field=field or "value", polarity=layer_polarity(map_source),
-                       title=metadata.title() or map_source.name(), provenance=metadata.abstract())
+        spec = fill_from_layer(MapSpec(field=field or "value",
+                                       method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+                                       classes=self.parameterAsInt(parameters, self.CLASSES, context)), map_source)
         classification = style_thematic(map_layer, spec) if field else None
         feedback.pushInfo(f"{coverage.featureCount()} pages from {coverage.name()}")
         files = export_atlas(coverage.clone(), name_field, map_layer, spec, classification, out, single_file=single,

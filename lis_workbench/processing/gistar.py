@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.hotspot_study import summary_line
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
@@ -16,7 +17,8 @@ class GiStarAlgorithm(HotspotAlgorithm):
             "when PERMUTATIONS is 0) and gi_cluster (hot / cold spot at 99%, 95% or 90% confidence after the "
             "chosen multiple-testing correction, or Not significant). Neighbours weigh 1 (binary weights, as ArcGIS), "
             "so gi_z is the Ord-Getis z; the same numbers as PySAL esda.G_Local "
-            "(star=True, transform='B')." + HotspotAlgorithm.WEIGHTS_HELP)
+            "(star=True, transform='B'). SUMMARY is the line `lis hotspot` and the dock print."
+            + HotspotAlgorithm.WEIGHTS_HELP)
 
     def define(self) -> None:
         self.define_common()
@@ -26,4 +28,4 @@ class GiStarAlgorithm(HotspotAlgorithm):
         dest = self.write(parameters, context, source, rows, result,
                           {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
         style_clusters_on_load(context, dest, "gi_cluster", self.input_metadata(parameters, context))
-        return {self.OUTPUT: dest}
+        return {self.OUTPUT: dest, self.SUMMARY: summary_line(result)}

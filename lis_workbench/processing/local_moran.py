@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.hotspot_study import summary_line
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
@@ -15,7 +16,8 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
             "(High-Low, Low-High outliers). Output fields lisa_i, lisa_z (analytical z under conditional "
             "randomisation), lisa_p (pseudo p from conditional permutations), lisa_quadrant (HH, LH, LL, HL) and "
             "lisa_cluster (the quadrant where significant after the chosen correction, else Not significant). "
-            "The same numbers as PySAL esda.Moran_Local." + HotspotAlgorithm.WEIGHTS_HELP)
+            "The same numbers as PySAL esda.Moran_Local. SUMMARY is the line `lis hotspot` and the dock print."
+            + HotspotAlgorithm.WEIGHTS_HELP)
 
     def define(self) -> None:
         self.define_common()
@@ -26,4 +28,4 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
                           {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
                            "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
         style_clusters_on_load(context, dest, "lisa_cluster", self.input_metadata(parameters, context))
-        return {self.OUTPUT: dest}
+        return {self.OUTPUT: dest, self.SUMMARY: summary_line(result)}

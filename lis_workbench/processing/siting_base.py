@@ -41,6 +41,10 @@ class SitingAlgorithm(LisAlgorithm):
     GROUP_ID = "siting"
     MODEL = ""
     USES_P = True
+    DEMAND_HELP = ("\n\nDemand points are used where they are; demand areas at a point inside each polygon. `lis site` "
+                   "and the dock put each area's people at the store's population-weighted centroids (its points "
+                   "layer named in settings: centroids, e.g. lsoa11_pwc): give those points, with the demand and "
+                   "need fields joined on by area code, for the same answer.")
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -177,7 +181,7 @@ class SitingAlgorithm(LisAlgorithm):
         if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PointGeometry:
             located = [_point_of(_geometry(g)) for g in geometries]
             points = pd.DataFrame({"area_code": codes, "x": [p.x() for p in located], "y": [p.y() for p in located]})
-        else:  # areas: core's point inside each polygon, as `lis site` uses
+        else:  # areas: core's point inside each polygon (`lis site` uses the store's centroids when it has them)
             polygons = dict(zip(codes, geometries))
         rule, need = None, None
         if need_field:
@@ -202,7 +206,8 @@ class SitingAlgorithm(LisAlgorithm):
                 point = _point_of(f.geometry())
                 row = {"site_id": f"{key[0]}{f.id()}", "x": point.x(), "y": point.y()}
                 names = f.fields().names()
-                row["name"] = str(f[names[1]]) if len(names) > 1 else ""
+                label = "area_name" if "area_name" in names else names[1] if len(names) > 1 else None
+                row["name"] = str(f[label]) if label else ""  # a store layer's own names, as `lis site` shows
                 if capacity and capacity in names:
                     row["capacity"] = number(f[capacity])
                 rows.append(row)

@@ -7,6 +7,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -20,7 +21,7 @@ from qgis.core import (
 
 from ..core.classify import METHODS
 from ..core.hotspot_study import FIELD, MEANING, WHAT
-from ..core.map_study import MapSpec
+from ..core.map_study import MapSpec, classes_summary
 from ..core.palette import DIVERGING, SEQUENTIAL
 from ..qgis_bridge.hotspot_style import style_clusters
 from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
@@ -54,6 +55,22 @@ def layer_polarity(layer) -> str:
     return layer_keyword(layer, "polarity", "neutral")
 
 
+def fill_from_layer(spec: MapSpec, layer) -> MapSpec:
+    """The map page's words that the layer's metadata records from the catalogue (Load indicator and the dock write
+    them), for those not given: title, unit, period, polarity, value type, source, licence and provenance, so the
+    page reads as `lis map` and `lis atlas` make it."""
+    if layer is None:
+        return spec
+    metadata = layer.metadata()
+    spec.title = spec.title or metadata.title() or layer.name()
+    for name in ("unit", "period", "value_type", "source"):
+        setattr(spec, name, getattr(spec, name) or layer_keyword(layer, name))
+    spec.polarity = spec.polarity or layer_polarity(layer)
+    spec.licence = spec.licence or next(iter(metadata.licenses()), "")
+    spec.provenance = spec.provenance or metadata.abstract()
+    return spec
+
+
 class ThematicMapAlgorithm(LisAlgorithm):
     NAME = "thematicmap"
     DISPLAY_NAME = "Thematic map"
@@ -61,6 +78,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
     GROUP_ID = "maps"
     INPUT, FIELD, METHOD, CLASSES, BREAKS, RAMP = "INPUT", "FIELD", "METHOD", "CLASSES", "BREAKS", "RAMP"
     POLARITY, LABELS, TITLE, OUTPUT, OUTPUT_PNG = "POLARITY", "LABELS", "TITLE", "OUTPUT", "OUTPUT_PNG"
+    SUMMARY = "SUMMARY"
     HELP = ("Classifies a numeric field and styles it as a choropleth with a colour-blind-safe ColorBrewer ramp "
             "chosen by the indicator's polarity (darker = worse), with a 'no data' class for missing or "
             "suppressed values. Writes a GeoPackage layer with the style saved in it (it opens styled in any "
@@ -92,6 +110,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_PNG, "Map image",
                                                                 "PNG images (*.png);;PDF files (*.pdf)",
                                                                 optional=True, createByDefault=False))
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Classes (as `lis map` reports them)"))
 
     def execute(self, parameters, context, feedback) -> dict:
         source = self.parameterAsSource(parameters, self.INPUT, context)
@@ -108,11 +127,9 @@ class ThematicMapAlgorithm(LisAlgorithm):
                        classes=self.parameterAsInt(parameters, self.CLASSES, context),
                        breaks=parse_breaks(self.parameterAsString(parameters, self.BREAKS, context)),
                        ramp=None if ramp == "auto" else ramp, polarity=polarity, title=title,
-                       value_type=layer_keyword(source_layer, "value_type"),
                        labels_field="area_name" if self.parameterAsBool(parameters, self.LABELS, context)
                        and source.fields().indexFromName("area_name") >= 0 else None)
-        if source_layer is not None:
-            spec.provenance = source_layer.metadata().abstract()
+        fill_from_layer(spec, source_layer)
         layer = QgsVectorLayer(f"MultiPolygon?crs={source.sourceCrs().authid()}", title, "memory")
         layer.dataProvider().addAttributes(list(source.fields()))
         layer.updateFields()
@@ -130,10 +147,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
             feedback.pushInfo(f"{field}: {WHAT[statistic]}, in the conventional cluster colours")
         else:
             classification = style_thematic(layer, spec)
-            feedback.pushInfo(f"{classification.k} classes ({spec.method}); upper bounds: "
-                              + ", ".join(f"{b:g}" for b in classification.bins)
-                              + (f"; {classification.no_data} area(s) with no data" if classification.no_data
-                                 else ""))
+            feedback.pushInfo(classes_summary(spec, classification))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not out.lower().endswith(".gpkg"):
             raise QgsProcessingException("The styled layer is written as a GeoPackage: give a .gpkg file.")
@@ -145,4 +159,5 @@ class ThematicMapAlgorithm(LisAlgorithm):
         feedback.setProgress(100)
         return {self.OUTPUT: out, self.OUTPUT_PNG: png or None,
                 "CLASSES": classification.k if classification else len(layer.renderer().categories()),
-                "BREAKS": ",".join(f"{b:g}" for b in classification.bins) if classification else ""}
+                "BREAKS": ",".join(f"{b:g}" for b in classification.bins) if classification else "",
+                self.SUMMARY: classes_summary(spec, classification) if classification else ""}

@@ -57,7 +57,9 @@ def layer_metadata(entry: dict) -> QgsLayerMetadata:
         metadata.setRights([f"Source: {entry['source']}"])
     metadata.setKeywords({"LIS Workbench": [entry.get("theme") or "", entry.get("geography") or ""],
                           "polarity": [entry.get("polarity") or "neutral"],
-                          "value_type": [entry.get("value_type") or ""]})
+                          "value_type": [entry.get("value_type") or ""],
+                          "unit": [entry.get("unit") or ""], "period": [str(entry.get("period") or "")],
+                          "source": [entry.get("source") or ""]})
     return metadata
 
 

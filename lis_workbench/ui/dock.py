@@ -203,7 +203,7 @@ class LisDock(QDockWidget, FORM):
 
     def map_indicator(self):
         """Add the chosen indicator and period as a styled choropleth on the store (core.map_study's classes)."""
-        from ..core.map_study import MapSpec
+        from ..core.map_study import MapSpec, classes_summary
         from ..qgis_bridge.maps import style_thematic
 
         layer = self._store_layer()
@@ -220,8 +220,7 @@ class LisDock(QDockWidget, FORM):
         except LisError as exc:
             return self._say(exc)
         QgsProject.instance().addMapLayer(layer)
-        self.statusLabel.setText(f"Mapped {layer.name()}: {classification.k} classes (upper bounds "
-                                 + ", ".join(f"{b:g}" for b in classification.bins) + ").")
+        self.statusLabel.setText(html.escape(f"Mapped {layer.name()}: {classes_summary(spec, classification)}."))
         return layer
 
     def _store_layer(self):
@@ -245,19 +244,27 @@ class LisDock(QDockWidget, FORM):
         """Open "Export atlas" (with its progress bar) for the chosen indicator, one page per ward of the store."""
         import processing
 
+        inputs = self.atlas_inputs()
+        if inputs is not None:
+            processing.execAlgorithmDialog("lisworkbench:exportatlas", inputs)
+
+    def atlas_inputs(self) -> dict | None:
+        """The "Export atlas" inputs for the chosen indicator: mapped as the dock maps it (same classes, as
+        `lis atlas --method --classes`), one page per area of the store's area geography (added to the project)."""
+        from ..core.classify import METHODS
         from ..qgis_bridge.store_layers import geography_layer
 
         layer = self.map_indicator()
         if layer is None:
-            return
+            return None
         coverage_name = self.store.setting("area_geography")
         if coverage_name is None:
-            self._say("The store has no ward geography to make atlas pages from.")
-            return
+            return self._say("The store has no ward geography to make atlas pages from.")
         coverage = geography_layer(self.store, coverage_name)
         QgsProject.instance().addMapLayer(coverage)
-        processing.execAlgorithmDialog("lisworkbench:exportatlas", {
-            "INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": "value"})
+        return {"INPUT": coverage, "NAME_FIELD": "area_name", "MAP_LAYER": layer, "FIELD": "value",
+                "METHOD": METHODS.index(METHOD_LABELS[self.methodCombo.currentIndex()][0]),
+                "CLASSES": self.classesSpin.value()}
 
     def open_import_dialog(self) -> None:
         """Open "Import indicators" with this store; the catalogue is listed again afterwards."""
@@ -392,8 +399,7 @@ class LisDock(QDockWidget, FORM):
                 export_profiles(result.profiles, pdf, subtitle=result.subtitle, provenance=result.provenance)
             except LisError as exc:
                 return self._say(exc)
-            self.statusLabel.setText(html.escape(f"Wrote {pdf}: {len(result.profiles)} pages for "
-                                                 f"{result.borough.name}."))
+            self.statusLabel.setText(html.escape(f"Wrote {pdf}: {result.summary}."))
 
         return self._run("Building area profiles", lambda store, progress, cancelled: run_profile_study(
             store, ProfileStudy(borough=borough)), done)
