@@ -74,6 +74,7 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench
+	$(VENV)/bin/mypy lis_workbench/core
 
 screenshot: setup package demo
 	$(PY) tests/e2e/screenshot.py --zip dist/lis_workbench.zip --store $(OUT)/wigan_store.gpkg --png $(OUT)/qgis_dock.png

@@ -18,8 +18,12 @@ STORE_OPTION = typer.Option(..., "--store", help="The store file (.gpkg or .sqli
 
 def open_store(path: Path):
     """The store at path, opened (a LisError says why not)."""
+    from ..core.errors import StoreError
     from ..core.store import Store
 
+    if not Path(path).exists():
+        raise StoreError(f"There is no store at {path}: check the path, or create one with "
+                         f"`lis store create {path}`.")
     return Store.open(path)
 
 

@@ -333,7 +333,7 @@ def _jenks_bins(u: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
     return bins
 
 
-def _decile(y: np.ndarray, valid: np.ndarray, high_is_bad: bool, formatter: Callable[[float], str]
+def _decile(y: np.ndarray, valid: np.ndarray, high_is_bad: bool, formatter: Callable[[float], str] | None
             ) -> Classification:
     """National-IMD-style deciles of the given areas: rank from most in need (rank 1) to least, decile
     d = ceil(10 * rank / n), so decile 1 is the 10% most in need; class 0 is decile 1.
@@ -395,7 +395,9 @@ def _auto_formatter(numbers: np.ndarray, exact: bool = False) -> Callable[[float
         spec = f"{{:,.{d}f}}"
         if (len({spec.format(v) for v in vals}) == len(vals)
                 and all(abs(round(v, d) - v) <= slack + 1e-12 * abs(v) for v in vals)):
-            return lambda v, spec=spec: _no_minus_zero(spec.format(v))
+            def fixed(v: float, spec: str = spec) -> str:
+                return _no_minus_zero(spec.format(v))
+            return fixed
     return lambda v: _no_minus_zero(f"{v:,.6g}")
 
 

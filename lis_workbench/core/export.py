@@ -27,7 +27,8 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
         write_csv(frame, out)
         return len(frame)
     if period == "all":
-        raise LisError("A GeoPackage export holds one period; give --period (or none for the latest).")
+        raise LisError("A GeoPackage export holds one period: name it, or give none for the latest.",
+                       option="period")
     frame = store.get_values(indicator, period, with_geometry=True)
     fields = [("area_code", ogr.OFTString), ("area_name", ogr.OFTString), ("period", ogr.OFTString),
               ("value", ogr.OFTReal), ("numerator", ogr.OFTReal), ("denominator", ogr.OFTReal),

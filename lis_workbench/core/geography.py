@@ -155,7 +155,8 @@ def overlap_lookup(origin: Mapping[str, bytes], target: Mapping[str, bytes],
     to_geoms = [_polygon(code, target[code]) for code in to_codes]
     to_area = np.array([g.GetArea() for g in to_geoms])
     env = np.array([g.GetEnvelope() for g in to_geoms])  # minx, maxx, miny, maxy
-    rows, unmatched = [], []
+    rows: list[tuple[str, str, float, float]] = []  # from, to, share of from, share of to
+    unmatched: list[str] = []
     for code, wkb in origin.items():
         geom = _polygon(code, wkb)
         area = geom.GetArea()

@@ -49,7 +49,7 @@ class ImportSpec:
     period_format: str | None = None  # "month" (YYYY-MM) or "year" (YYYY) from dates
     indicator_column: str | None = None  # long: the column naming each row's indicator
     indicator: str | None = None  # long without an indicator column: the indicator's id
-    value_columns: dict[str, str] = field(default_factory=dict)  # column -> id (or id template)
+    value_columns: dict[str, str | None] = field(default_factory=dict)  # column -> id (or id template, or None)
     extra_columns: dict[str, str] = field(default_factory=dict)  # numerator/denominator/... -> column
     sum_columns: dict[str, list[str]] = field(default_factory=dict)  # wide: new id -> columns summed
     id_prefix: str = ""
@@ -190,8 +190,8 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
             first = int(np.argmax(unmatched.to_numpy())) + 2
             raise Invalid(
                 f"{len(bad)} area code(s) are not in geography {geography}, e.g. {', '.join(bad[:5])}. "
-                "Check the codes, or import the rest with --allow-unmatched (the skipped codes are "
-                "recorded in the audit log).", file=name, row=first, column=code_col)
+                "Check the codes, or import the rest and skip these (they are recorded in the audit log).",
+                file=name, row=first, column=code_col, option="allow_unmatched")
         skipped = bad
     periods, period_col = _resolve_periods(table, spec, name, code_col)
     layout = spec.layout or ("long" if (spec.indicator_column or spec.indicator or
@@ -207,14 +207,15 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
     clash = sorted({i for i in ids if ids.count(i) > 1})
     if clash:  # otherwise the later batch silently overwrites the earlier one in the store
         raise Invalid(f"several columns or indicator names would be stored as the same indicator id "
-                      f"({', '.join(clash)}); give each its own id (e.g. --value-column 'column=id').", file=name)
+                      f"({', '.join(clash)}); give each value column its own id ('column=id').", file=name,
+                      option="value_column")
     stored = store.catalogue().set_index("id")
     for batch in batches:
         batch.entry["geography"] = geography
         _check_duplicates(batch, name, code_col)
-        known = stored.loc[batch.entry["id"]] if batch.entry["id"] in stored.index else None
-        _check_counts(batch, name, known)
-        _check_period_spelling(batch, name, period_col, [] if known is None else known["periods"])
+        catalogued = stored.loc[batch.entry["id"]] if batch.entry["id"] in stored.index else None
+        _check_counts(batch, name, catalogued)
+        _check_period_spelling(batch, name, period_col, [] if catalogued is None else catalogued["periods"])
     for batch in batches:
         batch.frame = batch.frame.drop(columns="row")
     report = ImportReport(
@@ -228,9 +229,9 @@ def build_batches(store: Store, table: pd.DataFrame, spec: ImportSpec,
 def _resolve_geography(store: Store, table: pd.DataFrame, spec: ImportSpec, name: str) -> tuple[str, str]:
     geographies = {g: set(store.area_codes(g)) for g in store.geographies().query("kind == 'areas'")["name"]}
     if not geographies:
-        raise Invalid("the store has no geographies yet; add boundaries first (lis geography add).", file=name)
+        raise Invalid("the store has no geographies yet; add boundaries to it first.", file=name)
     candidates = [spec.code_column] if spec.code_column else list(table.columns)
-    best = (0, None, None)
+    best: tuple[int, str | None, str | None] = (0, None, None)  # hits, code column, geography
     tied: list[str] = []
     for col in candidates:
         values = set(table[col].astype(str).str.strip())
@@ -241,13 +242,14 @@ def _resolve_geography(store: Store, table: pd.DataFrame, spec: ImportSpec, name
             elif hits and hits == best[0] and col == best[1]:
                 tied.append(geog)
     hits, code_col, found = best
-    if len(tied) > 1:  # e.g. LSOA 2011 and 2021 codes mostly coincide: the column name may tell
+    if len(tied) > 1 and code_col is not None:  # e.g. LSOA 2011 and 2021 codes mostly coincide: its name may tell
         hinted = [g for g in tied if re.sub(r"\D", "", g) and re.sub(r"\D", "", g) in code_col]
         if len(hinted) == 1:
             tied, found = hinted, hinted[0]
     if len(tied) > 1 and not spec.geography:
         raise Invalid(f"the codes in column '{code_col}' fit several geographies equally well "
-                      f"({', '.join(tied)}); say which with --geography.", file=name, column=code_col)
+                      f"({', '.join(tied)}); say which geography the file is on.", file=name, column=code_col,
+                      option="geography")
     if spec.geography:
         if spec.geography not in geographies:
             raise Invalid(f"the store has no geography '{spec.geography}' (it has: "
@@ -260,13 +262,13 @@ def _resolve_geography(store: Store, table: pd.DataFrame, spec: ImportSpec, name
                           f"match), not {spec.geography}. Import it as {found}, or check the file.",
                           file=name, column=col)
         if own == 0 and spec.code_column is None:
-            raise Invalid(f"no column holds area codes of geography {spec.geography}; name it with "
-                          "--code-column.", file=name)
+            raise Invalid(f"no column holds area codes of geography {spec.geography}; name the code column.",
+                          file=name, option="code_column")
         return col, spec.geography
-    if code_col is None:
+    if code_col is None or found is None:  # both or neither
         raise Invalid("no column holds area codes known to the store (geographies: "
-                      f"{', '.join(sorted(geographies))}). Add the geography first, or name the column "
-                      "with --code-column.", file=name, column=spec.code_column)
+                      f"{', '.join(sorted(geographies))}). Add the geography first, or name the code "
+                      "column.", file=name, column=spec.code_column, option="code_column")
     return code_col, found
 
 
@@ -279,7 +281,7 @@ def _resolve_periods(table: pd.DataFrame, spec: ImportSpec, name: str,
     if period_column is None:
         if spec.period is None:
             raise Invalid("has no period column (period, date, year, ...); say which period the file is "
-                          "for with --period (e.g. --period 2019).", file=name)
+                          "for (e.g. 2019).", file=name, option="period")
         return pd.Series([str(spec.period)] * len(table), index=table.index), None
     periods = table[period_column].astype(str).str.strip()
     empty = periods == ""
@@ -360,7 +362,7 @@ def _long_batches(table, spec, name, code_col, codes, periods, keep):
     if not value_cols:
         col = next((c for c in table.columns if c.lower() == "value"), None)
         if col is None:
-            raise Invalid("long layout needs a value column: name it with --value-column.", file=name)
+            raise Invalid("long layout needs a value column: name it.", file=name, option="value_column")
         value_cols = {col: spec.indicator or ""}
     extras_cols = dict(spec.extra_columns)
     for extra in EXTRA_COLUMNS:

@@ -49,3 +49,29 @@ def test_the_check_sees_relative_and_absolute_imports(tmp_path):
     probe.write_text("from ..processing.provider import LisWorkbenchProvider\nfrom .. import ui\n"
                      "import lis_workbench.cli.main\nfrom .frames import read_frame\n")
     assert _imports(probe, tmp_path) == {"processing", "ui", "cli", "qgis_bridge"}
+
+
+def _door_words(path) -> list[str]:
+    """String literals (docstrings aside) that speak the CLI's language: a --flag or a `lis ...` command."""
+    import re
+
+    tree = ast.parse(path.read_text())
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    pattern = re.compile(r"(?<![\w-])--[a-z]|`lis |\blis (store|import|list|geography|lookup|map|site)\b")
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and pattern.search(node.value)]
+
+
+def test_engine_errors_speak_no_door_language():
+    """Core messages name the setting (LisError.option); each door adds its own hint (--flag, parameter)."""
+    found = {str(m.relative_to(PACKAGE)): _door_words(m) for m in sorted((PACKAGE / "core").rglob("*.py"))}
+    assert {m: w for m, w in found.items() if w} == {}
+
+
+def test_the_door_words_check_finds_a_flag(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('"""Run `lis map` --doc."""\nx = "say which with --geography."\ny = "Run `lis list STORE`"\n')
+    assert _door_words(module) == ["say which with --geography.", "Run `lis list STORE`"]

@@ -154,7 +154,7 @@ def test_lsoa11_lsoa21_tie(store, lsoa_codes, tmp_path, column, geography):
         with pytest.raises(ImportValidationError) as info:
             import_file(store, str(path))
         message = str(info.value)
-        assert "--geography" in message and "lsoa11" in message and "lsoa21" in message
+        assert info.value.option == "geography" and "lsoa11" in message and "lsoa21" in message
         assert info.value.column == column
         report = import_file(store, str(path), ImportSpec(geography="lsoa21"))
         assert report.geography == "lsoa21"

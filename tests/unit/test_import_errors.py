@@ -53,7 +53,7 @@ CASES = {
     "unknown_area_codes": BadFile(
         lambda c: _long(c[:4] + UNKNOWN, ["1"] * 11).encode(),
         row=6, column="lsoa11cd", says=("7 area code(s) are not in geography lsoa11", *UNKNOWN[:5],
-                                        "--allow-unmatched"), not_says=(UNKNOWN[6],)),
+                                        "skip these"), not_says=(UNKNOWN[6],), option="allow_unmatched"),
     "wrong_geography": BadFile(
         lambda c: _long(c[:8], list("12345678")).encode(), spec={"geography": "ward23"},
         column="lsoa11cd", says=("ward23", "lsoa11")),
@@ -76,7 +76,8 @@ CASES = {
         lambda c: ("lsoa11cd,date,value\n" + f"{c[0]},2015-01-01,1\n{c[1]},2015-02-01,2\n{c[2]},soon,3\n").encode(),
         spec={"period_format": "month"}, row=4, column="date", says=("'soon' is not a date",)),
     "no_period": BadFile(
-        lambda c: ("lsoa11cd,value\n" + f"{c[0]},1\n{c[1]},2\n").encode(), says=("--period",)),
+        lambda c: ("lsoa11cd,value\n" + f"{c[0]},1\n{c[1]},2\n").encode(), says=("say which period",),
+        option="period"),
     "wide_last_column_bad": BadFile(
         lambda c: ("lsoa11cd,first_rate,second_rate,third_rate\n"
                    + "".join(f"{x},{i},{i + 1},{'oops' if i == 5 else i + 2}\n" for i, x in enumerate(c[:9]))

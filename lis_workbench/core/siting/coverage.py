@@ -45,7 +45,7 @@ def _reduce_coverage(cover: sparse.csr_matrix, weights: np.ndarray, fixed: np.nd
     if rows.size == 0:
         return sparse.csr_matrix((0, 0)), np.zeros(0), np.zeros(0, int)
     # merge demand rows with the same set of covering candidates
-    keys = {}
+    keys: dict[bytes, int] = {}
     group_of = np.empty(rows.size, int)
     for r in range(rows.size):
         key = sub.indices[sub.indptr[r]:sub.indptr[r + 1]].tobytes()

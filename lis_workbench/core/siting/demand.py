@@ -42,7 +42,8 @@ class NeedRule:
         values = np.asarray(values, float)
         if self.op is None:
             return np.where(np.isnan(values), 0.0, values)
-        tests = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater, "==": np.equal}
+        tests: dict[str, np.ufunc] = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater,
+                                      "==": np.equal}
         with np.errstate(invalid="ignore"):
             return tests[self.op](values, self.threshold).astype(float)
 

@@ -138,7 +138,8 @@ def _tables(plan, demand, sites, cost, result) -> SitingOutcome:
         site_frame.loc[open_cols, "demand_in_reach"] = (weights[:, None] * within[:, open_cols]).sum(axis=0)
     frame = demand.copy()
     ids = site_frame["site_id"].to_numpy()
-    frame["assigned_site"] = np.where(assigned >= 0, ids[np.maximum(assigned, 0)], None)
+    # None (no site) makes an object array; numpy's stubs do not list None as an array-like
+    frame["assigned_site"] = np.where(assigned >= 0, ids[np.maximum(assigned, 0)], None)  # type: ignore[call-overload]
     frame["distance"] = np.where(np.isfinite(result.distance), result.distance, np.nan)
     frame["covered"] = result.covered.astype(int)
     frame["gap"] = (gap_areas(result.distance, weights, plan.radius).astype(int)

@@ -23,6 +23,7 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
         mask = interchange(cost, weights, p, fixed)
         objective = total_cost(cost, weights, mask)
     else:
+        assert radius is not None  # solve() checks that a coverage model has one; this tells mypy
         cover = (cost <= radius)
         mask = fixed.copy()
         reached = cover[:, fixed].any(axis=1) if fixed.any() else np.zeros(cost.shape[0], bool)
@@ -65,6 +66,7 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
                                 cancelled=cancelled) if exact else \
                 greedy(cost, weights, k, "pmedian", fixed=fixed, radius=radius)
         else:
+            assert radius is not None  # solve() checks that a coverage model has one; this tells mypy
             res = solve_mclp(cost, weights, radius, k, fixed=fixed, time_limit=time_limit) if exact else \
                 greedy(cost, weights, k, "mclp", fixed=fixed, radius=radius)
         covered = float(np.asarray(weights, float)[res.covered].sum()) if radius is not None else np.nan
@@ -86,13 +88,18 @@ def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = 
         raise SitingError(f"The {model} model needs the number of new sites (p).")
     if model in ("mclp", "lscp") and radius is None:
         raise SitingError(f"The {model} model needs a radius.")
+    # the asserts below restate the checks above for mypy
     if quick and model != "lscp" and capacity is None:
+        assert p is not None
         return greedy(cost, weights, p, model, radius=radius, fixed=fixed)
     if model == "mclp":
+        assert p is not None and radius is not None
         return solve_mclp(cost, weights, radius, p, fixed=fixed, capacity=capacity, time_limit=time_limit)
     if model == "lscp":
+        assert radius is not None
         return solve_lscp(cost, radius, weights=weights, share=share, fixed=fixed, capacity=capacity,
                           time_limit=time_limit, labels=labels)
+    assert p is not None
     return solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, radius=radius, time_limit=time_limit,
                          progress=progress, cancelled=cancelled)
 

@@ -8,6 +8,7 @@ import getpass
 import os
 import socket
 import sqlite3
+from typing import Any
 
 from .connection import write_transaction
 
@@ -53,6 +54,6 @@ class StoreBase:
     def _has_table(self, name: str) -> bool:
         return bool(self._scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
 
-    def _scalar(self, sql: str, params: tuple = ()) -> object:
+    def _scalar(self, sql: str, params: tuple = ()) -> Any:  # an SQLite value: int, float, str, bytes or None
         row = self._conn.execute(sql, params).fetchone()
         return row[0] if row else None

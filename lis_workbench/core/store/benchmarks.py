@@ -3,6 +3,8 @@ indicators, checked row by row and written all at once."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..errors import IndicatorNotFound, StoreError
@@ -13,6 +15,10 @@ from .schema import VALUE_FIELDS
 
 class BenchmarkStore(StoreBase):
     """Adding and reading benchmark values."""
+
+    if TYPE_CHECKING:  # the catalogue's, from Store (store.py)
+        def indicator(self, indicator_id: str) -> dict: ...
+        def periods(self, indicator_id: str) -> list[str]: ...
 
     def add_benchmarks(self, frame: pd.DataFrame, source: str | None, *, file: str | None = None,
                        checksum: str | None = None, replace: bool = False) -> int:
@@ -30,7 +36,7 @@ class BenchmarkStore(StoreBase):
         if unknown:
             raise IndicatorNotFound(f"{where}benchmark values name {len(unknown)} indicator(s) the store's catalogue "
                                     f"does not have: {', '.join(unknown[:10])}. Import the indicators first, or "
-                                    "check the ids (`lis list STORE`).")
+                                    "check the ids against the store's catalogue.")
         for ind, periods in rows.groupby("indicator")["period"]:
             have = set(self.periods(ind))
             odd = sorted(set(periods) - have)

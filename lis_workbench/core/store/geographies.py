@@ -270,7 +270,7 @@ def _name_field_for(code_field: str, fields: list[str]) -> str | None:
     return None
 
 
-def _guess_field(fields: list[str], hints: Sequence[str], source: str, what: str | None) -> str | None:
+def _guess_field(fields: list[str], hints: Sequence[str], source: str, what: str) -> str:
     lowered = {f.lower(): f for f in fields}
     for hint in hints:
         if hint in lowered:
@@ -279,7 +279,5 @@ def _guess_field(fields: list[str], hints: Sequence[str], source: str, what: str
         for low, orig in lowered.items():
             if low.endswith(hint):
                 return orig
-    if what is None:
-        return None
     raise GeographyError(f"{source}: could not tell which field holds the {what}; its fields are "
-                         f"{', '.join(fields)}. Name it with --code-field.")
+                         f"{', '.join(fields)}. Name the code field.", option="code_field")

@@ -207,8 +207,9 @@ def write_layer(path: str, layer_name: str, geom_type: int, fields: Sequence[tup
 
 
 def read_geometries(path: str, layer_name: str, key: str = "area_code",
-                    codes: Iterable[str] | None = None) -> dict[str, bytes]:
-    """Return {key value: ISO WKB} for a store layer, optionally only for some codes."""
+                    codes: Iterable[str] | None = None) -> dict[str, bytes | None]:
+    """Return {key value: ISO WKB, None for a feature without geometry} for a store layer, optionally only for
+    some codes."""
     ds = ogr.Open(path)
     lyr = ds.GetLayerByName(layer_name)
     if lyr is None:

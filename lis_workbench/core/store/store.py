@@ -93,7 +93,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         path = str(path)
         kind = _kind_of(path)
         if not os.path.exists(path):
-            raise StoreError(f"There is no store at {path}. Create one with `lis store create {path}`.")
+            raise StoreError(f"There is no store at {path}: check the path, or create the store first.")
         conn = None
         try:
             conn = connect(path)
@@ -240,7 +240,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         if row is None:
             close = [r[0] for r in self._conn.execute(
                 "SELECT id FROM lis_catalogue WHERE id LIKE ? LIMIT 5", (f"%{indicator_id}%",))]
-            hint = f" Did you mean: {', '.join(close)}?" if close else " `lis list STORE` shows them all."
+            hint = f" Did you mean: {', '.join(close)}?" if close else " The store's catalogue lists them all."
             raise IndicatorNotFound(f"The store has no indicator '{indicator_id}'.{hint}")
         entry = dict(zip(CATALOGUE_FIELDS, row))
         entry["periods"] = self.periods(indicator_id)
@@ -325,7 +325,8 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                 if clash:
                     raise StoreError(
                         f"Indicator '{ind}' already has values for period(s) "
-                        f"{', '.join(sorted(r[0] for r in clash))}. Use --replace to overwrite them.")
+                        f"{', '.join(sorted(r[0] for r in clash))}; replace them to overwrite, or import "
+                        "other periods.", option="replace")
         imported_at = now()
         with self._write(f"importing {basename(file) or 'indicators'}"):
             for batch in batches:
