@@ -13,6 +13,7 @@ import pandas as pd
 from . import hotspot, weights
 from .contiguity import contiguity
 from .errors import LisError, stop_if_cancelled
+from .rings import read_rings
 
 STATISTICS = ("gistar", "localmoran", "globalmoran")
 
@@ -46,11 +47,12 @@ class AnalysisResult:
 
 def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysis,
                   progress: Callable[[float, str], None] | None = None) -> tuple[weights.Weights, np.ndarray]:
-    """The weights the analysis asks for, and the areas' representative points."""
-    points = weights.representative_points(geometries)
+    """The weights the analysis asks for, and the areas' representative points (the polygons read once)."""
+    rings = read_rings(geometries)
+    points = weights.representative_points(geometries, rings)
     if spec.weights in ("queen", "rook"):
         w = contiguity(ids, geometries, rook=spec.weights == "rook", tolerance=spec.tolerance,
-                               progress=progress)
+                       progress=progress, rings=rings)
     elif spec.weights == "knn":
         w = weights.knn(ids, points, spec.k)
     elif spec.weights in ("distance", "inverse_distance"):
@@ -60,7 +62,7 @@ def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysi
     return w, points
 
 
-def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequence[bytes], spec: Analysis,
+def run_analysis(ids: Sequence[str], values: Sequence[float] | np.ndarray, geometries: Sequence[bytes], spec: Analysis,
                  progress: Callable[[float, str], None] | None = None, numerators: Sequence[float] | None = None,
                  denominators: Sequence[float] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> AnalysisResult:
@@ -97,7 +99,10 @@ def run_analysis(ids: Sequence[str], values: Sequence[float], geometries: Sequen
                "transform": transform, "smoothing": "empirical Bayes" if spec.smooth else "none",
                "areas": len(ids), "areas_tested": int(len(y)),
                "mean_neighbours": float(w_final.cardinalities.mean()) if w_final.n else 0.0}
-    gm = hotspot.global_moran(y, w_final, "r", spec.permutations, spec.seed, cancelled=cancelled)
+    # a local statistic reports global Moran's I with its analytical z; its permutations are run only when
+    # global Moran is the statistic asked for (work done once, where it is read)
+    gm = hotspot.global_moran(y, w_final, "r", spec.permutations if spec.statistic == "globalmoran" else 0,
+                              spec.seed, cancelled=cancelled)
     summary.update(global_I=gm.I, global_EI=gm.EI, global_z=gm.z_norm, global_p=gm.p_norm, global_p_sim=gm.p_sim)
     if spec.statistic == "gistar":
         g = hotspot.gi_star(y, w_final, transform, spec.permutations, spec.seed, spec.correction,

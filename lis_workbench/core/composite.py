@@ -16,12 +16,12 @@ need (e.g. an IMD rank, where 1 is the most deprived).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from .errors import CompositeError
 
@@ -348,8 +348,15 @@ def _population(population_mask: object, codes: pd.Index) -> np.ndarray:
         if len(population_mask) != len(codes):
             raise CompositeError(f"The population mask has {len(population_mask)} entries for {len(codes)} areas.")
         return population_mask.copy()
-    wanted = {str(c) for c in population_mask}  # type: ignore[union-attr]
+    wanted = {str(c) for c in cast("Iterable[object]", population_mask)}  # otherwise an iterable of area codes
     mask = codes.isin(wanted)
     if not mask.any():
         raise CompositeError("None of the population's area codes are in the index frame.")
     return np.asarray(mask)
+
+
+def rankdata(values, method: str = "average") -> np.ndarray:
+    """scipy.stats.rankdata, imported when first ranked (scipy.stats costs QGIS 0.7 s at start-up)."""
+    from scipy.stats import rankdata as scipy_rankdata
+
+    return scipy_rankdata(values, method=method)

@@ -4,24 +4,16 @@ metres and share no vertex."""
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from osgeo import ogr
 from scipy import sparse
 
+from .rings import Rings, envelopes, inside, read_rings, spans
 from .weights import Weights, WeightsError, geometries
 
 ogr.UseExceptions()
-
-
-def _spans(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For consecutive groups of the given sizes: the group of each item and its position in the group."""
-    counts = np.asarray(counts, dtype=np.int64)
-    group = np.repeat(np.arange(len(counts)), counts)
-    return group, np.arange(len(group)) - (np.cumsum(counts) - counts)[group]
 
 
 def _sort_packed(key: np.ndarray, payload: np.ndarray, payload_max: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +37,7 @@ def _pairs_in_groups(sorted_key: np.ndarray, max_group: int | None = None) -> tu
     sizes = np.diff(np.r_[starts, m])
     ends = starts + sizes if max_group is None else np.where(sizes > max_group, starts + 1, starts + sizes)
     after = np.maximum(np.repeat(ends, sizes) - 1 - np.arange(m), 0)
-    a, step = _spans(after)
+    a, step = spans(after)
     return a, a + 1 + step
 
 
@@ -61,7 +53,7 @@ def _candidate_pairs(env: np.ndarray, tolerance: float) -> np.ndarray:
     x0, x1 = np.floor(minx / cell).astype(np.int64), np.floor(maxx / cell).astype(np.int64)
     y0, y1 = np.floor(miny / cell).astype(np.int64), np.floor(maxy / cell).astype(np.int64)
     nx = x1 - x0 + 1
-    owner, offset = _spans(nx * (y1 - y0 + 1))
+    owner, offset = spans(nx * (y1 - y0 + 1))
     gx = x0[owner] + offset % nx[owner]
     gy = y0[owner] + offset // nx[owner]
     gx -= gx.min()
@@ -75,7 +67,7 @@ def _candidate_pairs(env: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def contiguity(ids: Sequence[str], wkbs: Sequence[bytes], rook: bool = False, tolerance: float = 0.0,
-               progress: Callable[[float, str], None] | None = None) -> Weights:
+               progress: Callable[[float, str], None] | None = None, rings: Rings | None = None) -> Weights:
     """Queen (any contact) or rook (a shared stretch of boundary) contiguity from polygon geometry.
 
     Two areas are queen neighbours when they touch, overlap, or come within `tolerance` metres; rook
@@ -84,11 +76,12 @@ def contiguity(ids: Sequence[str], wkbs: Sequence[bytes], rook: bool = False, to
 
     With a tolerance, (multi)polygons are tested in numpy, segment against segment (_queen_pairs: the same
     answer as OGR's Distance <= tolerance, which decides the few pairs within rounding of the tolerance);
-    otherwise, and for other geometry types, each candidate pair goes through OGR."""
+    otherwise, and for other geometry types, each candidate pair goes through OGR. `rings`: the WKB already
+    read by rings.read_rings (a layer is parsed once)."""
     if len(ids) != len(wkbs):
         raise WeightsError("Each area needs one geometry.")
     n = len(ids)
-    pairs = _queen_pairs(wkbs, tolerance, progress) if tolerance > 0 and n > 1 else None
+    pairs = _queen_pairs(wkbs, tolerance, progress, rings) if tolerance > 0 and n > 1 else None
     geoms: list[ogr.Geometry] = []
     if pairs is None:
         geoms = geometries(wkbs)
@@ -128,75 +121,6 @@ _RUN = 16  # consecutive segments of an area whose envelope is tested first
 _MAX_TESTS = 1 << 21  # segment pairs tested at once (and the most for one pair of areas before OGR decides)
 
 
-@dataclass
-class _Rings:
-    """Every vertex of a layer of (multi)polygons, ring after ring, area after area."""
-
-    x: np.ndarray
-    y: np.ndarray
-    ring_ptr: np.ndarray  # first vertex of each ring (and one past the last)
-    part_ptr: np.ndarray  # first vertex of each polygon part
-    geom_ptr: np.ndarray  # first vertex of each area
-    part_geom: np.ndarray  # area of each part
-    part_ring: np.ndarray  # first ring (the exterior) of each part
-    ring_part: np.ndarray  # part of each ring
-
-
-def _read_rings(wkbs: Sequence[bytes]) -> _Rings | None:
-    """Parse 2D Polygon / MultiPolygon WKB (either byte order) into flat arrays; None for any other type
-    (Z/M, curves, collections), an empty geometry or a ring that is not closed (those go through OGR)."""
-    chunks, ring_sizes, part_rings, geom_parts = [], [], [], []
-    unpack = struct.unpack_from
-    for wkb in wkbs:
-        buf = bytes(wkb)
-        try:
-            order = "<" if buf[0] == 1 else ">"
-            kind = unpack(order + "I", buf, 1)[0]
-            if kind == 6:
-                nparts, pos = unpack(order + "I", buf, 5)[0], 9
-            elif kind == 3:
-                nparts, pos = 1, 0
-            else:
-                return None
-            if nparts == 0:
-                return None
-            geom_parts.append(nparts)
-            for _ in range(nparts):
-                part_order = "<" if buf[pos] == 1 else ">"
-                nrings = unpack(part_order + "I", buf, pos + 5)[0]
-                if unpack(part_order + "I", buf, pos + 1)[0] != 3 or nrings == 0:
-                    return None
-                pos += 9
-                part_rings.append(nrings)
-                for _ in range(nrings):
-                    npts = unpack(part_order + "I", buf, pos)[0]
-                    ring = np.frombuffer(buf, part_order + "f8", 2 * npts, pos + 4)
-                    if npts < 4 or ring[0] != ring[-2] or ring[1] != ring[-1]:
-                        return None
-                    chunks.append(ring)
-                    ring_sizes.append(npts)
-                    pos += 4 + 16 * npts
-        except (struct.error, ValueError, IndexError):
-            return None
-    if not chunks:
-        return None
-    xy = np.concatenate(chunks).astype(float, copy=False).reshape(-1, 2)
-    ring_ptr = np.r_[0, np.cumsum(ring_sizes)]
-    part_first_ring = np.r_[0, np.cumsum(part_rings)]
-    geom_first_part = np.r_[0, np.cumsum(geom_parts)]
-    return _Rings(x=np.ascontiguousarray(xy[:, 0]), y=np.ascontiguousarray(xy[:, 1]), ring_ptr=ring_ptr,
-                  part_ptr=ring_ptr[part_first_ring], geom_ptr=ring_ptr[part_first_ring[geom_first_part]],
-                  part_geom=np.repeat(np.arange(len(geom_parts)), geom_parts), part_ring=part_first_ring[:-1],
-                  ring_part=np.repeat(np.arange(len(part_rings)), part_rings))
-
-
-def _envelopes(x: np.ndarray, y: np.ndarray, ptr: np.ndarray) -> np.ndarray:
-    """(minx, maxx, miny, maxy) of each run of vertices ptr[k]:ptr[k + 1], as OGR's GetEnvelope."""
-    starts = ptr[:-1]
-    return np.stack([np.minimum.reduceat(x, starts), np.maximum.reduceat(x, starts),
-                     np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts)], axis=1)
-
-
 def _segment_d2(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Squared distance between the segments starting at vertices a and b (each runs to the next vertex): 0
     where they cross, else the least of the four end-to-segment distances (as GEOS computes it)."""
@@ -232,36 +156,9 @@ def _point_segment_d2(wx: np.ndarray, wy: np.ndarray, ux: np.ndarray, uy: np.nda
     return ex * ex + ey * ey
 
 
-def _inside(px: np.ndarray, py: np.ndarray, geom: np.ndarray, rings: _Rings) -> np.ndarray:
-    """Whether each point (px, py) lies inside area geom (in a part's exterior ring and none of its holes), by
-    ray crossing; only asked of points well away from that area's boundary."""
-    part_count = np.bincount(rings.part_geom, minlength=len(rings.geom_ptr) - 1)
-    first_part = np.cumsum(part_count) - part_count
-    # every ring of the area, then every edge of every such ring
-    k, pos = _spans(part_count[geom])
-    part = first_part[geom][k] + pos
-    ring_count = np.diff(np.r_[rings.part_ring, len(rings.ring_part)])[part]
-    k2, pos2 = _spans(ring_count)
-    ring = rings.part_ring[part][k2] + pos2
-    k3, pos3 = _spans(np.diff(rings.ring_ptr)[ring] - 1)
-    v = rings.ring_ptr[ring][k3] + pos3
-    point = k[k2][k3]
-    x0, y0, x1, y1 = rings.x[v], rings.y[v], rings.x[v + 1], rings.y[v + 1]
-    qx, qy = px[point], py[point]
-    straddles = (y0 > qy) != (y1 > qy)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crossing = straddles & (qx < x0 + (qy - y0) * (x1 - x0) / (y1 - y0))
-    odd = np.bincount(k3[crossing], minlength=len(ring)) % 2 == 1  # per (point, ring)
-    is_exterior = ring == rings.part_ring[rings.ring_part[ring]]
-    # per (point, part): inside the exterior and in no hole
-    in_part = np.zeros(len(part), dtype=bool)
-    in_part[k2[odd & is_exterior]] = True
-    in_part[k2[odd & ~is_exterior]] = False
-    return np.bincount(k[in_part], minlength=len(px)) > 0
-
-
 def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
-                 progress: Callable[[float, str], None] | None = None) -> np.ndarray | None:
+                 progress: Callable[[float, str], None] | None = None,
+                 rings: Rings | None = None) -> np.ndarray | None:
     """Pairs (i < j) of (multi)polygons at most `tolerance` (> 0) apart, as OGR's Distance(a, b) <= tolerance
     would find them, but in numpy; None when the WKB is not all 2D (multi)polygons.
 
@@ -276,12 +173,12 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     Distances are compared with a margin of 1e-9 x the coordinates' magnitude either side of the tolerance;
     a pair whose least distance falls in that margin is left to OGR."""
     report = progress or (lambda fraction, message: None)
-    rings = _read_rings(wkbs)
+    rings = rings or read_rings(wkbs)
     if rings is None:
         return None
     x, y = rings.x, rings.y
     n = len(rings.geom_ptr) - 1
-    env = _envelopes(x, y, rings.geom_ptr)
+    env = envelopes(x, y, rings.geom_ptr)
     report(0.1, "Finding neighbours")
     pairs = _candidate_pairs(env, tolerance)
     if not len(pairs):
@@ -344,11 +241,11 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     seg_count = np.diff(seg_ptr)
     run_count = (seg_count + _RUN - 1) // _RUN
     run_ptr = np.r_[0, np.cumsum(run_count)]
-    run_geom, run_pos = _spans(run_count)
+    run_geom, run_pos = spans(run_count)
     run_first = seg_ptr[run_geom] + _RUN * run_pos  # first segment of each run
     run_len = np.minimum(_RUN, seg_ptr[run_geom + 1] - run_first)
     run_end = seg[run_first + run_len - 1] + 1  # last vertex of each run
-    run_box = _envelopes(x, y, np.r_[seg[run_first], len(x)])  # from its first vertex to the next run's first
+    run_box = envelopes(x, y, np.r_[seg[run_first], len(x)])  # from its first vertex to the next run's first
     run_box = np.stack([np.minimum(run_box[:, 0], x[run_end]), np.maximum(run_box[:, 1], x[run_end]),
                         np.minimum(run_box[:, 2], y[run_end]), np.maximum(run_box[:, 3], y[run_end])], axis=1)
     del run_geom, run_pos, run_end
@@ -362,13 +259,13 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
         block = todo[lo:hi]
         sides = []
         for own, far in ((block[:, 0], block[:, 1]), (block[:, 1], block[:, 0])):
-            k, pos = _spans(run_count[own])
+            k, pos = spans(run_count[own])
             run = run_ptr[own][k] + pos
             box, rb = grown[far][k], run_box[run]
             near_run = ((rb[:, 1] >= box[:, 0]) & (rb[:, 0] <= box[:, 1])
                         & (rb[:, 3] >= box[:, 2]) & (rb[:, 2] <= box[:, 3]))
             k, run = k[near_run], run[near_run]
-            kk, pos = _spans(run_len[run])
+            kk, pos = spans(run_len[run])
             k = k[kk]
             v = seg[run_first[run][kk] + pos]
             box = grown[far][k]
@@ -387,9 +284,9 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
         tests = np.cumsum(count_b[ka])
         cuts = np.searchsorted(tests, np.arange(0, tests[-1] if len(tests) else 0, _MAX_TESTS), side="right")
         for c0, c1 in zip(cuts, np.r_[cuts[1:], len(ka)]):
-            ia, step = _spans(count_b[ka[c0:c1]])
+            ia, ib = spans(count_b[ka[c0:c1]])  # ib: position among the other side's segments
             ia += c0
-            d2 = _segment_d2(sa[ia], sb[first_b[ka[ia]] + step], x, y)
+            d2 = _segment_d2(sa[ia], sb[first_b[ka[ia]] + ib], x, y)
             k = ka[ia]
             accept[lo + np.unique(k[d2 <= inner2])] = True
             near[lo + np.unique(k[d2 <= outer2])] = True
@@ -397,19 +294,19 @@ def _queen_pairs(wkbs: Sequence[bytes], tolerance: float,
     # 4. no boundary within reach: is a part of one inside the other?
     report(0.8, "Finding neighbours")
     far_pairs = np.flatnonzero(~near)
-    part_env = _envelopes(x, y, rings.part_ptr)
+    part_env = envelopes(x, y, rings.part_ptr)
     part_count = np.bincount(rings.part_geom, minlength=n)
     first_part = np.cumsum(part_count) - part_count
     for own_side in (0, 1):
         own, other_geom = todo[far_pairs, own_side], todo[far_pairs, 1 - own_side]
-        k, pos = _spans(part_count[own])
+        k, pos = spans(part_count[own])
         part = first_part[own][k] + pos
         pe, oe = part_env[part], env[other_geom][k]
         within = (pe[:, 0] >= oe[:, 0]) & (pe[:, 1] <= oe[:, 1]) & (pe[:, 2] >= oe[:, 2]) & (pe[:, 3] <= oe[:, 3])
         k, part = k[within], part[within]
         vertex = rings.part_ptr[part]
-        inside = _inside(x[vertex], y[vertex], other_geom[k], rings)
-        accept[far_pairs[np.unique(k[inside])]] = True
+        within_other = inside(x[vertex], y[vertex], other_geom[k], rings)
+        accept[far_pairs[np.unique(k[within_other])]] = True
 
     # within rounding of the tolerance: OGR decides
     unsure = np.flatnonzero(near & ~accept)

@@ -318,13 +318,12 @@ def global_moran(y, w: Weights, transform: str = "r", permutations: int = 999,
                          2 * _normal_sf(abs(z_rand)), permutations, seed, n=n)
     if permutations:
         rng = np.random.default_rng(seed)
-        lagged = m
         sims = np.empty(permutations)
-        for r in range(permutations):
-            if r % 500 == 0:
-                stop_if_cancelled(cancelled)
-            zp = rng.permutation(z)
-            sims[r] = n / s0 * (zp @ (lagged @ zp)) / z2ss
+        block = max(1, min(permutations, (1 << 22) // max(n, 1)))  # permuted vectors lagged in one product
+        for lo in range(0, permutations, block):
+            stop_if_cancelled(cancelled)
+            zp = np.stack([rng.permutation(z) for _ in range(min(block, permutations - lo))], axis=1)
+            sims[lo:lo + zp.shape[1]] = n / s0 * np.einsum("ij,ij->j", zp, m @ zp) / z2ss
         result.p_sim = float(_folded_p(sims[None, :], np.array([value]))[0])
         result.EI_sim = float(sims.mean())
         result.z_sim = float((value - sims.mean()) / sims.std())

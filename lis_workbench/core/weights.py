@@ -13,6 +13,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from .errors import WeightsError
+from .rings import Rings, centroids, inside_own, read_rings
 
 ogr.UseExceptions()
 KINDS = ("queen", "rook", "knn", "distance", "inverse_distance")
@@ -70,8 +71,23 @@ def geometries(wkbs: Sequence[bytes]) -> list[ogr.Geometry]:
     return [ogr.CreateGeometryFromWkb(bytes(w)) for w in wkbs]
 
 
-def representative_points(wkbs: Sequence[bytes]) -> np.ndarray:
-    """One point per area (centroid, or a point on the surface when the centroid falls outside): (n, 2)."""
+def representative_points(wkbs: Sequence[bytes], rings: Rings | None = None) -> np.ndarray:
+    """One point per area (centroid, or a point on the surface when the centroid falls outside): (n, 2).
+    Polygons are worked in numpy (from `rings` when already read); other geometries and the few areas whose
+    centroid falls outside go through OGR."""
+    rings = rings or read_rings(wkbs)
+    if rings is None:
+        return _ogr_points(wkbs)
+    out, area = centroids(rings)
+    usable = np.isfinite(out).all(axis=1) & (area > 0) & inside_own(out[:, 0], out[:, 1], rings)
+    if not usable.all():
+        rest = np.flatnonzero(~usable)
+        out[rest] = _ogr_points([wkbs[i] for i in rest])
+    return out
+
+
+def _ogr_points(wkbs: Sequence[bytes]) -> np.ndarray:
+    """OGR's centroid, or its point on the surface when the centroid falls outside, of each geometry."""
     out = np.empty((len(wkbs), 2))
     for i, geom in enumerate(geometries(wkbs)):
         point = geom.Centroid()

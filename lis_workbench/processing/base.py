@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 from qgis.core import (
+    QgsFeatureRequest,
     QgsField,
     QgsFields,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingLayerPostProcessorInterface,
 )
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
-from ..qgis_bridge.frames import number, write_features
+from ..qgis_bridge.frames import number, read_frame, read_ogr_frame, write_features
 from ..qgis_bridge.outputs import finish_output
 
 __all__ = ["ICON", "LisAlgorithm", "number", "style_on_load"]
@@ -63,16 +65,47 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         # So the user's message is raised afresh from a frame that no longer holds the parameters.
         try:
             return self.execute(parameters, context, feedback)
-        except (LisError, QgsProcessingException) as exc:
+        except LisError as exc:
+            message = str(exc) + self.parameter_hint(exc.option)
+        except QgsProcessingException as exc:
             message = str(exc)
         del parameters, context, feedback
         raise QgsProcessingException(message)
+
+    def parameter_hint(self, option: str | None) -> str:
+        """Processing's own words for the engine setting that would fix a problem: the parameter that sets it."""
+        if not option:
+            return ""
+        for name in (option.upper(), option.upper() + "S", option.upper().removesuffix("S")):
+            definition = self.parameterDefinition(name)
+            if definition is not None:
+                return f" (parameter '{definition.description()}', {name})"
+        return ""
 
     def define(self) -> None:
         raise NotImplementedError
 
     def execute(self, parameters, context, feedback) -> dict:
         raise NotImplementedError
+
+    def read_input(self, parameters, key: str, context, numeric: Sequence[str] = (), text: Sequence[str] = (), *,
+                   geometry: bool = False, all_fields: bool = False):
+        """The source `key` and its features as a frame (as qgis_bridge.frames.read_frame gives it): a whole
+        GeoPackage layer is read by GDAL in columns; a selection, a filtered or non-GeoPackage layer, or a run
+        that checks geometries goes through QGIS feature by feature. Returns (source, frame)."""
+        source = self.parameterAsSource(parameters, key, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, key))
+        frame = None
+        plain = not isinstance(parameters.get(key), QgsProcessingFeatureSourceDefinition)
+        unchecked = not geometry or context.invalidGeometryCheck() == QgsFeatureRequest.GeometryNoCheck
+        if plain and unchecked:
+            layer = self.parameterAsVectorLayer(parameters, key, context)
+            if layer is not None and layer.providerType() == "ogr" and not layer.subsetString():
+                frame = read_ogr_frame(layer.source(), numeric, text, geometry=geometry, all_fields=all_fields)
+        if frame is None:
+            frame = read_frame(source, numeric, text, geometry=geometry, all_fields=all_fields)
+        return source, frame
 
     def write_with_columns(self, parameters, context, key: str, source, rows: pd.DataFrame, table: pd.DataFrame,
                            columns) -> str:

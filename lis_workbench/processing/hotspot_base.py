@@ -8,6 +8,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingOutputString,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -17,9 +18,9 @@ from qgis.core import (
 
 from ..core.clusters import Analysis, run_analysis
 from ..core.hotspot import CORRECTIONS
+from ..core.hotspot_study import summary_line
 from ..core.weights import KINDS
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
-from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm, style_on_load
 
 ISLANDS = ("drop", "nearest")
@@ -46,7 +47,7 @@ class HotspotAlgorithm(LisAlgorithm):
     INPUT, FIELD, WEIGHTS, K, DISTANCE = "INPUT", "FIELD", "WEIGHTS", "K", "DISTANCE"
     PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS, OUTPUT = ("PERMUTATIONS", "SEED", "CORRECTION", "ALPHA",
                                                               "ISLANDS", "OUTPUT")
-    TOLERANCE, NUMERATOR, DENOMINATOR = "TOLERANCE", "NUMERATOR", "DENOMINATOR"
+    TOLERANCE, NUMERATOR, DENOMINATOR, SUMMARY = "TOLERANCE", "NUMERATOR", "DENOMINATOR", "SUMMARY"
     WEIGHTS_HELP = ("\n\nWeights: queen/rook contiguity built from the geometry (areas touching, overlapping or "
                     "within the snap tolerance, so generalised boundaries with tiny gaps still meet), k nearest "
                     "neighbours (K), a distance band (DISTANCE metres) or inverse distance within it. Areas with "
@@ -78,6 +79,7 @@ class HotspotAlgorithm(LisAlgorithm):
         if output:
             self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Result",
                                                                 QgsProcessing.TypeVectorPolygon))
+            self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary (as `lis hotspot` and the dock say it)"))
 
     def analysis(self, parameters, context) -> Analysis:
         return Analysis(
@@ -94,17 +96,18 @@ class HotspotAlgorithm(LisAlgorithm):
 
     def run_on_source(self, parameters, context, feedback):
         """Read the areas (once, as a frame), run the analysis; returns (source, rows, result)."""
-        source = self.parameterAsSource(parameters, self.INPUT, context)
         field = self.parameterAsString(parameters, self.FIELD, context)
         numerator = self.parameterAsString(parameters, self.NUMERATOR, context)
         denominator = self.parameterAsString(parameters, self.DENOMINATOR, context)
         if bool(numerator) != bool(denominator):
             raise QgsProcessingException("Smoothing needs both a numerator and a denominator field.")
-        if source.sourceCrs().isGeographic():
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is not None and source.sourceCrs().isGeographic():
             raise QgsProcessingException("The layer is in degrees: reproject it to British National Grid "
                                          "(EPSG:27700) so distances are in metres.")
-        rows = read_frame(source, numeric=[n for n in (field, numerator, denominator) if n], geometry=True,
-                          all_fields=True)
+        source, rows = self.read_input(parameters, self.INPUT, context,
+                                       numeric=[n for n in (field, numerator, denominator) if n], geometry=True,
+                                       all_fields=True)
         if rows.empty:
             raise QgsProcessingException("The layer has no areas.")
         spec = self.analysis(parameters, context)
@@ -117,6 +120,7 @@ class HotspotAlgorithm(LisAlgorithm):
         for note in result.notes:
             feedback.pushWarning(note)
         feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))
+        feedback.pushInfo(summary_line(result))
         return source, rows, result
 
     def write(self, parameters, context, source, rows, result, columns: dict):

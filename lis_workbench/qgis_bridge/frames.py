@@ -20,6 +20,7 @@ from qgis.core import (
     QgsField,
     QgsFields,
     QgsGeometry,
+    QgsProviderRegistry,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QVariant
@@ -77,18 +78,106 @@ def read_frame(layer, numeric: Sequence[str] = (), text: Sequence[str] = (), *, 
         if geometry:
             shape = feature.geometry()
             wkbs.append(bytes(shape.asWkb()) if shape is not None and not shape.isNull() else None)
-    columns = {"fid": fids}
+    columns: dict[str, object] = {"fid": fids}
     for k, name in enumerate(wanted):
-        values = [row[k] for row in rows]
-        if name in numeric:
-            columns[name] = np.array([number(v) for v in values], dtype=float)
-        elif name in text:
-            columns[name] = [None if cell(v) is None else str(v) for v in values]
-        else:
-            columns[name] = [cell(v) for v in values]
+        columns[name] = _column([row[k] for row in rows], name, numeric, text)
     frame = pd.DataFrame(columns)
     if geometry:
         frame["geometry"] = wkbs
+    return frame
+
+
+def _column(values: list, name: str, numeric: Sequence[str], text: Sequence[str]):
+    """One field's values as read_frame gives them: floats (NaN for NULL and text), str (None for NULL), or
+    as they are (NULL as None)."""
+    if name in numeric:
+        out = np.full(len(values), np.nan)
+        for i, value in enumerate(values):
+            try:
+                out[i] = value
+            except (TypeError, ValueError):  # NULL, text
+                pass
+        return out
+    if name in text:
+        return [None if cell(v) is None else str(v) for v in values]
+    return [cell(v) for v in values]
+
+
+def read_ogr_frame(uri: str, numeric: Sequence[str] = (), text: Sequence[str] = (), *, geometry: bool = False,
+                   all_fields: bool = False) -> pd.DataFrame | None:
+    """read_frame() of a GeoPackage layer read by GDAL in columns (its Arrow stream), ten times faster than
+    feature by feature and the same frame; None when the source is not a plain GeoPackage layer or GDAL cannot
+    stream it (the caller then reads through QGIS). `uri` is a QGIS OGR source ("path|layername=name").
+    Shapefiles are left to QGIS, which reads their polygons as multipolygons."""
+    from osgeo import ogr
+
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", uri)
+    path, layer_name = parts.get("path") or "", parts.get("layerName")
+    if parts.get("subset") or parts.get("layerId") is not None or not path.lower().endswith(".gpkg"):
+        return None
+    dataset = ogr.Open(path)
+    if dataset is None:
+        return None
+    layer = dataset.GetLayerByName(layer_name) if layer_name else dataset.GetLayer(0)
+    if layer is None or not hasattr(layer, "GetArrowStreamAsNumPy"):
+        return None
+    definition = layer.GetLayerDefn()
+    names = [definition.GetFieldDefn(i).GetName() for i in range(definition.GetFieldCount())]
+    wanted = names if all_fields else [n for n in dict.fromkeys([*numeric, *text]) if n in names]
+    ignored = [n for n in names if n not in wanted] + ([] if geometry else ["OGR_GEOMETRY"])
+    layer.SetIgnoredFields(ignored)
+    chunks: dict[str, list] = {}
+    geometry_name = layer.GetGeometryColumn() or "wkb_geometry"
+    try:
+        for batch in layer.GetArrowStreamAsNumPy(options=["USE_MASKED_ARRAYS=YES", "INCLUDE_FID=YES"]):
+            for key, values in batch.items():
+                chunks.setdefault(key, []).append(values)
+    except Exception:  # noqa: BLE001 - a driver or type GDAL cannot stream: read through QGIS instead
+        return None
+    finally:
+        layer.SetIgnoredFields([])
+    fid_name = layer.GetFIDColumn() or "OGC_FID"
+    if not chunks or fid_name not in chunks:
+        return None if chunks else _empty_frame(wanted, numeric, geometry)
+    columns: dict[str, object] = {"fid": np.concatenate(chunks[fid_name]).astype(np.int64)}
+    for name in wanted:
+        columns[name] = _arrow_column(np.ma.concatenate(chunks[name]), name, numeric, text)
+    frame = pd.DataFrame(columns)
+    if geometry:
+        shapes = np.concatenate(chunks[geometry_name]) if geometry_name in chunks else [None] * len(frame)
+        frame["geometry"] = [None if s is None or s is np.ma.masked else bytes(s) for s in shapes]
+    return frame
+
+
+def _arrow_column(values, name: str, numeric: Sequence[str], text: Sequence[str]):
+    """A column from GDAL's Arrow stream (a masked array) as read_frame gives it."""
+    missing = np.ma.getmaskarray(values)
+    data = np.ma.getdata(values)
+    if name in numeric:
+        if data.dtype.kind in "biuf":
+            out = data.astype(float)
+        else:  # a text field holding numbers, as QGIS reads it: non-numbers NaN
+            out = pd.to_numeric(pd.Series([None if m else _text(v) for v, m in zip(data, missing)], dtype=object),
+                                errors="coerce").to_numpy(float)
+        out[missing] = np.nan
+        return out
+    if data.dtype.kind in "SOU":
+        items = [None if m else _text(v) for v, m in zip(data, missing)]
+    else:
+        items = [None if m else v for v, m in zip(data.tolist(), missing)]
+    if name in text:
+        return [None if v is None else str(v) for v in items]
+    return items
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _empty_frame(wanted: Sequence[str], numeric: Sequence[str], geometry: bool) -> pd.DataFrame:
+    frame = pd.DataFrame({"fid": np.empty(0, np.int64), **{n: (np.empty(0) if n in numeric else []) for n in wanted}})
+    if geometry:
+        frame["geometry"] = []
     return frame
 
 
@@ -116,12 +205,14 @@ def features(frame: pd.DataFrame, fields: QgsFields,
     from `geometries` (QgsGeometry or WKB) or the frame's WKB `geometry` column."""
     names = [fields.at(i).name() for i in range(fields.count())]
     kinds = [fields.at(i).type() for i in range(fields.count())]
-    columns = [frame[name].tolist() if name in frame.columns else [None] * len(frame) for name in names]
+    columns = [_cells(frame[name], kind) if name in frame.columns else [None] * len(frame)
+               for name, kind in zip(names, kinds)]
+    rows = list(zip(*columns)) if columns else [()] * len(frame)
     if geometries is None and "geometry" in frame.columns:
         geometries = frame["geometry"].tolist()
     for row in range(len(frame)):
         feature = QgsFeature(fields)
-        feature.setAttributes([cell(column[row], kind) for column, kind in zip(columns, kinds)])
+        feature.setAttributes(list(rows[row]))
         shape = geometries[row] if geometries is not None else None
         if isinstance(shape, (bytes, bytearray, memoryview)):
             wkb, shape = bytes(shape), QgsGeometry()
@@ -129,6 +220,16 @@ def features(frame: pd.DataFrame, fields: QgsFields,
         if shape is not None:
             feature.setGeometry(shape)
         yield feature
+
+
+def _cells(column: pd.Series, kind) -> list:
+    """A whole column as cell() writes each value, converted at once where the column is plain numbers."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f" and kind in (QVariant.Double, None):
+        return [None if v != v else v for v in values.tolist()]  # NaN -> None
+    if values.dtype.kind in "iu" and kind in (QVariant.Double, QVariant.Int, None):
+        return [float(v) for v in values.tolist()] if kind == QVariant.Double else values.tolist()
+    return [cell(v, kind) for v in values.tolist()]
 
 
 def write_features(sink, frame: pd.DataFrame, fields: QgsFields,
