@@ -71,6 +71,18 @@ def test_sites_existing_first_duplicates_once():
     assert sites.attrs["duplicates_dropped"] == 2
 
 
+def test_ids_shared_by_two_layers_lose_no_site():
+    """Two layers each numbered from 1 (e.g. libraries existing, GP practices as candidates): every site stays."""
+    candidates = pd.DataFrame({"area_code": ["1", "2", "3"], "area_name": ["gp a", "gp b", "gp c"],
+                               "x": [0.0, 100.0, 200.0], "y": [0.0, 0.0, 0.0]})
+    existing = pd.DataFrame({"area_code": ["1", "2"], "area_name": ["lib a", "lib b"], "x": [900.0, 950.0],
+                             "y": [0.0, 0.0]})
+    sites = sites_table(candidates, existing)
+    assert sites["site_id"].tolist() == ["existing 1", "existing 2", "candidate 1", "candidate 2", "3"]
+    assert sites["name"].tolist() == ["lib a", "lib b", "gp a", "gp b", "gp c"]
+    assert sites.attrs["duplicates_dropped"] == 0 and sites.attrs["ids_kept_apart"] == 2
+
+
 def test_sites_need_candidates_and_capacities():
     with pytest.raises(DemandError, match="no candidate sites"):
         sites_table(pd.DataFrame(columns=["area_code", "x", "y"]))

@@ -101,7 +101,9 @@ def _locate(codes: pd.Series, centroids: pd.DataFrame | None,
 def sites_table(candidates: pd.DataFrame, existing: pd.DataFrame | None = None, *, id_field: str = "area_code",
                 name_field: str = "area_name", capacity_field: str | None = None) -> pd.DataFrame:
     """Existing sites first (always open), then candidates: site_id, name, x, y, existing, capacity.
-    A candidate at the same place as an existing site, or listed twice, is kept once."""
+    A site listed twice in its layer (same id or place), or a candidate at the same place as an existing site, is
+    kept once. Ids are a layer's own: when an existing site and a candidate elsewhere share one (two layers each
+    numbered from 1), both keep it behind a prefix ("existing 1", "candidate 1"), so no site is lost."""
     parts = []
     for frame, is_existing in ((existing, True), (candidates, False)):
         if frame is None or frame.empty:
@@ -126,8 +128,15 @@ def sites_table(candidates: pd.DataFrame, existing: pd.DataFrame | None = None, 
         raise DemandError("Some sites have no coordinates; every site needs a location.")
     before = len(sites)
     sites["key"] = sites["x"].round(1).astype(str) + ":" + sites["y"].round(1).astype(str)
-    sites = sites.drop_duplicates("key").drop_duplicates("site_id").drop(columns="key").reset_index(drop=True)
+    sites = (sites.drop_duplicates("key").drop_duplicates(["existing", "site_id"]).drop(columns="key")
+             .reset_index(drop=True))
+    shared = set(sites.loc[sites["existing"], "site_id"]) & set(sites.loc[~sites["existing"], "site_id"])
+    if shared:
+        clash = sites["site_id"].isin(shared)
+        sites.loc[clash, "site_id"] = (np.where(sites.loc[clash, "existing"], "existing ", "candidate ")
+                                       + sites.loc[clash, "site_id"])
     sites.attrs["duplicates_dropped"] = before - len(sites)
+    sites.attrs["ids_kept_apart"] = len(shared)
     if capacity_field and sites["capacity"].isna().any():
         bad = sites.loc[sites["capacity"].isna(), "site_id"].iloc[0]
         raise DemandError(f"Site {bad} has no capacity in field '{capacity_field}'.")

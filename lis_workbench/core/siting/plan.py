@@ -166,7 +166,11 @@ def _input_notes(demand: pd.DataFrame, sites: pd.DataFrame) -> list[str]:
     if demand.attrs.get("need_unmatched"):
         notes.append(f"{demand.attrs['need_unmatched']} area(s) had no need value and count as not in need.")
     if sites.attrs.get("duplicates_dropped"):
-        notes.append(f"{sites.attrs['duplicates_dropped']} duplicate site(s) (same place or id) were kept once.")
+        notes.append(f"{sites.attrs['duplicates_dropped']} duplicate site(s) (listed twice, or a candidate where a "
+                     "site already is) were kept once.")
+    if sites.attrs.get("ids_kept_apart"):
+        notes.append(f"{sites.attrs['ids_kept_apart']} id(s) are used by both an existing site and a candidate; "
+                     "they are told apart as 'existing ...' and 'candidate ...'.")
     if sites.attrs.get("outside_dropped"):
         notes.append(f"{sites.attrs['outside_dropped']} site(s) outside the study area were left out.")
     return notes
