@@ -50,5 +50,4 @@ def plan_atlas(store, study: AtlasStudy) -> AtlasPlan:
         inside = set(areas_within(store, coverage, borough))
         pages = pages[pages["area_code"].isin(inside)].reset_index(drop=True)
         spec.provenance += f" Pages: the {len(pages)} areas of {coverage} in {borough.name} ({borough.code})."
-    spec.provenance += f" Store checksum {store.checksum()[:16]}."
     return AtlasPlan(values, entry, spec, coverage, pages, borough)

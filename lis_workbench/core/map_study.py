@@ -54,7 +54,7 @@ def map_for_indicator(store, indicator: str, period: str | None, spec: MapSpec) 
     entry = store.indicator(indicator)
     frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
     period = str(frame["period"].iloc[0]) if len(frame) else (period or "")
-    entry.update(period=period, store=Path(store.path).name)
+    entry.update(period=period, store=Path(store.path).name, store_checksum=store.checksum())
     spec.title = spec.title or entry["title"]
     spec.unit = spec.unit or (entry.get("unit") or "")
     spec.period = spec.period or period
@@ -62,10 +62,19 @@ def map_for_indicator(store, indicator: str, period: str | None, spec: MapSpec) 
     spec.value_type = spec.value_type or (entry.get("value_type") or "")
     spec.source = spec.source or (entry.get("source") or "")
     spec.licence = spec.licence or (entry.get("licence") or "")
-    spec.provenance = spec.provenance or (
-        f"Indicator {indicator}, period {period}, from {Path(store.path).name} "
-        f"(imported from {entry.get('import_file')}, sha256 {str(entry.get('import_checksum'))[:12]}).")
+    spec.provenance = spec.provenance or provenance_line(entry)
     return frame, entry, spec
+
+
+def provenance_line(entry: dict) -> str:
+    """The provenance a map page carries in its footer: indicator, period, store file and the imported file with
+    its checksum. Layer metadata records the same line, so a page made in QGIS from a layer says what the CLI's
+    says."""
+    line = (f"Indicator {entry.get('id')}, period {entry.get('period')}, from {Path(str(entry.get('store'))).name} "
+            f"(imported from {entry.get('import_file')}, sha256 {str(entry.get('import_checksum'))[:12]}).")
+    if entry.get("store_checksum"):
+        line += f" Store checksum {str(entry['store_checksum'])[:16]}."
+    return line
 
 
 def published_deciles(values: np.ndarray, spec: MapSpec) -> bool:

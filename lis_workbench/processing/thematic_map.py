@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qgis.core import (
     QgsFeatureRequest,
     QgsProcessing,
@@ -19,17 +21,16 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..core.classify import METHODS
-from ..core.hotspot_study import FIELD, MEANING, WHAT
-from ..core.map_study import MapSpec, classes_summary
+from ..core import choices
+from ..core.choices import CLASSIFICATION_METHODS as METHODS
 from ..core.palette import DIVERGING, SEQUENTIAL
-from ..qgis_bridge.hotspot_style import style_clusters
-from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
 from .base import LisAlgorithm
 
+if TYPE_CHECKING:
+    from ..core.map_study import MapSpec
+
 RAMPS = ("auto",) + SEQUENTIAL + DIVERGING
-POLARITIES = ("auto", "high_is_bad", "high_is_good", "neutral")
-CLUSTER_FIELDS = {field: statistic for statistic, field in FIELD.items()}
+POLARITIES = ("auto", *choices.POLARITIES)
 
 
 def parse_breaks(text: str) -> list[float] | None:
@@ -67,7 +68,7 @@ def fill_from_layer(spec: MapSpec, layer) -> MapSpec:
         setattr(spec, name, getattr(spec, name) or layer_keyword(layer, name))
     spec.polarity = spec.polarity or layer_polarity(layer)
     spec.licence = spec.licence or next(iter(metadata.licenses()), "")
-    spec.provenance = spec.provenance or metadata.abstract()
+    spec.provenance = spec.provenance or layer_keyword(layer, "provenance") or metadata.abstract()
     return spec
 
 
@@ -113,6 +114,11 @@ class ThematicMapAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Classes (as `lis map` reports them)"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.hotspot_study import FIELD, MEANING, WHAT
+        from ..core.map_study import MapSpec, classes_summary
+        from ..qgis_bridge.hotspot_style import style_clusters
+        from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
+
         source = self.parameterAsSource(parameters, self.INPUT, context)
         source_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         field = self.parameterAsString(parameters, self.FIELD, context) or "value"
@@ -138,7 +144,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
         if source_layer is not None:
             layer.setMetadata(source_layer.metadata())
         feedback.setProgress(20)
-        statistic = CLUSTER_FIELDS.get(field)
+        statistic = {cluster_field: name for name, cluster_field in FIELD.items()}.get(field)
         if statistic:  # a Gi* or LISA result: its categories in their conventional colours, as `lis hotspot`
             style_clusters(layer, field)
             spec.unit, spec.method = MEANING[statistic], "categories"

@@ -13,6 +13,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.map_study import provenance_line
 from .frames import BNG, memory_layer, write_features
 
 INDICATOR_FIELDS = (("area_code", QVariant.String), ("area_name", QVariant.String), ("period", QVariant.String),
@@ -59,7 +60,8 @@ def layer_metadata(entry: dict) -> QgsLayerMetadata:
                           "polarity": [entry.get("polarity") or "neutral"],
                           "value_type": [entry.get("value_type") or ""],
                           "unit": [entry.get("unit") or ""], "period": [str(entry.get("period") or "")],
-                          "source": [entry.get("source") or ""]})
+                          "source": [entry.get("source") or ""],
+                          "provenance": [provenance_line(entry) if entry.get("store") else ""]})
     return metadata
 
 
