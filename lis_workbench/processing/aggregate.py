@@ -3,7 +3,8 @@ their type allows (counts summed, rates recomputed from numerators and denominat
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from qgis.core import (
     QgsGeometry,
     QgsProcessing,
@@ -20,11 +21,10 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import GeographyError
-from ..core.geography import AGGREGATE_COLUMNS, aggregate, aggregation_kind, area_label
-from ..core.store import Store
-from ..qgis_bridge.frames import fields_for, read_frame, write_features
-from ..qgis_bridge.layers import bng
 from .base import LisAlgorithm
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The value types offered; the last takes the type (and unit) from the store's catalogue.
 VALUE_TYPES = ("count", "rate", "proportion", "percentage", "mean", "rank", "decile", "score",
@@ -86,7 +86,7 @@ class AggregateAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.LOOKUP_NAME, "Or: a lookup of the store (e.g. "
                                                        "lsoa11_ward23)", optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.VALUE_TYPE, "Value type", list(VALUE_TYPES),
-                                                     defaultValue=0))
+                                                     defaultValue=len(VALUE_TYPES) - 1))
         self.addParameter(QgsProcessingParameterFeatureSource(self.TARGET, "Target areas (optional, for geometry)",
                                                               [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterField(self.TARGET_CODE_FIELD, "Target area code field", "area_code",
@@ -95,14 +95,29 @@ class AggregateAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.UNMATCHED, "Small areas not in the lookup"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.geography import aggregate
+        from ..core.store import Store
+
         value_type = VALUE_TYPES[self.parameterAsEnum(parameters, self.VALUE_TYPE, context)]
         store_path = self.parameterAsFile(parameters, self.STORE, context)
         lookup_name = self.parameterAsString(parameters, self.LOOKUP_NAME, context).strip()
+        indicator = self.parameterAsString(parameters, self.INDICATOR, context).strip()
         store = Store.open(store_path) if store_path else None
         try:
-            values, population, value_type, label = self._values(parameters, context, store, value_type)
-            lookup, target_geography = self._lookup(parameters, context, store, lookup_name)
-            result = aggregate(values, lookup, value_type, population, area_label=label)
+            if store is not None and indicator and lookup_name and value_type == VALUE_TYPES[-1]:
+                # a store indicator through a store lookup: the study `lis aggregate` runs, its checks and refusals
+                from ..core.aggregate_study import aggregate_indicator
+                from ..core.geography import area_label
+
+                period = self.parameterAsString(parameters, self.PERIOD, context).strip() or None
+                study = aggregate_indicator(store, indicator, lookup_name, period)
+                result, value_type = study.table.drop(columns="area_name"), study.kind
+                values = store.get_values(indicator, study.period)
+                label, target_geography = area_label(study.lookup["from_geography"]), study.lookup["to_geography"]
+            else:
+                values, population, value_type, label = self._values(parameters, context, store, value_type)
+                lookup, target_geography = self._lookup(parameters, context, store, lookup_name)
+                result = aggregate(values, lookup, value_type, population, area_label=label)
             targets = self._targets(parameters, context, store, target_geography)
         finally:
             if store is not None:
@@ -128,6 +143,11 @@ class AggregateAlgorithm(LisAlgorithm):
     def _values(self, parameters, context, store, value_type):
         """(values frame, population series or None, value type, what a small area is called) from the store or the
         layer; a store indicator's areas are named after its geography ("LSOA"), as `lis aggregate` names them."""
+        import pandas as pd
+
+        from ..core.geography import aggregation_kind, area_label
+        from ..qgis_bridge.frames import read_frame
+
         indicator = self.parameterAsString(parameters, self.INDICATOR, context).strip()
         if store is not None and indicator:
             entry = store.indicator(indicator)
@@ -137,7 +157,9 @@ class AggregateAlgorithm(LisAlgorithm):
                 value_type = aggregation_kind(entry.get("value_type"), entry.get("unit"))
             return frame, None, value_type, area_label(entry["geography"])
         if value_type == VALUE_TYPES[-1]:
-            raise GeographyError("Value type 'from the store catalogue' needs a STORE and an INDICATOR.")
+            raise GeographyError("Say what kind of values the layer holds (count, rate, proportion, ...): 'from the "
+                                 "store catalogue' is for a store indicator (STORE and INDICATOR).",
+                                 option="value_type")
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise GeographyError("Give the small-area values: a layer (INPUT), or a STORE and an INDICATOR.")
@@ -160,6 +182,10 @@ class AggregateAlgorithm(LisAlgorithm):
 
     def _lookup(self, parameters, context, store, lookup_name) -> tuple[pd.DataFrame, str | None]:
         """The lookup pairs (from_code, to_code, weight) and, for a store lookup, its to-geography."""
+        import pandas as pd
+
+        from ..qgis_bridge.frames import read_frame
+
         if lookup_name:
             if store is None:
                 raise GeographyError(f"LOOKUP_NAME '{lookup_name}' names a lookup of a store: give the STORE too.")
@@ -183,6 +209,8 @@ class AggregateAlgorithm(LisAlgorithm):
 
     def _targets(self, parameters, context, store, geography) -> dict | None:
         """{area_code: (area_name, geometry)} of the target areas: the TARGET layer, else the store geography."""
+        from ..qgis_bridge.layers import bng
+
         source = self.parameterAsSource(parameters, self.TARGET, context)
         if source is not None:
             code = self.parameterAsString(parameters, self.TARGET_CODE_FIELD, context) or "area_code"
@@ -205,6 +233,9 @@ class AggregateAlgorithm(LisAlgorithm):
         return None
 
     def _write(self, parameters, context, result: pd.DataFrame, targets, feedback) -> str:
+        from ..core.geography import AGGREGATE_COLUMNS
+        from ..qgis_bridge.frames import fields_for, write_features
+
         kinds = {name: QVariant.Double if name in ("value", "numerator", "denominator") else
                  QVariant.Int if name in ("n_areas", "incomplete") else QVariant.String for name in AGGREGATE_COLUMNS}
         rows = result.set_index("area_code")

@@ -4,8 +4,8 @@ deciles (core.composite.build_index), with the weight sensitivity in the log."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -21,19 +21,12 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.composite import (
-    CATALOGUE_POLARITY,
-    COMBINATIONS,
-    MISSING_POLICIES,
-    NORMALISATIONS,
-    POLARITIES,
-    Component,
-    build_index,
-)
+from ..core.choices import COMBINATIONS, MISSING_POLICIES, NORMALISATIONS
 from ..core.errors import CompositeError
-from ..core.index_recipe import load_recipe
-from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm, style_on_load
+
+if TYPE_CHECKING:
+    from ..core.composite import Component
 
 RESULT_FIELDS = (("index_score", QVariant.Double), ("index_rank", QVariant.Int), ("index_decile", QVariant.Int),
                  ("index_quintile", QVariant.Int))
@@ -56,6 +49,8 @@ def parse_weights(text: str, fields: list[str]) -> list[float]:
 def parse_polarities(text: str, fields: list[str]) -> list[str]:
     """'high, low' -> one polarity per field ("high": a high value means more need); one word applies to all;
     empty -> all "high". The catalogue's high_is_bad / high_is_good are accepted too."""
+    from ..core.composite import CATALOGUE_POLARITY, POLARITIES
+
     parts = [p.strip().lower() for p in (text or "").replace(";", ",").split(",") if p.strip()]
     if not parts:
         return ["high"] * len(fields)
@@ -128,6 +123,11 @@ class CompositeIndexAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.METHOD, "How the index was made"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        import pandas as pd
+
+        from ..core.composite import build_index
+        from ..qgis_bridge.frames import read_frame
+
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
@@ -160,6 +160,9 @@ class CompositeIndexAlgorithm(LisAlgorithm):
 
     def _components(self, parameters, context) -> tuple[list[Component], dict]:
         """The components and build_index options, from the recipe when one is given, else the parameters."""
+        from ..core.composite import Component
+        from ..core.index_recipe import load_recipe
+
         recipe_path = self.parameterAsFile(parameters, self.RECIPE, context)
         if recipe_path:
             recipe = load_recipe(recipe_path)
@@ -168,7 +171,13 @@ class CompositeIndexAlgorithm(LisAlgorithm):
                 raise CompositeError(f"{recipe_path}: component(s) {', '.join(with_per)} divide by a store "
                                      "indicator ('per'); run such recipes on the store with `lis index`, or make "
                                      "the rate a field of the layer.")
-            parts = [Component(c.key, c.weight, c.polarity or "high", column=c.key,
+            silent = [c.key for c in recipe.components if not c.polarity]
+            if silent:  # `lis index` reads it from the catalogue; a layer has none, and a guess can invert the index
+                raise CompositeError(f"{recipe_path}: component(s) {', '.join(silent)} give no polarity, and a layer "
+                                     "has no catalogue to take it from: add polarity = \"high\" (a high value means "
+                                     "more need) or \"low\" to each, or run the recipe on the store with "
+                                     "`lis index`.")
+            parts = [Component(c.key, c.weight, c.polarity, column=c.key,
                                rank_population=c.rank_population) for c in recipe.components]
             return parts, {"normalisation": recipe.normalisation, "combine": recipe.combine,
                            "missing": recipe.missing}

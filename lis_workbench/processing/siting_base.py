@@ -3,7 +3,6 @@ from layers, running core.siting_plan.run_plan and writing the three outputs."""
 
 from __future__ import annotations
 
-import pandas as pd
 from qgis.core import (
     QgsGeometry,
     QgsPointXY,
@@ -23,11 +22,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.siting.demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
-from ..core.siting.plan import SitingPlan, run_plan
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
-from ..qgis_bridge.frames import fields_for, number, read_frame, write_features
-from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
 from .base import LisAlgorithm, style_on_load
 
 DISTANCES = ("euclidean", "network", "matrix")
@@ -41,10 +36,9 @@ class SitingAlgorithm(LisAlgorithm):
     GROUP_ID = "siting"
     MODEL = ""
     USES_P = True
-    DEMAND_HELP = ("\n\nDemand points are used where they are; demand areas at a point inside each polygon. `lis site` "
-                   "and the dock put each area's people at the store's population-weighted centroids (its points "
-                   "layer named in settings: centroids, e.g. lsoa11_pwc): give those points, with the demand and "
-                   "need fields joined on by area code, for the same answer.")
+    DEMAND_HELP = ("\n\nDemand points are used where they are. Demand areas sit at their population-weighted "
+                   "centroids when CENTROIDS gives them (points carrying the areas' codes, e.g. the store's "
+                   "pts_lsoa11_pwc), as `lis site` and the dock place them; else at a point inside each polygon.")
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -58,6 +52,11 @@ class SitingAlgorithm(LisAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(
             "NEED_TEST", "Need test on that field, e.g. <=3 (blank: multiply the demand by it)", "", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "CENTROIDS", "Where each area's people live: population-weighted centroids (points with the areas' "
+            "codes; optional)", [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterField("CENTROIDS_ID", "Centroids' area code", "area_code",
+                                                      "CENTROIDS", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource("CANDIDATES", "Candidate sites",
                                                               [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterFeatureSource("EXISTING", "Existing sites (always open)",
@@ -99,6 +98,10 @@ class SitingAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString("SUMMARY", "Summary"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.siting.demand import study_margin, within_study_area
+        from ..core.siting.plan import SitingPlan, run_plan
+        from ..qgis_bridge.siting_map import style_allocation, style_demand, style_sites, with_service
+
         demand_source = self.parameterAsSource(parameters, "DEMAND", context)
         if demand_source is None:
             raise QgsProcessingException("No demand layer was given.")
@@ -163,6 +166,11 @@ class SitingAlgorithm(LisAlgorithm):
         return path
 
     def _demand(self, parameters, context, source):
+        import pandas as pd
+
+        from ..core.siting.demand import NeedRule, demand_table
+        from ..qgis_bridge.frames import read_frame
+
         weight_field = self.parameterAsString(parameters, "DEMAND_WEIGHT", context)
         id_field = self.parameterAsString(parameters, "DEMAND_ID", context)
         need_field = self.parameterAsString(parameters, "NEED_FIELD", context)
@@ -181,8 +189,10 @@ class SitingAlgorithm(LisAlgorithm):
         if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PointGeometry:
             located = [_point_of(_geometry(g)) for g in geometries]
             points = pd.DataFrame({"area_code": codes, "x": [p.x() for p in located], "y": [p.y() for p in located]})
-        else:  # areas: core's point inside each polygon (`lis site` uses the store's centroids when it has them)
+        else:  # areas: at their population-weighted centroids when given (as `lis site` takes the store's), else
+            # at a point inside each
             polygons = dict(zip(codes, geometries))
+            points = self._centroids(parameters, context, source)
         rule, need = None, None
         if need_field:
             test = (self.parameterAsString(parameters, "NEED_TEST", context) or "").strip()
@@ -190,7 +200,33 @@ class SitingAlgorithm(LisAlgorithm):
             need = pd.DataFrame({"area_code": codes, "value": rows[need_field].to_numpy(float)})
         return demand_table(values, need, rule, points, polygons), geometries
 
+    def _centroids(self, parameters, context, demand_source):
+        """The CENTROIDS points as (area_code, x, y), or None when not given."""
+        import pandas as pd
+
+        source = self.parameterAsSource(parameters, "CENTROIDS", context)
+        if source is None:
+            return None
+        if source.sourceCrs() != demand_source.sourceCrs():
+            raise QgsProcessingException(f"The centroids are in {source.sourceCrs().authid()} but the demand is in "
+                                         f"{demand_source.sourceCrs().authid()}: reproject one.")
+        code = self.parameterAsString(parameters, "CENTROIDS_ID", context) or "area_code"
+        if source.fields().indexFromName(code) < 0:
+            raise QgsProcessingException(f"The centroids have no field '{code}' (their fields: "
+                                         f"{', '.join(source.fields().names())}).")
+        rows = []
+        for feature in source.getFeatures():
+            if feature.hasGeometry():
+                point = _point_of(feature.geometry())
+                rows.append((str(feature[code]), point.x(), point.y()))
+        return pd.DataFrame(rows, columns=["area_code", "x", "y"])
+
     def _sites(self, parameters, context, demand_source):
+        import pandas as pd
+
+        from ..core.siting.demand import sites_table
+        from ..qgis_bridge.frames import number
+
         capacity = self.parameterAsString(parameters, "CAPACITY", context) or None
         frames = []
         for key in ("EXISTING", "CANDIDATES"):
@@ -219,6 +255,8 @@ class SitingAlgorithm(LisAlgorithm):
                            name_field="name", capacity_field="capacity" if capacity else None)
 
     def _write(self, parameters, context, key, frame, geometries, wkb_type, crs):
+        from ..qgis_bridge.frames import fields_for, write_features
+
         if parameters.get(key) in (None, ""):
             return None
         fields = fields_for(frame)

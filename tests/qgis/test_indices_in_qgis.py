@@ -126,7 +126,7 @@ def test_composite_index_from_a_recipe_uses_rank_normalisation(lsoa_layer, tmp_p
     recipe = tmp_path / "recipe.toml"
     recipe.write_text('[index]\nid = "t"\ntitle = "T"\nnormalisation = "rank"\n\n'
                       '[[component]]\nindicator = "income_rank"\npolarity = "low"\nweight = 3\n\n'
-                      '[[component]]\nindicator = "no_quals"\nweight = 1\n')
+                      '[[component]]\nindicator = "no_quals"\npolarity = "high"\nweight = 1\n')
     out = tmp_path / "recipe_index.gpkg"
     processing.run("lisworkbench:compositeindex", {"INPUT": lsoa_layer, "RECIPE": str(recipe), "OUTPUT": str(out)})
     table = _table(out).set_index("area_code")
@@ -215,13 +215,22 @@ def test_aggregate_layer_rate_with_csv_lookup_and_target(lsoa_layer, sample_stor
 def test_aggregate_refuses_ranks_and_asks_for_a_lookup(provider, sample_store_path, lsoa_layer, tmp_path):
     import processing
 
+    # a store's ranks through a store lookup: refused, in the words `lis aggregate` uses
+    with pytest.raises(QgsProcessingException, match="cannot be aggregated: an average rank"):
+        processing.run("lisworkbench:aggregate", {
+            "STORE": str(sample_store_path), "INDICATOR": "imd2019_income_rank", "LOOKUP_NAME": "lsoa11_ward23",
+            "OUTPUT": str(tmp_path / "ranks.gpkg")})
+    # ranks given as a layer's field: every value empty (no larger area is one LSOA), with a warning
     result = processing.run("lisworkbench:aggregate", {
-        "STORE": str(sample_store_path), "INDICATOR": "imd2019_income_rank", "VALUE_TYPE": 8,
+        "STORE": str(sample_store_path), "INDICATOR": "imd2019_income_rank", "VALUE_TYPE": 5,
         "LOOKUP_NAME": "lsoa11_ward23", "OUTPUT": str(tmp_path / "ranks.gpkg")})
     values = [f["value"] for f in QgsVectorLayer(result["OUTPUT"], "r", "ogr").getFeatures()]
-    assert len(values) == 25 and all(v == NULL for v in values)  # ranks are not aggregable: every value empty
-    with pytest.raises(QgsProcessingException, match="Give a lookup"):
+    assert len(values) == 25 and all(v == NULL for v in values)
+    with pytest.raises(QgsProcessingException, match="Say what kind of values the layer holds.*VALUE_TYPE"):
         processing.run("lisworkbench:aggregate", {"INPUT": lsoa_layer, "VALUE": "no_quals", "OUTPUT": "memory:"})
+    with pytest.raises(QgsProcessingException, match="Give a lookup"):
+        processing.run("lisworkbench:aggregate", {"INPUT": lsoa_layer, "VALUE": "no_quals", "VALUE_TYPE": 0,
+                                                  "OUTPUT": "memory:"})
 
 
 # ------------------------------------------------------------------ comparison

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from qgis.core import NULL, QgsFeature, QgsField, QgsProject, QgsVectorLayer
+from qgis.core import NULL, QgsFeature, QgsField, QgsProcessingException, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QVariant
 
 from tests.conftest import SAMPLE
@@ -148,12 +148,12 @@ def _raw(store_path, indicator: str) -> dict[str, float]:
     return dict(rows)
 
 
-def _demand_points(store_path) -> QgsVectorLayer:
-    """What a QGIS user hands Processing: the store's population-weighted centroids (pts_lsoa11_pwc) with the
-    children aged 0-4 and the IMD decile of each LSOA joined on."""
-    centroids = QgsVectorLayer(f"{store_path}|layername=pts_lsoa11_pwc", "centroids", "ogr")
+def _demand_points(store_path, table: str = "pts_lsoa11_pwc", kind: str = "Point") -> QgsVectorLayer:
+    """What a QGIS user hands Processing: the store's population-weighted centroids (pts_lsoa11_pwc), or its LSOA
+    polygons (geo_lsoa11, kind MultiPolygon), with the children aged 0-4 and the IMD decile of each LSOA joined on."""
+    centroids = QgsVectorLayer(f"{store_path}|layername={table}", "centroids", "ogr")
     children, decile = _raw(store_path, "pop2016_age_0_4"), _raw(store_path, "imd2019_imd_decile")
-    layer = QgsVectorLayer("Point?crs=EPSG:27700", "demand", "memory")
+    layer = QgsVectorLayer(f"{kind}?crs=EPSG:27700", "demand", "memory")
     layer.dataProvider().addAttributes([QgsField("area_code", QVariant.String), QgsField("children", QVariant.Double),
                                         QgsField("imd_decile", QVariant.Double)])
     layer.updateFields()
@@ -201,6 +201,16 @@ def test_siting_is_the_same_from_the_cli_processing_and_the_wizard(plugin, store
         "DEMAND": _demand_points(store), "DEMAND_WEIGHT": "children", "DEMAND_ID": "area_code",
         "NEED_FIELD": "imd_decile", "NEED_TEST": "<=3", "CANDIDATES": schools, "P": 3, "RADIUS": 1500.0,
         "OUTPUT_SITES": str(tmp_path / "mclp_sites.gpkg")})
+    # the LSOA polygons with the centroids given apart (CENTROIDS): the same children reached
+    polygons = processing.run("lisworkbench:mclp", {
+        "DEMAND": _demand_points(store, "geo_lsoa11", "MultiPolygon"), "DEMAND_WEIGHT": "children",
+        "DEMAND_ID": "area_code", "NEED_FIELD": "imd_decile", "NEED_TEST": "<=3", "CANDIDATES": schools, "P": 3,
+        "RADIUS": 1500.0, "CENTROIDS": QgsVectorLayer(f"{store}|layername=pts_lsoa11_pwc", "pwc", "ogr"),
+        "OUTPUT_SITES": str(tmp_path / "mclp_polygon_sites.gpkg")})
+    inside = processing.run("lisworkbench:mclp", {
+        "DEMAND": _demand_points(store, "geo_lsoa11", "MultiPolygon"), "DEMAND_WEIGHT": "children",
+        "DEMAND_ID": "area_code", "NEED_FIELD": "imd_decile", "NEED_TEST": "<=3", "CANDIDATES": schools, "P": 3,
+        "RADIUS": 1500.0, "OUTPUT_SITES": "memory:"})
     # Processing calls a site C<feature id> of its candidates layer; that feature's code is the store's site id
     toolbox = pd.DataFrame([{name: f[name] for name in ("name", "selected", "rank", "demand_in_reach",
                                                         "marginal_gain")}
@@ -224,6 +234,8 @@ def test_siting_is_the_same_from_the_cli_processing_and_the_wizard(plugin, store
 
     assert 4000 < cli_objective < 4224  # the sample's answer at the population-weighted centroids: 4,041
     assert result["OBJECTIVE"] == pytest.approx(cli_objective, abs=1e-9)
+    assert polygons["OBJECTIVE"] == pytest.approx(cli_objective, abs=1e-9)
+    assert inside["OBJECTIVE"] == pytest.approx(4224, abs=1e-9)  # without centroids: a point inside each area
     assert outcome.result.objective == pytest.approx(cli_objective, abs=1e-9)
     chosen = _chosen(cli_sites)
     assert len(chosen) == 3 and chosen[0][1] == "Westfield Community School"
@@ -275,8 +287,16 @@ def test_index_is_the_same_from_the_cli_processing_and_the_dock(plugin, store, t
     cli = pd.read_csv(tmp_path / "idx.csv").set_index("area_code").sort_index()[columns]
     cli_method = _line(stdout, "rank normalisation")
 
-    on_layer = tmp_path / "on_layer.toml"  # rates are fields of the layer: no `per` (a store indicator) left
-    on_layer.write_text(re.sub(r"(?m)^per(_period|_scale)? = .*\n", "", RECIPE.read_text(encoding="utf-8")),
+    # rates are fields of the layer: no `per` (a store indicator) left, and the polarity the catalogue gives the
+    # census counts (high_is_bad: "high") written out, as Processing asks (a layer has no catalogue)
+    text = re.sub(r"(?m)^per(_period|_scale)? = .*\n", "", RECIPE.read_text(encoding="utf-8"))
+    on_layer = tmp_path / "on_layer.toml"
+    on_layer.write_text(text, encoding="utf-8")
+    with pytest.raises(QgsProcessingException, match="census2011_no_qualifications, census2011_lone_parents_"
+                                                     "not_employed give no polarity"):
+        processing.run("lisworkbench:compositeindex", {"INPUT": _index_layer(store, tmp_path),
+                                                       "RECIPE": str(on_layer), "OUTPUT": "memory:"})
+    on_layer.write_text(re.sub(r'(?m)^(indicator = "census2011_[a-z_]+")$', r'\1\npolarity = "high"', text),
                         encoding="utf-8")
     result = processing.run("lisworkbench:compositeindex", {"INPUT": _index_layer(store, tmp_path),
                                                             "RECIPE": str(on_layer),
