@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from .choices import CLASSIFICATION_METHODS
 from .errors import ClassificationError
 
-METHODS = ("quantile", "equal", "jenks", "stddev", "decile", "manual")
+METHODS = CLASSIFICATION_METHODS
 
 _METHOD_NAMES = {
     "quantile": "equal numbers of areas",

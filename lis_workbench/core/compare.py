@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from .choices import COMPARISON_KINDS, POLARITIES
 from .errors import AnalysisError
 
-KINDS = ("proportion", "rate", "count")
-POLARITIES = ("high_is_bad", "high_is_good", "neutral")
+KINDS = COMPARISON_KINDS
 #: Fingertips' two levels: 95 % (about 2 standard errors) and 99.8 % (about 3).
 LEVELS = (0.95, 0.998)
 NOT_COMPARED = "not compared"

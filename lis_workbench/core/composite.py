@@ -23,11 +23,9 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from .choices import COMBINATIONS, MISSING_POLICIES, NORMALISATIONS
 from .errors import CompositeError
 
-NORMALISATIONS = ("zscore", "minmax", "rank", "percentile", "exponential")
-COMBINATIONS = ("sum", "geomean")
-MISSING_POLICIES = ("fail", "drop", "reweight", "mean")
 POLARITIES = ("high", "low")
 #: The Indices of Deprivation exponential transformation: X = -23 ln(1 - R (1 - exp(-100/23))), 0 < X <= 100.
 IOD_CONSTANT = 23.0

@@ -10,10 +10,10 @@ import numpy as np
 from scipy import sparse
 from scipy.special import ndtr
 
+from .choices import CORRECTIONS
 from .errors import HotspotError, stop_if_cancelled
 from .weights import Weights
 
-CORRECTIONS = ("none", "bonferroni", "fdr")
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 LISA_LABELS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
 NOT_SIGNIFICANT = "Not significant"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .choices import LAYOUTS, PERIOD_FORMATS
 from .errors import ImportValidationError as Invalid
 from .errors import ParameterError
 from .geography import aggregation_kind
@@ -29,8 +30,6 @@ __all__ = ["SUPPRESSED_MARKERS", "ImportReport", "ImportSpec", "build_batches", 
 EXTRA_COLUMNS = ("numerator", "denominator", "lower_ci", "upper_ci")
 COUNT_COLUMNS = ("numerator", "denominator")  # counts of people or events, whatever the indicator
 PERIOD_HINTS = ("period", "date", "year", "month", "time_period", "time")
-PERIOD_FORMATS = ("month", "year")
-LAYOUTS = ("long", "wide")
 META_FIELDS = ("title", "theme", "unit", "value_type", "polarity", "source", "partner", "licence", "notes",
                "denominator")
 

@@ -12,11 +12,12 @@ from osgeo import ogr
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from .choices import WEIGHT_KINDS
 from .errors import WeightsError
 from .rings import Rings, centroids, inside_own, read_rings
 
 ogr.UseExceptions()
-KINDS = ("queen", "rook", "knn", "distance", "inverse_distance")
+KINDS = WEIGHT_KINDS
 
 
 

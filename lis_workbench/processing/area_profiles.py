@@ -13,10 +13,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.profile_study import ProfileStudy, run_profile_study
-from ..core.store import Store
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
-from ..qgis_bridge.profile import export_profiles
 from .base import LisAlgorithm
 
 
@@ -59,6 +56,10 @@ class AreaProfilesAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.profile_study import ProfileStudy, run_profile_study
+        from ..core.store import Store
+        from ..qgis_bridge.profile import export_profiles
+
         def text(key: str) -> str | None:
             return self.parameterAsString(parameters, key, context).strip() or None
 

@@ -1,11 +1,14 @@
-"""The base of every LIS Workbench algorithm: group, icon, instance creation, LisError -> QgsProcessingException."""
+"""The base of every LIS Workbench algorithm: group, icon, instance creation, LisError -> QgsProcessingException.
+
+Loading the provider imports this and every algorithm module, at each QGIS start and `qgis_process` run: so they
+import only qgis and light modules at the top, and the engine (pandas, numpy, scipy) when an algorithm runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from qgis.core import (
     QgsFeatureRequest,
     QgsField,
@@ -14,14 +17,17 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
 )
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
-from ..qgis_bridge.frames import number, read_frame, read_ogr_frame, write_features
 from ..qgis_bridge.outputs import finish_output
 
-__all__ = ["ICON", "LisAlgorithm", "number", "style_on_load"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ICON", "LisAlgorithm", "style_on_load"]
 
 ICON = str(Path(__file__).resolve().parent.parent / "resources" / "icons" / "lis.svg")
 
@@ -93,6 +99,8 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         """The source `key` and its features as a frame (as qgis_bridge.frames.read_frame gives it): a whole
         GeoPackage layer is read by GDAL in columns; a selection, a filtered or non-GeoPackage layer, or a run
         that checks geometries goes through QGIS feature by feature. Returns (source, frame)."""
+        from ..qgis_bridge.frames import read_frame, read_ogr_frame
+
         source = self.parameterAsSource(parameters, key, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, key))
@@ -112,6 +120,7 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         """Write the input features (`rows`: read_frame of the source with all fields and geometry) to the sink
         ``key`` with result columns added (input fields of the same names are replaced). columns: (name, QVariant
         type) pairs, values from ``table`` (a frame in the rows' order)."""
+
         added = {name for name, _ in columns}
         fields = QgsFields()
         for field in source.fields():
@@ -119,13 +128,31 @@ class LisAlgorithm(QgsProcessingAlgorithm):
                 fields.append(field)
         for name, kind in columns:
             fields.append(QgsField(name, kind))
-        sink, dest = self.parameterAsSink(parameters, key, context, fields, source.wkbType(), source.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, key))
         out = rows.drop(columns=[c for c in added if c in rows.columns]).reset_index(drop=True)
         for name, _ in columns:
             out[name] = table[name].to_numpy() if name in table.columns else None
-        write_features(sink, out, fields)
+        return self.write_frame(parameters, context, key, out, fields, source.wkbType(), source.sourceCrs())
+
+    def write_frame(self, parameters, context, key: str, frame: pd.DataFrame, fields, wkb_type, crs,
+                    geometries=None) -> str:
+        """Write a frame's rows to the output ``key`` and return its destination: straight into a GeoPackage file
+        when that is where it goes and nothing waits to load it (qgis_process, scripts, models writing files),
+        else through Processing's sink (memory layers, other formats, outputs opened in the project)."""
+        from ..qgis_bridge.frames import write_features
+
+        value = parameters.get(key)
+        if isinstance(value, str) or (isinstance(value, QgsProcessingOutputLayerDefinition)
+                                      and value.destinationProject is None):
+            from ..qgis_bridge.gpkg_output import removable, write_gpkg
+
+            dest = self.parameterAsOutputLayer(parameters, key, context)
+            if dest and removable(dest) and write_gpkg(dest, frame, fields, wkb_type, crs, geometries):
+                return dest
+        sink, dest = self.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, key))
+        write_features(sink, frame, fields, geometries)
+        del sink  # written out before the caller styles the file
         return dest
 
 

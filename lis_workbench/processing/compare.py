@@ -3,8 +3,9 @@ is higher, similar or lower - better or worse - than a benchmark, Fingertips-sty
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+import math
+from typing import TYPE_CHECKING
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -19,12 +20,13 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.compare import KINDS
-from ..core.compare_study import compare_areas
+from ..core.choices import COMPARISON_KINDS as KINDS
 from ..core.errors import AnalysisError
-from ..qgis_bridge.frames import read_frame
 from .base import LisAlgorithm
 from .thematic_map import POLARITIES, layer_polarity
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class CompareAlgorithm(LisAlgorithm):
@@ -73,6 +75,11 @@ class CompareAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        import pandas as pd
+
+        from ..core.compare_study import compare_areas
+        from ..qgis_bridge.frames import read_frame
+
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
@@ -113,6 +120,8 @@ class CompareAlgorithm(LisAlgorithm):
                 f"{result.counts}"}
 
     def _write(self, parameters, context, source, rows, result: pd.DataFrame) -> str:
+        import pandas as pd
+
         columns = [(c, QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String)
                    for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
         return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result, columns)
@@ -120,4 +129,4 @@ class CompareAlgorithm(LisAlgorithm):
 
 def _empty(value) -> bool:
     """An optional number left empty (None, "", NaN)."""
-    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))

@@ -15,11 +15,8 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
-from ..core.classify import METHODS
-from ..core.map_study import MapSpec
-from ..qgis_bridge.atlas import export_atlas
+from ..core.choices import CLASSIFICATION_METHODS as METHODS
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
-from ..qgis_bridge.maps import style_thematic
 from .base import LisAlgorithm
 from .thematic_map import fill_from_layer
 
@@ -61,6 +58,10 @@ class ExportAtlasAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(self.SINGLE_FILE, "One multi-page PDF", defaultValue=True))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.map_study import MapSpec
+        from ..qgis_bridge.atlas import export_atlas
+        from ..qgis_bridge.maps import style_thematic
+
         coverage = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         map_source = self.parameterAsVectorLayer(parameters, self.MAP_LAYER, context)
         if coverage is None or map_source is None:

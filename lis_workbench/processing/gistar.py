@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.hotspot_study import summary_line
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
@@ -24,6 +23,8 @@ class GiStarAlgorithm(HotspotAlgorithm):
         self.define_common()
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.hotspot_study import summary_line
+
         source, rows, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, rows, result,
                           {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})

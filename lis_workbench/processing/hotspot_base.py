@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from qgis.core import (
     QgsProcessing,
@@ -16,12 +17,13 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ..core.clusters import Analysis, run_analysis
-from ..core.hotspot import CORRECTIONS
-from ..core.hotspot_study import summary_line
-from ..core.weights import KINDS
+from ..core.choices import CORRECTIONS
+from ..core.choices import WEIGHT_KINDS as KINDS
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
 from .base import LisAlgorithm, style_on_load
+
+if TYPE_CHECKING:
+    from ..core.clusters import Analysis
 
 ISLANDS = ("drop", "nearest")
 
@@ -82,6 +84,8 @@ class HotspotAlgorithm(LisAlgorithm):
             self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary (as `lis hotspot` and the dock say it)"))
 
     def analysis(self, parameters, context) -> Analysis:
+        from ..core.clusters import Analysis
+
         return Analysis(
             statistic=self.STATISTIC,
             weights=KINDS[self.parameterAsEnum(parameters, self.WEIGHTS, context)],
@@ -96,6 +100,10 @@ class HotspotAlgorithm(LisAlgorithm):
 
     def run_on_source(self, parameters, context, feedback):
         """Read the areas (once, as a frame), run the analysis; returns (source, rows, result)."""
+        from ..core.clusters import run_analysis
+        from ..core.hotspot_study import summary_line
+        from ..qgis_bridge.cache import weights_cache
+
         field = self.parameterAsString(parameters, self.FIELD, context)
         numerator = self.parameterAsString(parameters, self.NUMERATOR, context)
         denominator = self.parameterAsString(parameters, self.DENOMINATOR, context)
@@ -116,7 +124,7 @@ class HotspotAlgorithm(LisAlgorithm):
                               rows["geometry"].tolist(), spec, progress_from_feedback(feedback),
                               numerators=rows[numerator].to_numpy(float) if numerator else None,
                               denominators=rows[denominator].to_numpy(float) if denominator else None,
-                              cancelled=cancelled_from_feedback(feedback))
+                              cancelled=cancelled_from_feedback(feedback), cache=weights_cache())
         for note in result.notes:
             feedback.pushWarning(note)
         feedback.pushInfo("Summary: " + json.dumps(result.summary, default=str))

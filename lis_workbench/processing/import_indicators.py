@@ -12,8 +12,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.ingest import LAYOUTS, PERIOD_FORMATS, import_file, report_lines, spec_from_options
-from ..core.store import POLARITIES, Store
+from ..core.choices import LAYOUTS, PERIOD_FORMATS, POLARITIES
 from ..qgis_bridge.feedback import progress_from_feedback
 from .base import LisAlgorithm
 
@@ -79,6 +78,9 @@ class ImportIndicatorsAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.REPORT, "Report"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.ingest import import_file, report_lines, spec_from_options
+        from ..core.store import Store
+
         def text(key: str) -> str | None:
             return self.parameterAsString(parameters, key, context).strip() or None
 

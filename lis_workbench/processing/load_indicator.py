@@ -11,9 +11,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.store import Store
-from ..qgis_bridge.frames import write_features
-from ..qgis_bridge.layers import bng, indicator_fields, layer_metadata, provenance_text
 from ..qgis_bridge.outputs import finish_output
 from .base import LisAlgorithm
 
@@ -42,6 +39,10 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
             self.OUTPUT, "Indicator layer", QgsProcessing.TypeVectorPolygon))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.store import Store
+        from ..qgis_bridge.frames import write_features
+        from ..qgis_bridge.layers import bng, indicator_fields, layer_metadata, provenance_text
+
         path = self.parameterAsFile(parameters, self.STORE, context)
         indicator = self.parameterAsString(parameters, self.INDICATOR, context).strip()
         period = self.parameterAsString(parameters, self.PERIOD, context).strip() or None

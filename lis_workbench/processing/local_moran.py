@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
-from ..core.hotspot_study import summary_line
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
@@ -23,6 +22,8 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
         self.define_common()
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.hotspot_study import summary_line
+
         source, rows, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, rows, result,
                           {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,

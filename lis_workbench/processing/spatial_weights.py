@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -13,9 +11,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.clusters import Analysis, build_weights
-from ..core.weights import KINDS, handle_islands
-from ..qgis_bridge.frames import fields_for, read_frame, write_features
+from ..core.choices import WEIGHT_KINDS as KINDS
 from .base import LisAlgorithm
 from .hotspot_base import ISLANDS, add_weights_parameters
 
@@ -39,6 +35,14 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Neighbour pairs", QgsProcessing.TypeVector))
 
     def execute(self, parameters, context, feedback) -> dict:
+        import numpy as np
+        import pandas as pd
+
+        from ..core.clusters import Analysis, build_weights
+        from ..core.weights import handle_islands
+        from ..qgis_bridge.cache import weights_cache
+        from ..qgis_bridge.frames import fields_for, read_frame, write_features
+
         source = self.parameterAsSource(parameters, self.INPUT, context)
         id_field = self.parameterAsString(parameters, self.ID_FIELD, context)
         if source.sourceCrs().isGeographic():
@@ -50,7 +54,7 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
                         k=self.parameterAsInt(parameters, self.K, context),
                         distance=self.parameterAsDouble(parameters, self.DISTANCE, context),
                         tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context))
-        weights, points = build_weights(ids, rows["geometry"].tolist(), spec)
+        weights, points = build_weights(ids, rows["geometry"].tolist(), spec, cache=weights_cache())
         islands = weights.islands
         if islands:
             feedback.pushWarning(f"{len(islands)} area(s) have no neighbour: {', '.join(islands[:10])}")

@@ -15,10 +15,6 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..core.store import Store
-from ..core.trend_study import TrendStudy, run_trend_study
-from ..qgis_bridge.frames import fields_for, write_features
-from ..qgis_bridge.layers import bng
 from .base import LisAlgorithm
 
 
@@ -63,6 +59,11 @@ class TrendAlgorithm(LisAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary"))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.store import Store
+        from ..core.trend_study import TrendStudy, run_trend_study
+        from ..qgis_bridge.frames import fields_for, write_features
+        from ..qgis_bridge.layers import bng
+
         def text(key: str) -> str | None:
             return self.parameterAsString(parameters, key, context).strip() or None
 

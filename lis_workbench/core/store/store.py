@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..choices import POLARITIES
 from ..errors import GeographyError, IndicatorNotFound, StoreError
 from ..whole_files import written_whole
 from . import layers, schema
@@ -27,7 +28,6 @@ from .settings import SettingsStore
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
                     "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
                     "row_count", "imported_at")
-POLARITIES = ("high_is_bad", "high_is_good", "neutral")
 
 
 def _kind_of(path: str) -> str:
