@@ -18,3 +18,14 @@ def sample_store_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sample") / "wigan_store.gpkg"
     build_store(SAMPLE / "wigan_store.toml", path)
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _weights_cache_in_a_scratch_folder(tmp_path_factory):
+    """Spatial weights kept between runs go to a scratch folder (LIS_CACHE_DIR, inherited by every `lis` and
+    qgis_process run of the tests), never the user's cache."""
+    import os
+
+    os.environ["LIS_CACHE_DIR"] = str(tmp_path_factory.mktemp("lis_cache"))
+    yield
+    os.environ.pop("LIS_CACHE_DIR", None)

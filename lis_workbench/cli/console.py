@@ -27,6 +27,15 @@ def open_store(path: Path):
     return Store.open(path)
 
 
+def weights_cache():
+    """Where `lis` keeps layers' spatial weights between runs: LIS_CACHE_DIR, else the user's cache folder."""
+    import os
+
+    from ..core.weights_cache import cache_in
+
+    return cache_in(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lis_workbench")
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description:<48}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                     TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal)

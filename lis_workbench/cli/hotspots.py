@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .console import STORE_ARG, console, err, open_store, run_with_progress
+from .console import STORE_ARG, console, err, open_store, run_with_progress, weights_cache
 
 
 def register(app: typer.Typer) -> None:
@@ -37,9 +37,10 @@ def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., he
     spec = Analysis(statistic=statistic, weights=weights, k=k, distance=distance, tolerance=tolerance,
                     permutations=permutations, seed=seed, correction=correction, alpha=alpha, islands=islands,
                     smooth=smooth)
+    cache = weights_cache()
     with open_store(store) as opened:
-        done = run_with_progress("Hotspots", lambda p: run_hotspot_study(opened, HotspotStudy(indicator, period,
-                                                                                               spec), p))
+        done = run_with_progress("Hotspots", lambda p: run_hotspot_study(
+            opened, HotspotStudy(indicator, period, spec), p, cache=cache))
     for note in done.result.notes:
         err.print(f"[yellow]{note}[/yellow]")
     if csv:

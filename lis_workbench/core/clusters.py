@@ -14,6 +14,7 @@ from . import hotspot, weights
 from .contiguity import contiguity
 from .errors import LisError, stop_if_cancelled
 from .rings import read_rings
+from .weights_cache import WeightsCache
 
 STATISTICS = ("gistar", "localmoran", "globalmoran")
 
@@ -46,8 +47,16 @@ class AnalysisResult:
 
 
 def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysis,
-                  progress: Callable[[float, str], None] | None = None) -> tuple[weights.Weights, np.ndarray]:
-    """The weights the analysis asks for, and the areas' representative points (the polygons read once)."""
+                  progress: Callable[[float, str], None] | None = None,
+                  cache: WeightsCache | None = None) -> tuple[weights.Weights, np.ndarray]:
+    """The weights the analysis asks for, and the areas' representative points (the polygons read once; read back
+    from `cache` when this layer's were built before with the same settings)."""
+    key = None
+    if cache is not None:
+        key = cache.key(geometries, (spec.weights, spec.tolerance, spec.k, spec.distance))
+        found = cache.load(key, ids)
+        if found is not None:
+            return found
     rings = read_rings(geometries)
     points = weights.representative_points(geometries, rings)
     if spec.weights in ("queen", "rook"):
@@ -59,15 +68,18 @@ def build_weights(ids: Sequence[str], geometries: Sequence[bytes], spec: Analysi
         w = weights.distance_band(ids, points, spec.distance, inverse=spec.weights == "inverse_distance")
     else:
         raise weights.WeightsError(f"Weights are one of {', '.join(weights.KINDS)}, not '{spec.weights}'.")
+    if cache is not None and key is not None:
+        cache.save(key, w, points)
     return w, points
 
 
 def run_analysis(ids: Sequence[str], values: Sequence[float] | np.ndarray, geometries: Sequence[bytes], spec: Analysis,
                  progress: Callable[[float, str], None] | None = None, numerators: Sequence[float] | None = None,
                  denominators: Sequence[float] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> AnalysisResult:
+                 cancelled: Callable[[], bool] | None = None, cache: WeightsCache | None = None) -> AnalysisResult:
     """Run one statistic end to end on areas (ids, values with NaN for missing, WKB geometries). With
-    spec.smooth, the values tested are empirical Bayes rates from the numerators and denominators."""
+    spec.smooth, the values tested are empirical Bayes rates from the numerators and denominators. `cache`: where
+    a layer's weights are kept between runs (none: built every time)."""
     if spec.statistic not in STATISTICS:
         raise LisError(f"The statistic is one of {', '.join(STATISTICS)}, not '{spec.statistic}'.")
     progress = progress or (lambda fraction, message: None)
@@ -78,7 +90,7 @@ def run_analysis(ids: Sequence[str], values: Sequence[float] | np.ndarray, geome
         stop_if_cancelled(cancelled)
         progress(0.05 + 0.35 * fraction, message)
 
-    w, points = build_weights(ids, geometries, spec, building)
+    w, points = build_weights(ids, geometries, spec, building, cache)
     if spec.smooth:
         if numerators is None or denominators is None:
             raise LisError("Smoothing needs the numerators and denominators of the rate.")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .clusters import Analysis, AnalysisResult, run_analysis
 from .map_study import MapSpec
+from .weights_cache import WeightsCache
 
 WHAT = {"gistar": "Hot and cold spots (Getis-Ord Gi*)", "localmoran": "Clusters and outliers (local Moran)"}
 MEANING = {"gistar": "Hot spot = cluster of high values", "localmoran": "High-High = high values together"}
@@ -53,15 +54,16 @@ def analysis_words(spec: Analysis) -> str:
 
 
 def run_hotspot_study(store, study: HotspotStudy, progress: Callable[[float, str], None] | None = None,
-                      cancelled: Callable[[], bool] | None = None) -> HotspotResult:
-    """Read the indicator (every area, with geometry) and test it."""
+                      cancelled: Callable[[], bool] | None = None, cache: WeightsCache | None = None) -> HotspotResult:
+    """Read the indicator (every area, with geometry) and test it (the geography's weights read from `cache` when
+    built before)."""
     spec = study.analysis
     entry = store.indicator(study.indicator)
     frame = store.get_values(study.indicator, study.period, with_geometry=True, all_areas=True)
     checksum = store.checksum()
     result = run_analysis(frame["area_code"], frame["value"].to_numpy(float), list(frame["geometry"]), spec,
                           progress=progress, numerators=frame["numerator"].to_numpy(float),
-                          denominators=frame["denominator"].to_numpy(float), cancelled=cancelled)
+                          denominators=frame["denominator"].to_numpy(float), cancelled=cancelled, cache=cache)
     table = frame[["area_code", "area_name", "period", "value", "geometry"]].merge(result.table, on="area_code")
     period = str(table["period"].iloc[0]) if len(table) else str(study.period or "")
     what = WHAT[spec.statistic]

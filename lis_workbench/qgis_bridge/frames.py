@@ -205,7 +205,7 @@ def features(frame: pd.DataFrame, fields: QgsFields,
     from `geometries` (QgsGeometry or WKB) or the frame's WKB `geometry` column."""
     names = [fields.at(i).name() for i in range(fields.count())]
     kinds = [fields.at(i).type() for i in range(fields.count())]
-    columns = [_cells(frame[name], kind) if name in frame.columns else [None] * len(frame)
+    columns = [column_cells(frame[name], kind) if name in frame.columns else [None] * len(frame)
                for name, kind in zip(names, kinds)]
     rows = list(zip(*columns)) if columns else [()] * len(frame)
     if geometries is None and "geometry" in frame.columns:
@@ -222,13 +222,16 @@ def features(frame: pd.DataFrame, fields: QgsFields,
         yield feature
 
 
-def _cells(column: pd.Series, kind) -> list:
-    """A whole column as cell() writes each value, converted at once where the column is plain numbers."""
+def column_cells(column: pd.Series, kind) -> list:
+    """A whole column as cell() writes each value (to a field of QVariant type `kind`), converted at once where
+    the column is plain numbers or text."""
     values = column.to_numpy()
     if values.dtype.kind == "f" and kind in (QVariant.Double, None):
         return [None if v != v else v for v in values.tolist()]  # NaN -> None
     if values.dtype.kind in "iu" and kind in (QVariant.Double, QVariant.Int, None):
         return [float(v) for v in values.tolist()] if kind == QVariant.Double else values.tolist()
+    if kind == QVariant.String:  # text stays text; anything else as cell() writes it
+        return [v if type(v) is str else cell(v, kind) for v in values.tolist()]
     return [cell(v, kind) for v in values.tolist()]
 
 

@@ -295,11 +295,13 @@ class LisDock(QDockWidget, FORM):
         GeoPackage). Returns the task."""
         from ..core.clusters import Analysis
         from ..core.hotspot_study import HotspotStudy, run_hotspot_study
+        from ..qgis_bridge.cache import weights_cache
 
         chosen = self.current()
         if chosen is None:
             return None
         study = HotspotStudy(chosen[0], chosen[1], Analysis())
+        cache = weights_cache()
 
         def done(result):
             from ..qgis_bridge.hotspot_style import style_clusters
@@ -314,7 +316,8 @@ class LisDock(QDockWidget, FORM):
             self.statusLabel.setText(html.escape(result.summary))
 
         return self._run("Finding hot and cold spots",
-                         lambda store, progress, cancelled: run_hotspot_study(store, study, progress, cancelled), done)
+                         lambda store, progress, cancelled: run_hotspot_study(store, study, progress, cancelled,
+                                                                              cache=cache), done)
 
     def compare(self):
         """Each area of the chosen indicator against the borough, added to the map coloured by the judgement.

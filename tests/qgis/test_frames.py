@@ -130,3 +130,82 @@ def test_processing_reads_in_columns_only_what_nothing_filters(provider, areas, 
     assert read[0] == read[1]
     assert len(read[0]) == 200 and sum(v[0] is None or (hasattr(v[0], "isNull") and v[0].isNull())
                                        for v in read[0].values()) == 200 - sum(1 for i in range(200) if i % 13)
+
+
+def test_processing_keeps_a_layers_weights(provider, areas, tmp_path, monkeypatch):
+    """Gi* run twice on one layer builds its weights once: the second run reads them from LIS_CACHE_DIR."""
+    import processing
+
+    monkeypatch.setenv("LIS_CACHE_DIR", str(tmp_path / "cache"))
+    runs = [processing.run("lisworkbench:gistar", {"INPUT": f"{areas}|layername=areas", "FIELD": "rate",
+                                                   "OUTPUT": str(tmp_path / f"run{i}.gpkg")}) for i in range(2)]
+    assert len(list((tmp_path / "cache" / "weights").glob("*.npz"))) == 1
+    assert runs[0]["SUMMARY"] == runs[1]["SUMMARY"]
+    monkeypatch.setenv("LIS_CACHE_DIR", "none")
+    processing.run("lisworkbench:gistar", {"INPUT": f"{areas}|layername=areas", "FIELD": "rate",
+                                           "OUTPUT": str(tmp_path / "uncached.gpkg")})
+    assert len(list((tmp_path / "cache" / "weights").glob("*.npz"))) == 1
+
+
+def _layer_state(path) -> dict:
+    """What a user sees of a GeoPackage output: layer name, CRS, geometry type, fields and types, every feature's
+    id, attributes and geometry, the extent, and whether it has a spatial index."""
+    from osgeo import ogr as gdal_ogr
+
+    dataset = gdal_ogr.Open(str(path))
+    layer = dataset.GetLayer(0)
+    definition = layer.GetLayerDefn()
+    fields = [(definition.GetFieldDefn(i).GetName(), definition.GetFieldDefn(i).GetTypeName())
+              for i in range(definition.GetFieldCount())]
+    features = {f.GetFID(): ([f.GetField(i) for i in range(len(fields))],
+                             f.GetGeometryRef().ExportToIsoWkb() if f.GetGeometryRef() else None) for f in layer}
+    state = {"name": layer.GetName(), "count": layer.GetFeatureCount(),
+             "crs": layer.GetSpatialRef().GetAuthorityCode(None),
+             "type": layer.GetGeomType(), "fields": fields, "features": features,
+             "extent": [round(v, 6) for v in layer.GetExtent()],
+             "index": dataset.ExecuteSQL(f"SELECT HasSpatialIndex('{layer.GetName()}', 'geom')")
+             .GetNextFeature().GetField(0)}
+    dataset = None
+    return state
+
+
+def test_a_geopackage_written_straight_is_the_layer_qgis_writes(provider, areas, tmp_path):
+    """Gi* written straight into its GeoPackage (a path given as text, as qgis_process gives it) and through
+    Processing's sink (an output opened in the project afterwards): the same layer, feature for feature."""
+    import processing
+    from qgis.core import QgsProcessingOutputLayerDefinition, QgsProject
+
+    straight = tmp_path / "straight.gpkg"
+    processing.run("lisworkbench:gistar", {"INPUT": f"{areas}|layername=areas", "FIELD": "rate",
+                                           "OUTPUT": str(straight)})
+    through_qgis = tmp_path / "through_qgis.gpkg"
+    definition = QgsProcessingOutputLayerDefinition(str(through_qgis), QgsProject.instance())
+    processing.run("lisworkbench:gistar", {"INPUT": f"{areas}|layername=areas", "FIELD": "rate",
+                                           "OUTPUT": definition})
+    one, other = _layer_state(straight), _layer_state(through_qgis)
+    assert one.pop("name") == "straight" and other.pop("name") == "through_qgis"
+    assert one["index"] == other["index"] == 1
+    assert len(one["features"]) == 200 and one == other
+    styled = QgsVectorLayer(str(straight), "spots", "ogr")
+    assert styled.renderer().type() == "categorizedSymbol"  # the default style saved in the file
+    assert styled.featureCount() == 200
+
+
+def test_the_straight_writer_takes_the_plain_case_and_declines_the_rest(areas, tmp_path):
+    from qgis.core import QgsWkbTypes
+
+    from lis_workbench.qgis_bridge.frames import read_frame
+    from lis_workbench.qgis_bridge.gpkg_output import write_gpkg
+
+    layer = QgsVectorLayer(f"{areas}|layername=areas", "areas", "ogr")
+    frame = read_frame(layer, geometry=True, all_fields=True)
+    out = tmp_path / "copy.gpkg"
+    assert write_gpkg(str(out), frame, layer.fields(), layer.wkbType(), layer.crs())
+    copy, original = _layer_state(out), _layer_state(areas)
+    assert copy.pop("name") == "copy" and original.pop("name") == "areas"
+    assert copy.pop("index") == 1
+    original.pop("index")
+    assert copy == original
+    # 3D geometry is left to QGIS, and nothing is left behind
+    assert not write_gpkg(str(tmp_path / "z.gpkg"), frame, layer.fields(), QgsWkbTypes.MultiPolygonZ, layer.crs())
+    assert not (tmp_path / "z.gpkg").exists()
