@@ -36,7 +36,7 @@ demo: setup
 		--gpkg $(OUT)/imd2019_hotspots.gpkg
 	$(QGIS_ENV) $(VENV)/bin/lis site $(OUT)/wigan_store.gpkg --demand pop2016_age_0_4 --need "imd2019_imd_decile<=3" \
 		--candidates schools --candidates-filter "education_phase = 'Primary'" \
-		--centroids sample_data/wigan_lsoa11_population_weighted_centroids.csv --p 3 --radius 1500 \
+		--p 3 --radius 1500 \
 		--out $(OUT)/childrens_centres_map.png --curve $(OUT)/childrens_centres_curve.png \
 		--gpkg $(OUT)/childrens_centres.gpkg --csv $(OUT)/childrens_centres_sites.csv
 	$(QGIS_ENV) $(VENV)/bin/lis index sample_data/wigan_vulnerability_index.toml --store $(OUT)/wigan_store.gpkg \
