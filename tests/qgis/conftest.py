@@ -43,3 +43,16 @@ def provider(qgis_processing):
     if own is not None:
         registry.removeProvider(own)
     QgsProject.instance().removeAllMapLayers()
+
+
+@pytest.fixture()
+def plugin(qgis_iface, qgis_processing):
+    """The plugin as QGIS loads it: its dock, and its Processing provider registered; unloaded and the project's
+    layers removed after the test."""
+    import lis_workbench
+
+    instance = lis_workbench.classFactory(qgis_iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+    QgsProject.instance().removeAllMapLayers()

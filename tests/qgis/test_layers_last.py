@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 from qgis.core import QgsProject
 
 from tests.conftest import SAMPLE
@@ -39,17 +38,6 @@ REOPEN = textwrap.dedent("""
     project.clear()
     app.exitQgis()
 """)
-
-
-@pytest.fixture()
-def plugin(qgis_iface, qgis_processing):
-    import lis_workbench
-
-    instance = lis_workbench.classFactory(qgis_iface)
-    instance.initGui()
-    yield instance
-    instance.unload()
-    QgsProject.instance().removeAllMapLayers()
 
 
 def _deciles() -> dict[str, float]:

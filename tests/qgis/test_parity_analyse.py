@@ -31,18 +31,6 @@ RECIPE = SAMPLE / "wigan_vulnerability_index.toml"
 
 
 @pytest.fixture()
-def plugin(qgis_iface, qgis_processing):
-    """The plugin as QGIS loads it: its dock, and its Processing provider registered."""
-    import lis_workbench
-
-    instance = lis_workbench.classFactory(qgis_iface)
-    instance.initGui()
-    yield instance
-    instance.unload()
-    QgsProject.instance().removeAllMapLayers()
-
-
-@pytest.fixture()
 def store(sample_store_path, tmp_path):
     path = tmp_path / "wigan.gpkg"
     shutil.copyfile(sample_store_path, path)

@@ -49,18 +49,6 @@ def store(sample_store_path, tmp_path):
     return path
 
 
-@pytest.fixture()
-def plugin(qgis_iface, qgis_processing):
-    """The plugin as QGIS loads it: the dock, and the Processing provider it registers."""
-    import lis_workbench
-
-    instance = lis_workbench.classFactory(qgis_iface)
-    instance.initGui()
-    yield instance
-    instance.unload()
-    QgsProject.instance().removeAllMapLayers()
-
-
 class Said(QgsProcessingFeedback):
     """What an algorithm tells the user in its log (information and warnings)."""
 

@@ -17,7 +17,7 @@ import sys
 import unicodedata
 
 import pytest
-from qgis.core import QgsProcessingException, QgsProject, QgsVectorLayer
+from qgis.core import QgsProcessingException, QgsVectorLayer
 
 from tests.qgis.qgis_helpers import load_indicator, wait_for_task
 
@@ -60,17 +60,6 @@ def page_count(path) -> int:
 def status(dock) -> str:
     """The dock's status line as the user reads it (markup removed)."""
     return html.unescape(re.sub(r"<[^>]+>", "", dock.statusLabel.text()))
-
-
-@pytest.fixture()
-def plugin(qgis_iface, qgis_processing):
-    import lis_workbench
-
-    instance = lis_workbench.classFactory(qgis_iface)
-    instance.initGui()
-    yield instance
-    instance.unload()
-    QgsProject.instance().removeAllMapLayers()
 
 
 # ---------------------------------------------------------------------------------------------------- import

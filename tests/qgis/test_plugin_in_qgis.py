@@ -20,16 +20,6 @@ IMD_FILE = "wigan_imd2019_file2_domains_ranks_deciles.csv"
 IMD_DECILE = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
 
 
-@pytest.fixture()
-def plugin(qgis_iface, qgis_processing):
-    import lis_workbench
-
-    instance = lis_workbench.classFactory(qgis_iface)
-    instance.initGui()
-    yield instance
-    instance.unload()
-
-
 def _providers() -> list[str]:
     return [p.id() for p in QgsApplication.processingRegistry().providers()]
 
