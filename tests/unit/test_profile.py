@@ -7,12 +7,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from unit_helpers import SAMPLE, sample_csv
+from unit_helpers import REPO, SAMPLE, sample_csv
 
 from lis_workbench.core.errors import IndicatorNotFound, LisError, StoreError
 from lis_workbench.core.ingest import ImportSpec, import_file
@@ -20,7 +19,7 @@ from lis_workbench.core.profile import AreaProfile, ProfileError, ProfileRow, bu
 from lis_workbench.core.spine import COLS, TITLE_SIZE, profile_svg, text_width
 from lis_workbench.core.store import Store
 
-ENGLAND_DATA = Path("/work/shared/data/england")
+ENGLAND_DATA = REPO.parent / "shared" / "data" / "england"
 WARD = "E05014989"  # Abram (2023)
 POP = "Total population: mid 2015 (excluding prisoners)"
 SVG = "{http://www.w3.org/2000/svg}"
