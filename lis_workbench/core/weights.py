@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from osgeo import ogr
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from .choices import WEIGHT_KINDS
 from .errors import WeightsError
@@ -103,6 +102,8 @@ def knn(ids: Sequence[str], points: np.ndarray, k: int) -> Weights:
     n = len(ids)
     if k < 1 or k >= n:
         raise WeightsError(f"k must be between 1 and {n - 1} (the number of other areas), not {k}.")
+    from scipy.spatial import cKDTree  # here, not at the top: contiguity alone never pays its import
+
     _, idx = cKDTree(points).query(points, k=k + 1)
     rows, cols = [], []
     for i in range(n):
@@ -119,6 +120,8 @@ def distance_band(ids: Sequence[str], points: np.ndarray, threshold: float, inve
     """Neighbours within `threshold` metres; with `inverse`, weighted 1 / distance**power."""
     if threshold <= 0:
         raise WeightsError(f"The distance band must be a positive number of metres, not {threshold}.")
+    from scipy.spatial import cKDTree
+
     n = len(ids)
     tree = cKDTree(points)
     dist = tree.sparse_distance_matrix(tree, threshold, output_type="coo_matrix")
@@ -133,6 +136,22 @@ def distance_band(ids: Sequence[str], points: np.ndarray, threshold: float, inve
     matrix = sparse.csr_matrix((values, (rows, cols)), shape=(n, n))
     matrix.sort_indices()
     return Weights(list(map(str, ids)), matrix, "inverse_distance" if inverse else "distance")
+
+
+def _nearest_other(points: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """For each index in `which`, the nearest other point (the lowest index among equals): brute force, as
+    islands are few (England's LSOAs have a handful), which spares a batch run the KD-tree's import."""
+    if len(which) > 1000:  # many islands (points, say): the KD-tree
+        from scipy.spatial import cKDTree
+
+        _, idx = cKDTree(points).query(points[which], k=2)
+        return np.where(idx[:, 0] == which, idx[:, 1], idx[:, 0])
+    nearest = np.empty(len(which), dtype=np.int64)
+    for k, i in enumerate(which):
+        d2 = (points[:, 0] - points[i, 0]) ** 2 + (points[:, 1] - points[i, 1]) ** 2
+        d2[i] = np.inf
+        nearest[k] = int(np.argmin(d2))
+    return nearest
 
 
 def handle_islands(w: Weights, policy: str, points: np.ndarray | None = None) -> tuple[Weights, np.ndarray]:
@@ -152,8 +171,7 @@ def handle_islands(w: Weights, policy: str, points: np.ndarray | None = None) ->
         raise WeightsError(f"Islands are 'drop'ped or joined to their 'nearest' area, not '{policy}'.")
     if points is None:
         raise WeightsError("Joining islands to their nearest area needs the areas' locations.")
-    _, idx = cKDTree(points).query(points[lonely], k=2)
-    nearest = np.where(idx[:, 0] == lonely, idx[:, 1], idx[:, 0])
+    nearest = _nearest_other(points, lonely)
     m = w.matrix.tolil()
     value = 1.0
     for i, j in zip(lonely, nearest):

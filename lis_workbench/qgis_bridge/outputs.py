@@ -18,8 +18,17 @@ def finish_output(dest: str, context, metadata: QgsLayerMetadata | None = None,
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         return
     in_file = layer.providerType() == "ogr" and ".gpkg" in layer.source().lower()
-    if in_file and "|layername=" not in layer.source():  # a GeoPackage named alone: its (only) layer, by name
-        layer = QgsVectorLayer(f"{layer.source()}|layername={_only_layer(layer.source())}", layer.name(), "ogr")
+    if in_file:
+        source, name = layer.source(), layer.name()
+        if "|layername=" not in source:  # a GeoPackage named alone: its (only) layer, by name
+            source = f"{source}|layername={_only_layer(source)}"
+        # The context's copy keeps the file open, and every write beside an open reader waits for SQLite's lock
+        # (0.15-0.35 s per save here); the saves go through a layer of our own, the context reopens the file if
+        # it loads it.
+        store = context.temporaryLayerStore()
+        if store.mapLayer(layer.id()) is not None:
+            store.removeMapLayer(layer.id())
+        layer = QgsVectorLayer(source, name, "ogr")
     if metadata is not None:
         layer.setMetadata(metadata)
         if in_file:
