@@ -9,7 +9,7 @@ APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-
 	fonts-dejavu-core xauth
 QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 
-.PHONY: setup demo test test-unit test-qgis package bench lint screenshot clean
+.PHONY: setup demo test test-unit test-qgis344 package bench lint screenshot clean
 
 setup: .stamp-apt .stamp-venv
 
@@ -52,6 +52,12 @@ demo: setup
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
 
+# The whole suite again on QGIS 3.44 LTR (Python 3.14, numpy 2, pandas 2.3): a Debian testing root built once by
+# debootstrap outside the work tree (~/.cache/lis-workbench/qgis344, LIS_QGIS344_ROOT), the same packaged zip.
+test-qgis344: package
+	.ci/qgis344/build-root
+	.ci/qgis344/run-suite
+
 test-unit: setup
 	$(PY) -m pytest -p no:qgis tests/unit
 
@@ -73,8 +79,9 @@ bench: setup
 	$(PY) bench/lookup.py
 
 lint: setup
-	$(VENV)/bin/ruff check lis_workbench tests bench
+	$(VENV)/bin/ruff check lis_workbench tests bench tools
 	$(VENV)/bin/mypy lis_workbench/core
+	$(PY) tools/qt6_check.py lis_workbench tests bench tools
 
 screenshot: setup package demo
 	$(PY) tests/e2e/screenshot.py --zip dist/lis_workbench.zip --store $(OUT)/wigan_store.gpkg --png $(OUT)/qgis_dock.png

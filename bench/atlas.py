@@ -105,7 +105,7 @@ def coverage_names(coverage: QgsVectorLayer) -> list[str]:
 
 def not_blank(png: Path) -> tuple[int, float]:
     """(distinct colours, share of non-white pixels) of an image."""
-    image = QImage(str(png)).convertToFormat(QImage.Format_RGB32)
+    image = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB32)
     ptr = image.constBits()
     ptr.setsize(image.sizeInBytes())
     rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine())
@@ -131,7 +131,7 @@ def reference_layout(coverage: QgsVectorLayer, map_layer: QgsVectorLayer, spec: 
     layouts.set_text(page, "footer", footer_text(spec))
     if atlas:
         map_item.setAtlasDriven(True)
-        map_item.setAtlasScalingMode(QgsLayoutItemMap.Auto)
+        map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
         map_item.setAtlasMargin(ATLAS_MARGIN)
         name_expr = f'"{NAME_FIELD}"'
         layouts.set_text(page, "title", f"[% {name_expr} %]: {spec.title}")
@@ -213,7 +213,7 @@ def hand_made_pdfs(coverage, map_layer, spec, classification, folder: Path) -> l
             layouts.set_text(page, "subtitle", f"{subtitle} · page {number} of {len(features)}")
             path = folder / f"hand_{number:03d}.pdf"
             result = exporter.exportToPdf(str(path), settings)
-            if result != QgsLayoutExporter.Success:
+            if result != QgsLayoutExporter.ExportResult.Success:
                 raise RuntimeError(f"QgsLayoutExporter.exportToPdf failed ({int(result)}) for {path}")
             files.append(path)
     finally:

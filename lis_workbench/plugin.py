@@ -40,7 +40,7 @@ class LisWorkbenchPlugin:
         self.initProcessing()
         self.dock = LisDock(self.iface)
         self.dock.setObjectName("LisWorkbenchDock")
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.action = QAction(QIcon(ICON), __title__, self.iface.mainWindow())
         self.action.setObjectName("LisWorkbenchAction")
         self.action.setCheckable(True)

@@ -59,36 +59,38 @@ class AggregateAlgorithm(LisAlgorithm):
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Small-area values (layer or table)",
-                                                              [QgsProcessing.TypeVector], optional=True))
+                                                              [QgsProcessing.SourceType.TypeVector], optional=True))
         self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, "Area code field", "area_code", self.INPUT,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterField(self.VALUE, "Value field", None, self.INPUT,
-                                                      QgsProcessingParameterField.Numeric, optional=True))
+                                                      QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterField(self.NUMERATOR, "Numerator field (rates)", None, self.INPUT,
-                                                      QgsProcessingParameterField.Numeric, optional=True))
+                                                      QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterField(self.DENOMINATOR, "Denominator or population field (rates)",
-                                                      None, self.INPUT, QgsProcessingParameterField.Numeric,
+                                                      None, self.INPUT, QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Or: indicator store", optional=True,
             fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Store indicator id", optional=True))
         self.addParameter(QgsProcessingParameterString(self.PERIOD, "Store period (empty = latest)", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.LOOKUP, "Lookup table (from code, to code, "
-                                                              "weight)", [QgsProcessing.TypeVector], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.LOOKUP, "Lookup table (from code, to code, weight)", [QgsProcessing.SourceType.TypeVector],
+            optional=True))
         self.addParameter(QgsProcessingParameterField(self.FROM_FIELD, "Lookup: small-area code field", "from_code",
                                                       self.LOOKUP, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TO_FIELD, "Lookup: larger-area code field", "to_code",
                                                       self.LOOKUP, optional=True))
         self.addParameter(QgsProcessingParameterField(self.WEIGHT_FIELD, "Lookup: weight field (empty = 1)", None,
-                                                      self.LOOKUP, QgsProcessingParameterField.Numeric,
+                                                      self.LOOKUP, QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(self.LOOKUP_NAME, "Or: a lookup of the store (e.g. "
                                                        "lsoa11_ward23)", optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.VALUE_TYPE, "Value type", list(VALUE_TYPES),
                                                      defaultValue=len(VALUE_TYPES) - 1))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.TARGET, "Target areas (optional, for geometry)",
-                                                              [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.TARGET, "Target areas (optional, for geometry)", [QgsProcessing.SourceType.TypeVectorPolygon],
+            optional=True))
         self.addParameter(QgsProcessingParameterField(self.TARGET_CODE_FIELD, "Target area code field", "area_code",
                                                       self.TARGET, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Aggregated values"))
@@ -236,8 +238,9 @@ class AggregateAlgorithm(LisAlgorithm):
         from ..core.geography import AGGREGATE_COLUMNS
         from ..qgis_bridge.frames import fields_for, write_features
 
-        kinds = {name: QVariant.Double if name in ("value", "numerator", "denominator") else
-                 QVariant.Int if name in ("n_areas", "incomplete") else QVariant.String for name in AGGREGATE_COLUMNS}
+        kinds = {name: QVariant.Type.Double if name in ("value", "numerator", "denominator") else
+                 QVariant.Type.Int if name in ("n_areas",
+                                               "incomplete") else QVariant.Type.String for name in AGGREGATE_COLUMNS}
         rows = result.set_index("area_code")
         geometries = None
         if targets:
@@ -255,12 +258,12 @@ class AggregateAlgorithm(LisAlgorithm):
             geometries = [_multi(targets["areas"][c][1]) for c in codes]
         table = rows.reset_index()[[c for c in ("area_code", "area_name", *AGGREGATE_COLUMNS[1:])
                                     if c in rows.reset_index().columns]]
-        fields = fields_for(table, {**kinds, "area_name": QVariant.String})
+        fields = fields_for(table, {**kinds, "area_name": QVariant.Type.String})
         if targets:
-            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.MultiPolygon,
+            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.MultiPolygon,
                                               targets["crs"])
         else:
-            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+            sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, table, fields, geometries)

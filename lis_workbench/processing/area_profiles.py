@@ -34,11 +34,11 @@ class AreaProfilesAlgorithm(LisAlgorithm):
             "PDF per area.")
 
     def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading  # print layouts run on the main thread
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading  # print layouts run on the main thread
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
-            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.File,
+            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
             fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterString(self.INDICATORS, "Indicators (ids, comma-separated; empty: "
                                                        "the store's profile indicators)", optional=True))

@@ -106,7 +106,8 @@ class LisAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(self.invalidSourceError(parameters, key))
         frame = None
         plain = not isinstance(parameters.get(key), QgsProcessingFeatureSourceDefinition)
-        unchecked = not geometry or context.invalidGeometryCheck() == QgsFeatureRequest.GeometryNoCheck
+        no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+        unchecked = not geometry or context.invalidGeometryCheck() == no_check
         if plain and unchecked:
             layer = self.parameterAsVectorLayer(parameters, key, context)
             if layer is not None and layer.providerType() == "ogr" and not layer.subsetString():

@@ -53,20 +53,21 @@ class CompareAlgorithm(LisAlgorithm):
             "compared: suppressed, no denominator, ...).")
 
     def define(self) -> None:
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVector]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas",
+                                                              [QgsProcessing.SourceType.TypeVector]))
         self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, "Area code field", "area_code", self.INPUT,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterField(self.NUMERATOR, "Numerator (or count) field", "numerator",
-                                                      self.INPUT, QgsProcessingParameterField.Numeric))
+                                                      self.INPUT, QgsProcessingParameterField.DataType.Numeric))
         self.addParameter(QgsProcessingParameterField(self.DENOMINATOR, "Denominator field (not for counts)",
-                                                      None, self.INPUT, QgsProcessingParameterField.Numeric,
+                                                      None, self.INPUT, QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, "Kind of value", list(KINDS), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(self.MULTIPLIER, "Multiplier (empty: 100 for a proportion, "
-                                                       "1,000 for a rate)", QgsProcessingParameterNumber.Double,
+                                                       "1,000 for a rate)", QgsProcessingParameterNumber.Type.Double,
                                                        None, optional=True, minValue=1e-9))
         self.addParameter(QgsProcessingParameterNumber(self.BENCHMARK, "Benchmark value (empty = total of all rows)",
-                                                       QgsProcessingParameterNumber.Double, None, optional=True))
+                                                       QgsProcessingParameterNumber.Type.Double, None, optional=True))
         self.addParameter(QgsProcessingParameterString(self.BENCHMARK_AREA, "Benchmark area code (instead of a "
                                                        "value)", optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.POLARITY, "Polarity", list(POLARITIES), defaultValue=0))
@@ -122,7 +123,7 @@ class CompareAlgorithm(LisAlgorithm):
     def _write(self, parameters, context, source, rows, result: pd.DataFrame) -> str:
         import pandas as pd
 
-        columns = [(c, QVariant.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.String)
+        columns = [(c, QVariant.Type.Double if pd.api.types.is_float_dtype(result[c]) else QVariant.Type.String)
                    for c in result.columns if c not in ("area_code", "area_name", "numerator", "denominator")]
         return self.write_with_columns(parameters, context, self.OUTPUT, source, rows, result, columns)
 

@@ -28,8 +28,9 @@ from .base import LisAlgorithm, style_on_load
 if TYPE_CHECKING:
     from ..core.composite import Component
 
-RESULT_FIELDS = (("index_score", QVariant.Double), ("index_rank", QVariant.Int), ("index_decile", QVariant.Int),
-                 ("index_quintile", QVariant.Int))
+RESULT_FIELDS = (("index_score", QVariant.Type.Double), ("index_rank", QVariant.Type.Int), ("index_decile",
+                                                                                            QVariant.Type.Int),
+                 ("index_quintile", QVariant.Type.Int))
 
 
 def parse_weights(text: str, fields: list[str]) -> list[float]:
@@ -97,9 +98,10 @@ class CompositeIndexAlgorithm(LisAlgorithm):
             "MAX_SHARE_CHANGING_DECILE. The layer is styled by decile, darker = more need.")
 
     def define(self) -> None:
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVector]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas",
+                                                              [QgsProcessing.SourceType.TypeVector]))
         self.addParameter(QgsProcessingParameterField(self.FIELDS, "Component fields", None, self.INPUT,
-                                                      QgsProcessingParameterField.Numeric, allowMultiple=True,
+                                                      QgsProcessingParameterField.DataType.Numeric, allowMultiple=True,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(self.WEIGHTS, "Weights (comma-separated, in the fields' "
                                                        "order; empty = equal)", optional=True))
@@ -115,7 +117,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
             self.RECIPE, "Index recipe (optional; replaces the settings above)", optional=True,
             fileFilter="Index recipes (*.toml *.json);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterNumber(self.STEP, "Sensitivity: move each weight by (0.2 = 20%)",
-                                                       QgsProcessingParameterNumber.Double, 0.2, minValue=0.01,
+                                                       QgsProcessingParameterNumber.Type.Double, 0.2, minValue=0.01,
                                                        maxValue=0.99))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Composite index"))
         self.addOutput(QgsProcessingOutputString(self.SENSITIVITY, "Weight sensitivity (JSON)"))
@@ -196,7 +198,7 @@ class CompositeIndexAlgorithm(LisAlgorithm):
         columns = list(RESULT_FIELDS)
         names = {name: name for name, _ in RESULT_FIELDS}
         for comp in result.components:
-            columns += [(f"{comp.id}_norm", QVariant.Double), (f"{comp.id}_contrib", QVariant.Double)]
+            columns += [(f"{comp.id}_norm", QVariant.Type.Double), (f"{comp.id}_contrib", QVariant.Type.Double)]
             names[f"{comp.id}_normalised"] = f"{comp.id}_norm"
             names[f"{comp.id}_contribution"] = f"{comp.id}_contrib"
         table = result.frame.reset_index(drop=True).rename(columns=names)

@@ -38,17 +38,17 @@ class ExportAtlasAlgorithm(LisAlgorithm):
 
     def flags(self):
         """Print layouts and the project are main-thread only (as for QGIS's own atlas export)."""
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, "Coverage (one page per area)",
-                                                            [QgsProcessing.TypeVectorPolygon]))
+                                                            [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.NAME_FIELD, "Area name field", "area_name", self.INPUT))
         self.addParameter(QgsProcessingParameterVectorLayer(self.MAP_LAYER, "Map layer",
-                                                            [QgsProcessing.TypeVectorPolygon]))
+                                                            [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map (empty: keep the layer's style)",
-                                                      "value", self.MAP_LAYER, QgsProcessingParameterField.Numeric,
-                                                      optional=True))
+                                                      "value", self.MAP_LAYER,
+                                                      QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.METHOD, "Classification", list(METHODS), defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(self.CLASSES, "Number of classes", defaultValue=5,
                                                        minValue=2, maxValue=12))

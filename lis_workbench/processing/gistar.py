@@ -27,6 +27,7 @@ class GiStarAlgorithm(HotspotAlgorithm):
 
         source, rows, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, rows, result,
-                          {"gi_z": QVariant.Double, "gi_p": QVariant.Double, "gi_cluster": QVariant.String})
+                          {"gi_z": QVariant.Type.Double, "gi_p": QVariant.Type.Double,
+                           "gi_cluster": QVariant.Type.String})
         style_clusters_on_load(context, dest, "gi_cluster", self.input_metadata(parameters, context))
         return {self.OUTPUT: dest, self.SUMMARY: summary_line(result)}

@@ -33,9 +33,9 @@ def add_weights_parameters(algorithm) -> None:
     algorithm.addParameter(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", list(KINDS), defaultValue=0))
     algorithm.addParameter(QgsProcessingParameterNumber("K", "k (nearest neighbours)", defaultValue=8, minValue=1))
     algorithm.addParameter(QgsProcessingParameterNumber("DISTANCE", "Distance band (metres)",
-                                                        QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
+                                                        QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.0))
     algorithm.addParameter(QgsProcessingParameterNumber("TOLERANCE", "Snap tolerance for contiguity (metres)",
-                                                        QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
+                                                        QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.0))
     algorithm.addParameter(QgsProcessingParameterEnum("ISLANDS", "Areas with no neighbour", list(ISLANDS),
                                                       defaultValue=1))
 
@@ -57,12 +57,13 @@ class HotspotAlgorithm(LisAlgorithm):
                     "are left out. Permutations use the SEED, so a run can be repeated exactly.")
 
     def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading
 
     def define_common(self, output: bool = True) -> None:
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas",
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to test", "value", self.INPUT,
-                                                      QgsProcessingParameterField.Numeric))
+                                                      QgsProcessingParameterField.DataType.Numeric))
         add_weights_parameters(self)
         self.addParameter(QgsProcessingParameterNumber(self.PERMUTATIONS, "Permutations (99, 499, 999, 9999)",
                                                        defaultValue=999, minValue=0, maxValue=99999))
@@ -70,17 +71,17 @@ class HotspotAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(self.CORRECTION, "Multiple-testing correction",
                                                      list(CORRECTIONS), defaultValue=2))
         self.addParameter(QgsProcessingParameterNumber(self.ALPHA, "Significance level",
-                                                       QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001,
+                                                       QgsProcessingParameterNumber.Type.Double, 0.05, minValue=0.0001,
                                                        maxValue=0.5))
         self.addParameter(QgsProcessingParameterField(
             self.NUMERATOR, "Smooth a rate: numerator field (empirical Bayes; with a denominator)", None, self.INPUT,
-            QgsProcessingParameterField.Numeric, optional=True))
+            QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterField(
             self.DENOMINATOR, "Smooth a rate: denominator field (e.g. population)", None, self.INPUT,
-            QgsProcessingParameterField.Numeric, optional=True))
+            QgsProcessingParameterField.DataType.Numeric, optional=True))
         if output:
             self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Result",
-                                                                QgsProcessing.TypeVectorPolygon))
+                                                                QgsProcessing.SourceType.TypeVectorPolygon))
             self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Summary (as `lis hotspot` and the dock say it)"))
 
     def analysis(self, parameters, context) -> Analysis:

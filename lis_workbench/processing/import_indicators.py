@@ -51,7 +51,7 @@ class ImportIndicatorsAlgorithm(LisAlgorithm):
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
-            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.File,
+            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
             fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterFile(self.INPUT, "Partner CSV file", extension="csv"))
         self.addParameter(QgsProcessingParameterEnum(self.LAYOUT, "Layout", list(LAYOUT_CHOICES), defaultValue=0))

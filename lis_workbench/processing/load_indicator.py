@@ -31,12 +31,12 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
-            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.File,
+            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
             fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Indicator id"))
         self.addParameter(QgsProcessingParameterString(self.PERIOD, "Period (empty = latest)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, "Indicator layer", QgsProcessing.TypeVectorPolygon))
+            self.OUTPUT, "Indicator layer", QgsProcessing.SourceType.TypeVectorPolygon))
 
     def execute(self, parameters, context, feedback) -> dict:
         from ..core.store import Store
@@ -54,7 +54,7 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
                           f"period {frame['period'].iloc[0] if len(frame) else '-'}")
         fields = indicator_fields()
         sink, dest_id = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
-                                             QgsWkbTypes.MultiPolygon, bng())
+                                             QgsWkbTypes.Type.MultiPolygon, bng())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, frame, fields, cancelled=feedback.isCanceled)

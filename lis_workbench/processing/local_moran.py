@@ -26,7 +26,8 @@ class LocalMoranAlgorithm(HotspotAlgorithm):
 
         source, rows, result = self.run_on_source(parameters, context, feedback)
         dest = self.write(parameters, context, source, rows, result,
-                          {"lisa_i": QVariant.Double, "lisa_z": QVariant.Double, "lisa_p": QVariant.Double,
-                           "lisa_quadrant": QVariant.String, "lisa_cluster": QVariant.String})
+                          {"lisa_i": QVariant.Type.Double, "lisa_z": QVariant.Type.Double,
+                           "lisa_p": QVariant.Type.Double,
+                           "lisa_quadrant": QVariant.Type.String, "lisa_cluster": QVariant.Type.String})
         style_clusters_on_load(context, dest, "lisa_cluster", self.input_metadata(parameters, context))
         return {self.OUTPUT: dest, self.SUMMARY: summary_line(result)}

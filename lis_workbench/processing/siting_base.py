@@ -42,53 +42,56 @@ class SitingAlgorithm(LisAlgorithm):
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "DEMAND", "Demand areas or points", [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint]))
+            "DEMAND", "Demand areas or points", [QgsProcessing.SourceType.TypeVectorPolygon,
+                                                 QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField("DEMAND_WEIGHT", "Demand weight (e.g. children aged 0-4)",
-                                                      "value", "DEMAND", QgsProcessingParameterField.Numeric))
+                                                      "value", "DEMAND", QgsProcessingParameterField.DataType.Numeric))
         self.addParameter(QgsProcessingParameterField("DEMAND_ID", "Demand area code", "area_code", "DEMAND",
                                                       optional=True))
         self.addParameter(QgsProcessingParameterField("NEED_FIELD", "Need field (e.g. IMD decile or an index score)",
-                                                      None, "DEMAND", QgsProcessingParameterField.Numeric,
+                                                      None, "DEMAND", QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(
             "NEED_TEST", "Need test on that field, e.g. <=3 (blank: multiply the demand by it)", "", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
             "CENTROIDS", "Where each area's people live: population-weighted centroids (points with the areas' "
-            "codes; optional)", [QgsProcessing.TypeVectorPoint], optional=True))
+            "codes; optional)", [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterField("CENTROIDS_ID", "Centroids' area code", "area_code",
                                                       "CENTROIDS", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource("CANDIDATES", "Candidate sites",
-                                                              [QgsProcessing.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterFeatureSource("EXISTING", "Existing sites (always open)",
-                                                              [QgsProcessing.TypeVectorPoint], optional=True))
+                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "EXISTING", "Existing sites (always open)", [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterField("CAPACITY", "Capacity field (capacitated model)", None,
-                                                      "CANDIDATES", QgsProcessingParameterField.Numeric,
+                                                      "CANDIDATES", QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
         if self.USES_P:
             self.addParameter(QgsProcessingParameterNumber("P", "Number of new sites", defaultValue=3, minValue=0))
         else:
             self.addParameter(QgsProcessingParameterNumber("SHARE", "Share of demand to reach (1 = all)",
-                                                           QgsProcessingParameterNumber.Double, 1.0, minValue=0.01,
+                                                           QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.01,
                                                            maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             "RADIUS", "Reach: metres, or minutes with a speed" + (" (optional for p-median: marks coverage)"
                                                                    if self.MODEL == "pmedian" else ""),
-            QgsProcessingParameterNumber.Double, 1500.0, minValue=0.0, optional=self.MODEL == "pmedian"))
+            QgsProcessingParameterNumber.Type.Double, 1500.0, minValue=0.0, optional=self.MODEL == "pmedian"))
         self.addParameter(QgsProcessingParameterEnum("DISTANCE", "Distance", list(DISTANCES), defaultValue=0))
         self.addParameter(QgsProcessingParameterFeatureSource("NETWORK", "Network (roads/paths, split at junctions)",
-                                                              [QgsProcessing.TypeVectorLine], optional=True))
+                                                              [QgsProcessing.SourceType.TypeVectorLine], optional=True))
         self.addParameter(QgsProcessingParameterNumber("SPEED", "Travel speed km/h (costs in minutes)",
-                                                       QgsProcessingParameterNumber.Double, None, optional=True,
+                                                       QgsProcessingParameterNumber.Type.Double, None, optional=True,
                                                        minValue=0.1))
         self.addParameter(QgsProcessingParameterFile("COST_MATRIX", "Cost-matrix CSV (demand_code, site_id, cost)",
                                                      extension="csv", optional=True))
         self.addParameter(QgsProcessingParameterBoolean("QUICK", "Quick look (greedy/interchange, not proven)",
                                                         defaultValue=False))
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_SITES", "Sites", QgsProcessing.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_ALLOCATION", "Allocation lines",
-                                                            QgsProcessing.TypeVectorLine, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_DEMAND", "Demand with assigned site",
-                                                            QgsProcessing.TypeVectorAnyGeometry, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink("OUTPUT_SITES", "Sites",
+                                                            QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT_ALLOCATION", "Allocation lines", QgsProcessing.SourceType.TypeVectorLine, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT_DEMAND", "Demand with assigned site", QgsProcessing.SourceType.TypeVectorAnyGeometry,
+            optional=True))
         if self.USES_P:
             self.addParameter(QgsProcessingParameterFileDestination(
                 "OUTPUT_CURVE", "Coverage curve chart: each number of new sites 0..P solved (PNG)",
@@ -136,16 +139,17 @@ class SitingAlgorithm(LisAlgorithm):
                    "SUMMARY": outcome.summary}
         results["OUTPUT_SITES"] = self._write(parameters, context, "OUTPUT_SITES", outcome.sites.drop(
             columns=["x", "y"]).assign(existing=outcome.sites["existing"].astype(int)),
-            [_point(x, y) for x, y in zip(outcome.sites["x"], outcome.sites["y"])], QgsWkbTypes.Point, crs)
+            [_point(x, y) for x, y in zip(outcome.sites["x"], outcome.sites["y"])], QgsWkbTypes.Type.Point, crs)
         lines = outcome.allocation
         results["OUTPUT_ALLOCATION"] = self._write(
             parameters, context, "OUTPUT_ALLOCATION", lines.drop(columns=["x1", "y1", "x2", "y2"]),
             [QgsGeometry.fromPolylineXY([QgsPointXY(a, b), QgsPointXY(c, d)])
-             for a, b, c, d in lines[["x1", "y1", "x2", "y2"]].itertuples(index=False)], QgsWkbTypes.LineString, crs)
+             for a, b, c, d in lines[["x1", "y1", "x2",
+                                      "y2"]].itertuples(index=False)], QgsWkbTypes.Type.LineString, crs)
         results["OUTPUT_DEMAND"] = self._write(parameters, context, "OUTPUT_DEMAND",
                                                with_service(outcome.demand).drop(columns=["x", "y"]), geometries,
                                                demand_source.wkbType(), crs)
-        polygons = QgsWkbTypes.geometryType(demand_source.wkbType()) == QgsWkbTypes.PolygonGeometry
+        polygons = QgsWkbTypes.geometryType(demand_source.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry
         for key, style in (("OUTPUT_SITES", style_sites), ("OUTPUT_ALLOCATION", style_allocation),
                            ("OUTPUT_DEMAND", lambda layer: style_demand(layer, polygons))):
             if results.get(key):
@@ -186,7 +190,7 @@ class SitingAlgorithm(LisAlgorithm):
         values = pd.DataFrame({"area_code": codes, "value": rows[weight_field].to_numpy(float)})
         geometries = rows["geometry"].tolist()
         points, polygons = None, None
-        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PointGeometry:
+        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PointGeometry:
             located = [_point_of(_geometry(g)) for g in geometries]
             points = pd.DataFrame({"area_code": codes, "x": [p.x() for p in located], "y": [p.y() for p in located]})
         else:  # areas: at their population-weighted centroids when given (as `lis site` takes the store's), else

@@ -29,10 +29,12 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
             "distance. Areas with no neighbour are reported, then dropped or joined to their nearest area.")
 
     def define(self) -> None:
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas",
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.ID_FIELD, "Area id field", "area_code", self.INPUT))
         add_weights_parameters(self)
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Neighbour pairs", QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Neighbour pairs",
+                                                            QgsProcessing.SourceType.TypeVector))
 
     def execute(self, parameters, context, feedback) -> dict:
         import numpy as np
@@ -67,7 +69,7 @@ class SpatialWeightsAlgorithm(LisAlgorithm):
         pairs = pd.DataFrame({"from_id": ids[matrix.row], "to_id": ids[matrix.col],
                               "weight": matrix.data.astype(float)})
         fields = fields_for(pairs)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.NoGeometry)
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, pairs, fields)

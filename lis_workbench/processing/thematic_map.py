@@ -90,10 +90,11 @@ class ThematicMapAlgorithm(LisAlgorithm):
 
     def flags(self):
         """Print layouts and the project are main-thread only (as for QGIS's own atlas export)."""
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading
 
     def define(self) -> None:
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas", [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Areas",
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.FIELD, "Field to map (a number, or a hot-spot or "
                                                       "cluster field)", "value", self.INPUT))
         self.addParameter(QgsProcessingParameterEnum(self.METHOD, "Classification", list(METHODS), defaultValue=0))
@@ -107,7 +108,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterString(self.TITLE, "Map title", optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Styled layer",
-                                                                  QgsProcessing.TypeVectorPolygon))
+                                                                  QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_PNG, "Map image",
                                                                 "PNG images (*.png);;PDF files (*.pdf)",
                                                                 optional=True, createByDefault=False))

@@ -34,11 +34,11 @@ class TrendAlgorithm(LisAlgorithm):
             "multiples (one panel per area) and a change map page.")
 
     def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading  # the chart and map are drawn with Qt
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagNoThreading  # the chart and map are drawn with Qt
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
-            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.File,
+            self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
             fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Indicator id"))
         self.addParameter(QgsProcessingParameterString(self.START, "First period (empty: the earliest)",
@@ -47,7 +47,7 @@ class TrendAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.AREAS, "Only these areas (codes or names, "
                                                        "comma-separated)", optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.ALPHA, "Significance level of the trend test",
-                                                       QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001,
+                                                       QgsProcessingParameterNumber.Type.Double, 0.05, minValue=0.0001,
                                                        maxValue=0.5))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, "Change and trend by area"))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_CHART, "Trend chart (PNG)",
@@ -78,9 +78,8 @@ class TrendAlgorithm(LisAlgorithm):
         if shapes is not None:
             table = table.merge(shapes[["area_code", "geometry"]], on="area_code", how="left")
         fields = fields_for(table)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields,
-                                          QgsWkbTypes.MultiPolygon if shapes is not None else QgsWkbTypes.NoGeometry,
-                                          bng())
+        shape = QgsWkbTypes.Type.MultiPolygon if shapes is not None else QgsWkbTypes.Type.NoGeometry
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, shape, bng())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, table, fields)

@@ -49,7 +49,7 @@ def with_page_fields(coverage: QgsVectorLayer, name_field: str, title: Callable[
     copy = coverage.materialize(QgsFeatureRequest())
     copy.setName(coverage.name())
     provider = copy.dataProvider()
-    provider.addAttributes([QgsField(FILE_STEM, QVariant.String), QgsField(PAGE_TITLE, QVariant.String)])
+    provider.addAttributes([QgsField(FILE_STEM, QVariant.Type.String), QgsField(PAGE_TITLE, QVariant.Type.String)])
     copy.updateFields()
     stem, titled = copy.fields().indexFromName(FILE_STEM), copy.fields().indexFromName(PAGE_TITLE)
     code_index = copy.fields().indexFromName("area_code")
@@ -88,7 +88,7 @@ def _export(page, coverage, name_field, map_layer, mask, spec, classification, o
     map_item.setCrs(map_layer.crs())
     layouts.fit_map(map_item, coverage.extent())
     map_item.setAtlasDriven(True)
-    map_item.setAtlasScalingMode(QgsLayoutItemMap.Auto)
+    map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
     map_item.setAtlasMargin(0.12)
     layouts.set_legend(page.itemById("legend"), map_item, map_layer, spec.unit or spec.field, spec.period)
     name_expr = f'"{name_field}"'
@@ -136,7 +136,7 @@ def _export(page, coverage, name_field, map_layer, mask, spec, classification, o
                        if before.get(p) != p.stat().st_mtime_ns)  # only what this export wrote
     if feedback.isCanceled():
         raise LisError("The atlas export was cancelled.")
-    if result != QgsLayoutExporter.Success:
+    if result != QgsLayoutExporter.ExportResult.Success:
         raise LisError(f"Could not export the atlas to {out}: {error or int(result)}")
     if not single_file and len(files) != total:
         raise LisError(f"The atlas wrote {len(files)} files for {total} areas.")

@@ -75,11 +75,11 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, out: str | Path, *, 
     header, key_h = width * 0.075, width * 0.03
     footer_h = width * 0.045
     height = int(header + key_h + rows * panel_h + (rows - 1) * gap + footer_h + margin)
-    image = QImage(width, height, QImage.Format_RGB32)
+    image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.Antialiasing)
-    painter.setRenderHint(QPainter.TextAntialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     px = width / 2400  # sizes below are for a 2,400 px wide picture
 
     _text(painter, QRectF(margin, margin * 0.6, width - 2 * margin, 50 * px), title, 40 * px, bold=True)
@@ -118,7 +118,7 @@ def _panel(painter, box: QRectF, name: str, area: pd.DataFrame, fit, y_ticks, x_
         shown = f"{values[end] - values[start]:+.{_decimals(y_ticks)}f}"
         shown = shown[1:] if float(shown) == 0 else shown
         _text(painter, QRectF(box.left(), box.top(), box.width(), title_h), shown, 21 * px, colour=colour.name(),
-              align=Qt.AlignRight | Qt.AlignVCenter, bold=True)
+              align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, bold=True)
         room -= QFontMetrics(_font(21 * px, True)).horizontalAdvance(shown) + 12 * px
     size = 22 * px
     while size > 15 * px and QFontMetrics(_font(size, True)).horizontalAdvance(name) > room:
@@ -143,13 +143,14 @@ def _panel(painter, box: QRectF, name: str, area: pd.DataFrame, fit, y_ticks, x_
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
         if left_axis:
             _text(painter, QRectF(box.left(), y - 12 * px, axis_w - 6 * px, 24 * px), _tick_text(tick, y_ticks),
-                  16 * px, colour="#525252", align=Qt.AlignRight | Qt.AlignVCenter)
+                  16 * px, colour="#525252", align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if bottom_axis:
         for year in range(math.ceil(x_lo), math.floor(x_hi) + 1):
             x = point(year, lo).x()
-            align = Qt.AlignLeft if year == math.ceil(x_lo) and x - plot.left() < 20 * px else Qt.AlignHCenter
-            _text(painter, QRectF(x - (0 if align == Qt.AlignLeft else 40 * px), plot.bottom() + 2 * px, 80 * px,
-                                  24 * px), str(year), 16 * px, colour="#525252", align=align | Qt.AlignTop)
+            first = year == math.ceil(x_lo) and x - plot.left() < 20 * px
+            align = Qt.AlignmentFlag.AlignLeft if first else Qt.AlignmentFlag.AlignHCenter
+            _text(painter, QRectF(x - (0 if first else 40 * px), plot.bottom() + 2 * px, 80 * px, 24 * px), str(year),
+                  16 * px, colour="#525252", align=align | Qt.AlignmentFlag.AlignTop)
     used = area[np.isfinite(area["value"])]
     if len(used):
         path = QPainterPath()
@@ -160,17 +161,17 @@ def _panel(painter, box: QRectF, name: str, area: pd.DataFrame, fit, y_ticks, x_
         painter.drawPath(path)
     if fit is not None and np.isfinite(fit["slope"]) and np.isfinite(fit["intercept"]) and len(used) > 1:
         first, last = float(used["year"].min()), float(used["year"].max())
-        pen = QPen(colour, 3.2 * px, Qt.DashLine)
+        pen = QPen(colour, 3.2 * px, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawLine(point(first, fit["intercept"] + fit["slope"] * first),
                          point(last, fit["intercept"] + fit["slope"] * last))
-    painter.setPen(Qt.NoPen)
+    painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
     for period in (start, end):
         row = used[used["period"].astype(str) == str(period)] if period else used.iloc[0:0]
         if len(row):
             painter.drawEllipse(point(float(row["year"].iloc[0]), float(row["value"].iloc[0])), 5 * px, 5 * px)
-    painter.setBrush(Qt.NoBrush)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.setPen(QPen(QColor("#bdbdbd"), max(1.0, px)))
     painter.drawRect(plot)
 
@@ -183,14 +184,14 @@ def _key(painter, x: float, y: float, px: float, start, end) -> None:
     x = _text_run(painter, x + 48 * px, y, h, "values", px)
     for word, colour in (("trend worsening", TREND_COLOURS["worsening"]),
                          ("improving", TREND_COLOURS["improving"]), ("no significant change", NEUTRAL)):
-        painter.setPen(QPen(QColor(colour), 3.2 * px, Qt.DashLine))
+        painter.setPen(QPen(QColor(colour), 3.2 * px, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x + 24 * px, y + h / 2), QPointF(x + 70 * px, y + h / 2))
         x = _text_run(painter, x + 78 * px, y, h, word, px)
     if start and end:
-        painter.setPen(Qt.NoPen)
+        painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(NEUTRAL))
         painter.drawEllipse(QPointF(x + 34 * px, y + h / 2), 5 * px, 5 * px)
-        painter.setBrush(Qt.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         _text_run(painter, x + 46 * px, y, h, f"{start} and {end}; the number above each panel is the change "
                                               "between them", px)
 
@@ -199,7 +200,7 @@ def _text_run(painter, x: float, y: float, h: float, text: str, px: float) -> fl
     font = _font(19 * px)
     width = QFontMetrics(font).horizontalAdvance(text)
     _text(painter, QRectF(x, y, width + 4 * px, h), text, 19 * px, colour="#404040",
-          align=Qt.AlignLeft | Qt.AlignVCenter)
+          align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     return x + width + 4 * px
 
 
@@ -211,14 +212,14 @@ def _font(size_px: float, bold: bool = False) -> QFont:
 
 
 def _text(painter, rect: QRectF, text: str, size_px: float, *, bold: bool = False, colour: str = "#252525",
-          align=Qt.AlignLeft | Qt.AlignVCenter, wrap: bool = False) -> None:
+          align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, wrap: bool = False) -> None:
     painter.setFont(_font(size_px, bold))
     painter.setPen(QColor(colour))
-    painter.drawText(rect, int(align) | (int(Qt.TextWordWrap) if wrap else 0), text)
+    painter.drawText(rect, int(align) | (int(Qt.TextFlag.TextWordWrap) if wrap else 0), text)
 
 
 def _elided(text: str, width: float, size_px: float, bold: bool = False) -> str:
-    return QFontMetrics(_font(size_px, bold)).elidedText(text, Qt.ElideRight, int(width))
+    return QFontMetrics(_font(size_px, bold)).elidedText(text, Qt.TextElideMode.ElideRight, int(width))
 
 
 def _ticks(lo: float, hi: float, target: int = 4) -> list[float]:

@@ -49,11 +49,11 @@ def cell(value, kind=None):
         return int(value)
     if hasattr(value, "item"):
         value = value.item()
-    if kind == QVariant.Double:
+    if kind == QVariant.Type.Double:
         return float(value)
-    if kind == QVariant.Int:
+    if kind == QVariant.Type.Int:
         return int(value)
-    if kind == QVariant.String:
+    if kind == QVariant.Type.String:
         return str(value)
     return value
 
@@ -67,7 +67,7 @@ def read_frame(layer, numeric: Sequence[str] = (), text: Sequence[str] = (), *, 
     wanted = names if all_fields else list(dict.fromkeys([*numeric, *text]))
     request = QgsFeatureRequest()
     if not geometry:
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
     request.setSubsetOfAttributes([names.index(n) for n in wanted if n in names])
     fids, rows, wkbs = [], [], []
     index = [names.index(n) if n in names else -1 for n in wanted]
@@ -184,7 +184,7 @@ def _empty_frame(wanted: Sequence[str], numeric: Sequence[str], geometry: bool) 
 def field_kind(series: pd.Series):
     """The QVariant type a column is written as: numbers (not booleans) as doubles, everything else as text."""
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    return QVariant.Double if numeric else QVariant.String
+    return QVariant.Type.Double if numeric else QVariant.Type.String
 
 
 def fields_for(frame: pd.DataFrame, kinds: Mapping[str, object] | None = None,
@@ -226,11 +226,11 @@ def column_cells(column: pd.Series, kind) -> list:
     """A whole column as cell() writes each value (to a field of QVariant type `kind`), converted at once where
     the column is plain numbers or text."""
     values = column.to_numpy()
-    if values.dtype.kind == "f" and kind in (QVariant.Double, None):
+    if values.dtype.kind == "f" and kind in (QVariant.Type.Double, None):
         return [None if v != v else v for v in values.tolist()]  # NaN -> None
-    if values.dtype.kind in "iu" and kind in (QVariant.Double, QVariant.Int, None):
-        return [float(v) for v in values.tolist()] if kind == QVariant.Double else values.tolist()
-    if kind == QVariant.String:  # text stays text; anything else as cell() writes it
+    if values.dtype.kind in "iu" and kind in (QVariant.Type.Double, QVariant.Type.Int, None):
+        return [float(v) for v in values.tolist()] if kind == QVariant.Type.Double else values.tolist()
+    if kind == QVariant.Type.String:  # text stays text; anything else as cell() writes it
         return [v if type(v) is str else cell(v, kind) for v in values.tolist()]
     return [cell(v, kind) for v in values.tolist()]
 
@@ -246,11 +246,11 @@ def write_features(sink, frame: pd.DataFrame, fields: QgsFields,
         if len(batch) == 5000:
             if cancelled is not None and cancelled():
                 return written
-            sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+            sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
             written += len(batch)
             batch = []
     if batch:
-        sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+        sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
         written += len(batch)
     return written
 

@@ -19,10 +19,12 @@ from qgis.PyQt.QtCore import QVariant
 
 from .frames import column_cells
 
-_FIELD_TYPES = {QVariant.Double: "OFTReal", QVariant.Int: "OFTInteger", QVariant.LongLong: "OFTInteger64",
-                QVariant.String: "OFTString"}
-_GEOMETRY_TYPES = {QgsWkbTypes.Point, QgsWkbTypes.LineString, QgsWkbTypes.Polygon, QgsWkbTypes.MultiPoint,
-                   QgsWkbTypes.MultiLineString, QgsWkbTypes.MultiPolygon, QgsWkbTypes.NoGeometry}
+_FIELD_TYPES = {QVariant.Type.Double: "OFTReal", QVariant.Type.Int: "OFTInteger",
+                QVariant.Type.LongLong: "OFTInteger64",
+                QVariant.Type.String: "OFTString"}
+_GEOMETRY_TYPES = {QgsWkbTypes.Type.Point, QgsWkbTypes.Type.LineString, QgsWkbTypes.Type.Polygon,
+                   QgsWkbTypes.Type.MultiPoint,
+                   QgsWkbTypes.Type.MultiLineString, QgsWkbTypes.Type.MultiPolygon, QgsWkbTypes.Type.NoGeometry}
 
 
 def write_gpkg(path: str, frame: pd.DataFrame, fields: QgsFields, wkb_type, crs: QgsCoordinateReferenceSystem,
@@ -61,12 +63,13 @@ def write_gpkg(path: str, frame: pd.DataFrame, fields: QgsFields, wkb_type, crs:
         target.unlink()
     try:
         dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(target))
-        layer = dataset.CreateLayer(table, srs, int(wkb_type) if wkb_type != QgsWkbTypes.NoGeometry else ogr.wkbNone,
+        layer = dataset.CreateLayer(table, srs,
+                                    int(wkb_type) if wkb_type != QgsWkbTypes.Type.NoGeometry else ogr.wkbNone,
                                     options=["SPATIAL_INDEX=NO", "FID=fid", "GEOMETRY_NAME=geom"])
         for field in attributes:
             layer.CreateField(ogr.FieldDefn(field.name(), getattr(ogr, _FIELD_TYPES[field.type()])))
         dataset = layer = None
-        has_geometry = wkb_type != QgsWkbTypes.NoGeometry
+        has_geometry = wkb_type != QgsWkbTypes.Type.NoGeometry
         with contextlib.closing(sqlite3.connect(str(target))) as conn, conn:
             triggers = " ".join(r[0] or "" for r in conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger'"))

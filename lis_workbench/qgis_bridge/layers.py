@@ -16,9 +16,12 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.map_study import provenance_line
 from .frames import BNG, memory_layer, write_features
 
-INDICATOR_FIELDS = (("area_code", QVariant.String), ("area_name", QVariant.String), ("period", QVariant.String),
-                    ("value", QVariant.Double), ("numerator", QVariant.Double), ("denominator", QVariant.Double),
-                    ("lower_ci", QVariant.Double), ("upper_ci", QVariant.Double), ("suppressed", QVariant.Int))
+INDICATOR_FIELDS = (("area_code", QVariant.Type.String), ("area_name", QVariant.Type.String), ("period",
+                                                                                               QVariant.Type.String),
+                    ("value", QVariant.Type.Double), ("numerator", QVariant.Type.Double), ("denominator",
+                                                                                           QVariant.Type.Double),
+                    ("lower_ci", QVariant.Type.Double), ("upper_ci", QVariant.Type.Double), ("suppressed",
+                                                                                             QVariant.Type.Int))
 
 
 def indicator_fields() -> QgsFields:
@@ -77,7 +80,7 @@ def provenance_text(entry: dict) -> str:
 
 
 def is_polygon_layer(layer: QgsVectorLayer) -> bool:
-    return QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.PolygonGeometry
+    return QgsWkbTypes.geometryType(layer.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry
 
 
 def bng() -> QgsCoordinateReferenceSystem:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from qgis.core import (
+    Qgis,
     QgsCoordinateReferenceSystem,
     QgsLayoutExporter,
     QgsLayoutItemLabel,
@@ -22,7 +23,6 @@ from qgis.core import (
     QgsPrintLayout,
     QgsProject,
     QgsReadWriteContext,
-    QgsRenderContext,
     QgsScaleBarSettings,
     QgsUnitTypes,
 )
@@ -62,11 +62,11 @@ def _label(layout, item_id: str, x: float, y: float, w: float, h: float, size: f
     label.setFont(font)
     label.setFontColor(QColor(colour))
     label.setText(item_id)
-    label.setMode(QgsLayoutItemLabel.ModeFont)
-    label.setVAlign(Qt.AlignTop)
+    label.setMode(QgsLayoutItemLabel.Mode.ModeFont)
+    label.setVAlign(Qt.AlignmentFlag.AlignTop)
     layout.addLayoutItem(label)
-    label.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutMillimeters))
-    label.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutMillimeters))
+    label.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    label.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     return label
 
 
@@ -83,36 +83,36 @@ def build_default_layout(project: QgsProject, name: str = "LIS map") -> QgsPrint
     map_item.setFrameStrokeColor(QColor("#bdbdbd"))
     map_item.setCrs(QgsCoordinateReferenceSystem("EPSG:27700"))
     layout.addLayoutItem(map_item)
-    map_item.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutMillimeters))
-    map_item.attemptResize(QgsLayoutSize(200, 158, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(200, 158, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     legend = QgsLayoutItemLegend(layout)
     legend.setId("legend")
     legend.setLinkedMap(map_item)
     legend.setAutoUpdateModel(False)
     layout.addLayoutItem(legend)
-    legend.attemptMove(QgsLayoutPoint(215, 27, QgsUnitTypes.LayoutMillimeters))
+    legend.attemptMove(QgsLayoutPoint(215, 27, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     north = QgsLayoutItemPicture(layout)
     north.setId("north")
     north.setPicturePath(str(NORTH_ARROW))
     layout.addLayoutItem(north)
-    north.attemptMove(QgsLayoutPoint(198, 29, QgsUnitTypes.LayoutMillimeters))
-    north.attemptResize(QgsLayoutSize(9, 13, QgsUnitTypes.LayoutMillimeters))
+    north.attemptMove(QgsLayoutPoint(198, 29, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    north.attemptResize(QgsLayoutSize(9, 13, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     scalebar = QgsLayoutItemScaleBar(layout)
     scalebar.setId("scalebar")
     scalebar.setLinkedMap(map_item)
     scalebar.setStyle("Single Box")
-    scalebar.setUnits(QgsUnitTypes.DistanceKilometers)
+    scalebar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers)
     scalebar.setUnitLabel("km")
     scalebar.setNumberOfSegments(2)
     scalebar.setNumberOfSegmentsLeft(0)
     scalebar.setUnitsPerSegment(2)
-    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeFitWidth)
+    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth)
     scalebar.setMinimumBarWidth(25)
     scalebar.setMaximumBarWidth(50)
     scalebar.setBackgroundEnabled(True)
     scalebar.setBackgroundColor(QColor(255, 255, 255, 210))
     layout.addLayoutItem(scalebar)
-    scalebar.attemptMove(QgsLayoutPoint(12, 173, QgsUnitTypes.LayoutMillimeters))
+    scalebar.attemptMove(QgsLayoutPoint(12, 173, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     _label(layout, "footer", 10, 188, 277, 18, 7, colour="#525252")
     return layout
 
@@ -156,8 +156,9 @@ def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, t
     legend.setLinkedMap(map_item)
     legend.setWrapString("~")
     legend.setTitle("~".join(textwrap.wrap(title, 26)) or " ")
-    for style, size, bold in ((QgsLegendStyle.Title, 11, True), (QgsLegendStyle.Group, 9, False),
-                              (QgsLegendStyle.Subgroup, 9, False), (QgsLegendStyle.SymbolLabel, 8.5, False)):
+    for style, size, bold in ((QgsLegendStyle.Style.Title, 11, True), (QgsLegendStyle.Style.Group, 9, False),
+                              (QgsLegendStyle.Style.Subgroup, 9, False), (QgsLegendStyle.Style.SymbolLabel, 8.5,
+                                                                          False)):
         font = QFont(FONT)
         font.setPointSizeF(size)
         font.setBold(bold)
@@ -201,7 +202,7 @@ def pdf_settings(dpi: int = 150) -> QgsLayoutExporter.PdfExportSettings:
     settings = QgsLayoutExporter.PdfExportSettings()
     settings.dpi = dpi
     settings.rasterizeWholeImage = False
-    settings.textRenderFormat = QgsRenderContext.TextFormatAlwaysText
+    settings.textRenderFormat = Qgis.TextRenderFormat.AlwaysText
     return settings
 
 
@@ -216,5 +217,5 @@ def export(layout: QgsPrintLayout, path: str | Path, dpi: int = 150) -> None:
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = dpi
         result = exporter.exportToImage(path, settings)
-    if result != QgsLayoutExporter.Success:
+    if result != QgsLayoutExporter.ExportResult.Success:
         raise LisError(f"Could not write {path} (QGIS layout export error {int(result)}).")

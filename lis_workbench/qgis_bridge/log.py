@@ -13,8 +13,8 @@ class QgisLogHandler(logging.Handler):
     """A logging handler writing to QgsMessageLog with the matching level."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        level = Qgis.Critical if record.levelno >= logging.ERROR else (
-            Qgis.Warning if record.levelno >= logging.WARNING else Qgis.Info)
+        level = Qgis.MessageLevel.Critical if record.levelno >= logging.ERROR else (
+            Qgis.MessageLevel.Warning if record.levelno >= logging.WARNING else Qgis.MessageLevel.Info)
         QgsMessageLog.logMessage(self.format(record), TAG, level)
 
 

@@ -49,13 +49,14 @@ def save_styled_gpkg(layer: QgsVectorLayer, path: str | Path, layer_name: str | 
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = layer_name or "thematic_map"
-    options.actionOnExistingFile = (QgsVectorFileWriter.CreateOrOverwriteLayer if Path(path).exists()
-                                    else QgsVectorFileWriter.CreateOrOverwriteFile)
+    options.actionOnExistingFile = (
+        QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer if Path(path).exists()
+        else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile)
     if Path(path).exists():
         _forget_styles(path, options.layerName)
     error, message, _new_file, _new_layer = QgsVectorFileWriter.writeAsVectorFormatV3(
         layer, path, QgsCoordinateTransformContext(), options)
-    if error != QgsVectorFileWriter.NoError:
+    if error != QgsVectorFileWriter.WriterError.NoError:
         raise LisError(f"Could not write {path}: {message}")
     written = QgsVectorLayer(f"{path}|layername={options.layerName}", layer.name(), "ogr")
     written.setRenderer(layer.renderer().clone())

@@ -45,7 +45,7 @@ def notes_size(texts: Sequence[str]) -> float:
     """The largest point size (at most NOTES_SIZE) at which every page's notes fit the notes box, in steps of
     0.2 pt, so a long indicator list shrinks its notes rather than losing the last of them off the page."""
     dpi = 720  # fine enough that hinting does not round small sizes to whole pixels
-    image = QImage(1, 1, QImage.Format_RGB32)
+    image = QImage(1, 1, QImage.Format.Format_RGB32)
     image.setDotsPerMeterX(round(dpi / 0.0254))
     image.setDotsPerMeterY(round(dpi / 0.0254))
     box = QRectF(0, 0, (NOTES_W - 2) / 25.4 * dpi, 1e9)  # less the label's 1 mm margins
@@ -55,7 +55,7 @@ def notes_size(texts: Sequence[str]) -> float:
         font = QFont(layouts.FONT)
         font.setPointSizeF(size)
         metrics = QFontMetricsF(font, image)
-        tallest = max(metrics.boundingRect(box, int(Qt.TextWordWrap), text).height() for text in texts)
+        tallest = max(metrics.boundingRect(box, int(Qt.TextFlag.TextWordWrap), text).height() for text in texts)
         if tallest <= limit:  # measured so, the text QGIS draws ends within the box (checked against the PDF)
             return size
         if size - 0.2 < NOTES_SMALLEST:
@@ -77,17 +77,18 @@ def _profile_layout(project: QgsProject, subtitle: str, footer: str, notes: floa
     page = QgsPrintLayout(project)
     page.initializeDefaults()
     page.setName("LIS area profile")
-    page.pageCollection().page(0).setPageSize(QgsLayoutSize(PAGE_W, PAGE_H, QgsUnitTypes.LayoutMillimeters))
+    page.pageCollection().page(0).setPageSize(QgsLayoutSize(PAGE_W, PAGE_H, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     layouts._label(page, "title", 10, 8, TITLE_WIDTH_MM, 10, TITLE_PT, bold=True).setText('[% "title" %]')
     layouts._label(page, "subtitle", 10, 18, 190, 7, 9.5, colour="#525252").setText(subtitle)
     picture = QgsLayoutItemPicture(page)
     picture.setId("table")
-    picture.setResizeMode(QgsLayoutItemPicture.Zoom)
-    picture.setPictureAnchor(QgsLayoutItem.UpperLeft)
-    picture.dataDefinedProperties().setProperty(QgsLayoutObject.PictureSource, QgsProperty.fromField("svg"))
+    picture.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
+    picture.setPictureAnchor(QgsLayoutItem.ReferencePoint.UpperLeft)
+    picture.dataDefinedProperties().setProperty(QgsLayoutObject.DataDefinedProperty.PictureSource,
+                                                QgsProperty.fromField("svg"))
     page.addLayoutItem(picture)
-    picture.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutMillimeters))
-    picture.attemptResize(QgsLayoutSize(190, 178, QgsUnitTypes.LayoutMillimeters))
+    picture.attemptMove(QgsLayoutPoint(10, 27, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    picture.attemptResize(QgsLayoutSize(190, 178, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     picture.setFrameStrokeWidth(QgsLayoutMeasurement(0))
     heading = layouts._label(page, "notes_title", 10, 207, 190, 5, 8, bold=True)
     heading.setText("How the values were derived")
@@ -104,11 +105,11 @@ def svg_to_png(svg: str, path: Path, width_px: int = 1650) -> None:
         raise LisError("The profile table could not be drawn (invalid SVG).")
     size = renderer.defaultSize()
     height_px = max(1, round(width_px * size.height() / max(size.width(), 1)))
-    image = QImage(width_px, height_px, QImage.Format_RGB32)
+    image = QImage(width_px, height_px, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.Antialiasing)
-    painter.setRenderHint(QPainter.TextAntialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     renderer.render(painter)
     painter.end()
     if not image.save(str(path), "PNG"):
@@ -127,11 +128,12 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
         raise LisError("There are no areas to make profiles for.")
     workdir = Path(tempfile.mkdtemp(prefix="lis_profiles_"))
     coverage = QgsVectorLayer("None", "profiles", "memory")
-    coverage.dataProvider().addAttributes([QgsField("area_code", QVariant.String),
-                                           QgsField("area_name", QVariant.String),
-                                           QgsField("svg", QVariant.String), QgsField("page", QVariant.Int),
-                                           QgsField("notes", QVariant.String),
-                                           QgsField("file_stem", QVariant.String), QgsField("title", QVariant.String)])
+    coverage.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String),
+                                           QgsField("area_name", QVariant.Type.String),
+                                           QgsField("svg", QVariant.Type.String), QgsField("page", QVariant.Type.Int),
+                                           QgsField("notes", QVariant.Type.String),
+                                           QgsField("file_stem", QVariant.Type.String), QgsField("title",
+                                                                                                 QVariant.Type.String)])
     coverage.updateFields()
     features = []
     size = notes_size(["\n".join(derivation_notes(profile)) for profile in profiles])
@@ -181,14 +183,14 @@ def _export(project, coverage, subtitle, provenance, out_pdf, per_area_dir, prog
     result, error = QgsLayoutExporter.exportToPdf(atlas, str(out_pdf), settings, feedback)
     if feedback.isCanceled():
         raise Cancelled()
-    if result != QgsLayoutExporter.Success:
+    if result != QgsLayoutExporter.ExportResult.Success:
         raise LisError(f"Could not write {out_pdf}: {error or int(result)}")
     files = [str(out_pdf)]
     if per_area_dir:
         folder = Path(per_area_dir)
         folder.mkdir(parents=True, exist_ok=True)
         result, error = QgsLayoutExporter.exportToPdfs(atlas, str(folder / "profile"), settings, feedback)
-        if result != QgsLayoutExporter.Success:
+        if result != QgsLayoutExporter.ExportResult.Success:
             raise LisError(f"Could not write the per-area profiles into {folder}: {error or int(result)}")
         files += sorted(str(p) for p in folder.glob("profile_*.pdf"))
     return files

@@ -25,6 +25,7 @@ from qgis.PyQt.QtCore import QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from ..core.siting.plan import SitingOutcome
+from .compat import LABEL_OVER_POINT
 from .layers import layer_from_frame
 
 SERVICE = {"reach": "Within reach", "gap": "Beyond reach: a gap", "none": "No demand counted"}
@@ -103,7 +104,7 @@ def style_sites(layer: QgsVectorLayer) -> None:
     buffer.setColor(QColor("white"))
     text.setBuffer(buffer)
     settings.setFormat(text)
-    settings.placement = QgsPalLayerSettings.OverPoint
+    settings.placement = LABEL_OVER_POINT
     settings.yOffset = -4.0
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     layer.setLabelsEnabled(True)
@@ -132,10 +133,10 @@ def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
     printed at each point, so a planner sees where extra sites stop paying off."""
     title = CURVE_TITLES[model]
     width, height = 1400, 800
-    image = QImage(width, height, QImage.Format_ARGB32)
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
     painter = QPainter(image)
-    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     font = QFont("DejaVu Sans")
     left, right, top, bottom = 150, 90, 120, 120
     plot = QRectF(left, top, width - left - right, height - top - bottom)
@@ -157,12 +158,13 @@ def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
     font.setBold(True)
     painter.setFont(font)
     painter.setPen(QColor("#252525"))
-    painter.drawText(QRectF(40, 15, width - 80, 50), Qt.AlignLeft | Qt.AlignVCenter, title)
+    painter.drawText(QRectF(40, 15, width - 80, 50), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
     font.setBold(False)
     font.setPointSize(14)
     painter.setFont(font)
     painter.setPen(QColor("#525252"))
-    painter.drawText(QRectF(40, 65, width - 80, 35), Qt.AlignLeft | Qt.AlignVCenter, subtitle)
+    painter.drawText(QRectF(40, 65, width - 80, 35), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     subtitle)
     painter.setPen(QPen(QColor("#d9d9d9"), 1))
     for i in range(6):
         y = plot.bottom() - plot.height() * i / 5
@@ -171,15 +173,17 @@ def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
     for i in range(6):
         v = y_max * i / 5
         y = plot.bottom() - plot.height() * i / 5
-        painter.drawText(QRectF(10, y - 15, left - 20, 30), Qt.AlignRight | Qt.AlignVCenter, f"{v:,.0f}")
+        painter.drawText(QRectF(10, y - 15, left - 20, 30),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{v:,.0f}")
     for k in ks:
         p = at(k, 0)
-        painter.drawText(QRectF(p.x() - 40, plot.bottom() + 10, 80, 30), Qt.AlignCenter, str(k))
-    painter.drawText(QRectF(plot.left(), height - 70, plot.width(), 40), Qt.AlignCenter, "Number of new sites")
+        painter.drawText(QRectF(p.x() - 40, plot.bottom() + 10, 80, 30), Qt.AlignmentFlag.AlignCenter, str(k))
+    painter.drawText(QRectF(plot.left(), height - 70, plot.width(), 40), Qt.AlignmentFlag.AlignCenter,
+                     "Number of new sites")
     painter.save()
     painter.translate(35, plot.center().y())
     painter.rotate(-90)
-    painter.drawText(QRectF(-plot.height() / 2, -25, plot.height(), 50), Qt.AlignCenter, axis_label)
+    painter.drawText(QRectF(-plot.height() / 2, -25, plot.height(), 50), Qt.AlignmentFlag.AlignCenter, axis_label)
     painter.restore()
     painter.setPen(QPen(QColor("#525252"), 2))
     painter.drawLine(plot.bottomLeft(), plot.bottomRight())
@@ -196,7 +200,7 @@ def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
         painter.drawEllipse(p, r, r)
         painter.setPen(QColor("#252525"))
         text = f"{v:,.0f}" if model == "pmedian" else f"{v:.0f}%"
-        painter.drawText(QRectF(p.x() - 60, p.y() - 45, 120, 30), Qt.AlignCenter, text)
+        painter.drawText(QRectF(p.x() - 60, p.y() - 45, 120, 30), Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     if not image.save(str(out)):
         raise OSError(f"Could not write the chart {out}.")

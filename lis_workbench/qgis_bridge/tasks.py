@@ -21,7 +21,7 @@ class StudyTask(QgsTask):
 
     def __init__(self, description: str, work: Callable, done: Callable | None = None,
                  failed: Callable[[str], None] | None = None) -> None:
-        super().__init__(description, QgsTask.CanCancel)
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self.work, self.done, self.failed = work, done, failed
         self.result = None
         self.error: str | None = None

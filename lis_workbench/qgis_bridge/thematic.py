@@ -51,7 +51,7 @@ def graduated_renderer(field: str, intervals: list[tuple[float, float]], labels:
               for (lower, upper), label, colour in zip(intervals, labels, colours)]
     ranges.sort(key=lambda r: r.lowerValue())
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
-    renderer.setMode(QgsGraduatedSymbolRenderer.Custom)
+    renderer.setMode(QgsGraduatedSymbolRenderer.Mode.Custom)
     if not no_data:
         return renderer
     rules = QgsRuleBasedRenderer.convertFromRenderer(renderer)

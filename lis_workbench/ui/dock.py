@@ -19,7 +19,7 @@ FORM, _ = uic.loadUiType(str(Path(__file__).with_name("dock.ui")))
 ALL = "All themes"
 ALL_GEOGRAPHIES = "All geographies"
 SETTINGS_KEY = "lis_workbench/store"
-ID_ROLE = Qt.UserRole
+ID_ROLE = Qt.ItemDataRole.UserRole
 METHOD_LABELS = (("quantile", "Quantiles"), ("equal", "Equal intervals"), ("jenks", "Natural breaks (Jenks)"),
                  ("stddev", "Standard deviations"), ("decile", "Deciles"))
 
@@ -59,8 +59,9 @@ class LisDock(QDockWidget, FORM):
         header.setSectionResizeMode(0, header.Stretch)
         header.setSectionResizeMode(1, header.ResizeToContents)
         header.setSectionResizeMode(2, header.ResizeToContents)
-        self.catalogueTree.sortByColumn(0, Qt.AscendingOrder)
-        self.catalogueTree.setTextElideMode(Qt.ElideMiddle)  # titles differ at the end ("... decile, IoD 2019")
+        self.catalogueTree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        # titles differ at the end ("... decile, IoD 2019")
+        self.catalogueTree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         last = QgsSettings().value(SETTINGS_KEY, "")
         if last and os.path.exists(last):
             self.storeFile.setFilePath(last)

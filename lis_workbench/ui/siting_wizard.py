@@ -65,8 +65,8 @@ class SitingWizard(QWizard):
         self.result = None
         self.layers: list = []
         self.setWindowTitle("Site services - LIS Workbench")
-        self.setWizardStyle(QWizard.ClassicStyle)
-        self.setOption(QWizard.NoBackButtonOnLastPage, False)
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.catalogue = store.catalogue()
         self.points = store.geographies().query("kind == 'points'")
         self._demand_page(demand)
@@ -236,13 +236,13 @@ class ResultPage(QWizardPage):
         self.progress = QProgressBar()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["Order", "Site", "Demand in reach", "Adds"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.curve = QLabel()
-        self.curve.setAlignment(Qt.AlignCenter)
+        self.curve.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setMinimumHeight(150)  # the header and four sites before it scrolls
         for widget in (self.progress, self.summary, self.table, self.curve):
             layout.addWidget(widget)
@@ -293,7 +293,7 @@ class ResultPage(QWizardPage):
             path = Path(tempfile.mkdtemp(prefix="lis_curve_")) / "curve.png"
             curve_png(done.outcome.curve, path, wizard.model(), done.unit, chosen=wizard.pSpin.value(),
                       subtitle=done.demand_title)
-            self.curve.setPixmap(QPixmap(str(path)).scaledToWidth(540, Qt.SmoothTransformation))
+            self.curve.setPixmap(QPixmap(str(path)).scaledToWidth(540, Qt.TransformationMode.SmoothTransformation))
         self.ok = True
         self.completeChanged.emit()
 

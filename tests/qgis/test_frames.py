@@ -118,7 +118,7 @@ def test_processing_reads_in_columns_only_what_nothing_filters(provider, areas, 
     import processing
 
     context = QgsProcessingContext()
-    context.setInvalidGeometryCheck(QgsFeatureRequest.GeometryNoCheck)
+    context.setInvalidGeometryCheck(QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck)
     fast = processing.run("lisworkbench:gistar", {"INPUT": f"{areas}|layername=areas", "FIELD": "rate",
                                                   "OUTPUT": str(tmp_path / "fast.gpkg")}, context=context)
     slow = processing.run("lisworkbench:gistar", {
@@ -207,5 +207,5 @@ def test_the_straight_writer_takes_the_plain_case_and_declines_the_rest(areas, t
     original.pop("index")
     assert copy == original
     # 3D geometry is left to QGIS, and nothing is left behind
-    assert not write_gpkg(str(tmp_path / "z.gpkg"), frame, layer.fields(), QgsWkbTypes.MultiPolygonZ, layer.crs())
+    assert not write_gpkg(str(tmp_path / "z.gpkg"), frame, layer.fields(), QgsWkbTypes.Type.MultiPolygonZ, layer.crs())
     assert not (tmp_path / "z.gpkg").exists()

@@ -52,8 +52,8 @@ def lsoa_layer(provider, sample_store_path, tmp_path):
 
 def _memory_layer(source: QgsVectorLayer, values: dict[str, pd.Series]) -> QgsVectorLayer:
     layer = QgsVectorLayer("MultiPolygon?crs=EPSG:27700", "areas", "memory")
-    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.String)]
-                                       + [QgsField(name, QVariant.Double) for name in values])
+    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String)]
+                                       + [QgsField(name, QVariant.Type.Double) for name in values])
     layer.updateFields()
     features = []
     for feature in source.getFeatures():
@@ -148,7 +148,7 @@ def test_composite_index_errors_name_the_fault(lsoa_layer, tmp_path):
     with pytest.raises(QgsProcessingException, match="WEIGHTS must be numbers"):
         processing.run("lisworkbench:compositeindex", {**base, "WEIGHTS": "1,2,x"})
     gappy = QgsVectorLayer("None", "gappy", "memory")
-    gappy.dataProvider().addAttributes([QgsField("a", QVariant.Double), QgsField("b", QVariant.Double)])
+    gappy.dataProvider().addAttributes([QgsField("a", QVariant.Type.Double), QgsField("b", QVariant.Type.Double)])
     gappy.updateFields()
     rows = [(1.0, 2.0), (2.0, None), (3.0, 1.0), (4.0, 5.0)]
     features = []

@@ -142,8 +142,9 @@ def _demand_points(store_path, table: str = "pts_lsoa11_pwc", kind: str = "Point
     centroids = QgsVectorLayer(f"{store_path}|layername={table}", "centroids", "ogr")
     children, decile = _raw(store_path, "pop2016_age_0_4"), _raw(store_path, "imd2019_imd_decile")
     layer = QgsVectorLayer(f"{kind}?crs=EPSG:27700", "demand", "memory")
-    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.String), QgsField("children", QVariant.Double),
-                                        QgsField("imd_decile", QVariant.Double)])
+    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String), QgsField("children",
+                                                                                              QVariant.Type.Double),
+                                        QgsField("imd_decile", QVariant.Type.Double)])
     layer.updateFields()
     features = []
     for centroid in centroids.getFeatures():
@@ -251,8 +252,8 @@ def _index_layer(store_path, tmp_path) -> QgsVectorLayer:
         values[part["indicator"]] = count
     boundaries = QgsVectorLayer(str(load_indicator(store_path, "imd2019_income_rank", tmp_path)), "lsoa", "ogr")
     layer = QgsVectorLayer("MultiPolygon?crs=EPSG:27700", "components", "memory")
-    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.String)]
-                                       + [QgsField(name, QVariant.Double) for name in values])
+    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String)]
+                                       + [QgsField(name, QVariant.Type.Double) for name in values])
     layer.updateFields()
     features = []
     for boundary in boundaries.getFeatures():
