@@ -186,6 +186,33 @@ def test_geopackage_store_passes_gdal_validation(sample_path):
     assert srs == {27700}
 
 
+@pytest.mark.parametrize("kind", ["gpkg"])
+def test_spatial_index_triggers_are_the_ones_gdal_writes(sample_path, tmp_path):
+    """Our layers' rtree triggers are those GDAL itself writes for a GeoPackage of the same version (1.4 from
+    GDAL 3.7, with update5-7; 1.2/1.3 before, with update1/3), so QGIS edits keep the index right (issue 14)."""
+    from osgeo import gdal, ogr, osr
+
+    version = sqlite3.connect(sample_path).execute("PRAGMA user_version").fetchone()[0]
+    reference = tmp_path / "gdal.gpkg"
+    dataset = gdal.GetDriverByName("GPKG").Create(str(reference), 0, 0, 0, gdal.GDT_Unknown,
+                                                  options=[f"VERSION={version // 10000}.{version // 100 % 100}"])
+    layer = dataset.CreateLayer("geo_lsoa11", osr.SpatialReference(), ogr.wkbMultiPolygon,
+                                options=["GEOMETRY_NAME=geom", "FID=fid"])
+    layer = dataset = None
+
+    def triggers(path) -> dict[str, str]:
+        conn = sqlite3.connect(path)
+        try:
+            return {name: " ".join(sql.split()) for name, sql in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rtree_geo_lsoa11_geom_%'")}
+        finally:
+            conn.close()
+
+    ours, gdal_own = triggers(sample_path), triggers(reference)
+    assert set(ours) == set(gdal_own)
+    assert ours == gdal_own
+
+
 @pytest.mark.parametrize("kind", ["sqlite"])
 def test_spatialite_store_opens_in_ogrinfo(sample_path):
     result = subprocess.run(["ogrinfo", "-ro", "-q", "-so", str(sample_path)], capture_output=True, text=True,

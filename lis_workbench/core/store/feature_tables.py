@@ -162,27 +162,47 @@ class _GeoPackage(_Layout):
                 f"WHERE lower(table_name) = lower({lit}); END")
 
     def _rtree_triggers(self, table: str) -> None:
-        """The spatial index triggers of the GeoPackage rtree extension (as GDAL writes them), so an edit made in
-        QGIS keeps the index right. They call ST_* functions that GDAL and QGIS provide; this code never edits
+        """The spatial index triggers of the GeoPackage rtree extension, as GDAL writes them for the file's
+        version (GeoPackage 1.4, which GDAL 3.7+ creates, replaced update1/update3 by update5-7), so an edit made
+        in QGIS keeps the index right. They call ST_* functions that GDAL and QGIS provide; this code never edits
         geometries in place, so it never fires the ones that need them."""
         t, g = quote(table), quote(GEOMETRY_COLUMN)
         r = quote(f"rtree_{table}_{GEOMETRY_COLUMN}")
         box = f'NEW."fid",ST_MinX(NEW.{g}), ST_MaxX(NEW.{g}),ST_MinY(NEW.{g}), ST_MaxY(NEW.{g})'
         name = f"rtree_{table}_{GEOMETRY_COLUMN}"
-        for suffix, body in (
-            ("insert", f"AFTER INSERT ON {t} WHEN (new.{g} NOT NULL AND NOT ST_IsEmpty(NEW.{g})) "
-                       f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END"),
-            ("update1", f"AFTER UPDATE OF {g} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{g} NOTNULL AND NOT "
-                        f"ST_IsEmpty(NEW.{g})) BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END"),
-            ("update2", f"AFTER UPDATE OF {g} ON {t} WHEN OLD.\"fid\" = NEW.\"fid\" AND (NEW.{g} ISNULL OR "
-                        f"ST_IsEmpty(NEW.{g})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END"),
-            ("update3", f"AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{g} NOTNULL AND NOT "
-                        f"ST_IsEmpty(NEW.{g})) BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; "
-                        f"INSERT OR REPLACE INTO {r} VALUES ({box}); END"),
-            ("update4", f"AFTER UPDATE ON {t} WHEN OLD.\"fid\" != NEW.\"fid\" AND (NEW.{g} ISNULL OR "
-                        f"ST_IsEmpty(NEW.{g})) BEGIN DELETE FROM {r} WHERE id IN (OLD.\"fid\", NEW.\"fid\"); END"),
-            ("delete", f"AFTER DELETE ON {t} WHEN old.{g} NOT NULL BEGIN DELETE FROM {r} WHERE id = OLD.\"fid\"; END"),
-        ):
+        same, moved = 'OLD."fid" = NEW."fid"', 'OLD."fid" != NEW."fid"'
+        new_ok, new_none = f"(NEW.{g} NOTNULL AND NOT ST_IsEmpty(NEW.{g}))", f"(NEW.{g} ISNULL OR ST_IsEmpty(NEW.{g}))"
+        old_ok, old_none = f"(OLD.{g} NOTNULL AND NOT ST_IsEmpty(OLD.{g}))", f"(OLD.{g} ISNULL OR ST_IsEmpty(OLD.{g}))"
+        insert = ("insert", f"AFTER INSERT ON {t} WHEN (new.{g} NOT NULL AND NOT ST_IsEmpty(NEW.{g})) "
+                            f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END")
+        update2 = ("update2", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_none} "
+                              f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; END')
+        update4 = ("update4", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_none} "
+                              f'BEGIN DELETE FROM {r} WHERE id IN (OLD."fid", NEW."fid"); END')
+        delete = ("delete", f"AFTER DELETE ON {t} WHEN old.{g} NOT NULL "
+                            f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; END')
+        moved_body = f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; INSERT OR REPLACE INTO {r} VALUES ({box}); END'
+        triggers: tuple[tuple[str, str], ...]
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] >= 10400:
+            triggers = (
+                insert,
+                ("update6", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_ok} BEGIN UPDATE {r} SET "
+                            f"minx = ST_MinX(NEW.{g}), maxx = ST_MaxX(NEW.{g}),miny = ST_MinY(NEW.{g}), "
+                            f'maxy = ST_MaxY(NEW.{g}) WHERE id = NEW."fid";END'),
+                ("update7", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_none} "
+                            f"BEGIN INSERT INTO {r} VALUES ({box}); END"),
+                update2,
+                ("update5", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_ok} {moved_body}"),
+                update4, delete)
+        else:
+            triggers = (
+                insert,
+                ("update1", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} "
+                            f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END"),
+                update2,
+                ("update3", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_ok} {moved_body}"),
+                update4, delete)
+        for suffix, body in triggers:
             self.conn.execute(f"CREATE TRIGGER {quote(f'{name}_{suffix}')} {body}")
 
 
