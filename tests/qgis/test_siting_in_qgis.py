@@ -174,12 +174,12 @@ def test_results_open_styled_in_qgis(demand_layer, schools, tmp_path, monkeypatc
     """Run from the toolbox (outputs loaded into the project), the three layers open as `lis site` draws them:
     stars for new sites, grey allocation lines, demand coloured by within reach / a gap."""
     import processing
-    import processing.gui.Postprocessing as postprocessing
+    from processing.gui import Postprocessing
     from qgis.core import QgsProject
 
     # pytest-qgis's stand-in iface has a mock layer tree view, which QGIS 3.44's C++ result loader refuses;
     # with no view, Processing adds the layers to the project as it does headless
-    monkeypatch.setattr(postprocessing, "iface", None, raising=False)
+    monkeypatch.setattr(Postprocessing, "iface", None, raising=False)
 
     params = {"DEMAND": str(demand_layer), "DEMAND_WEIGHT": "value", "DEMAND_ID": "area_code", "CANDIDATES": schools,
               "RADIUS": 1500.0, "P": 2, "OUTPUT_SITES": str(tmp_path / "s.gpkg"),

@@ -196,9 +196,9 @@ def test_spatial_index_triggers_are_the_ones_gdal_writes(sample_path, tmp_path):
     reference = tmp_path / "gdal.gpkg"
     dataset = gdal.GetDriverByName("GPKG").Create(str(reference), 0, 0, 0, gdal.GDT_Unknown,
                                                   options=[f"VERSION={version // 10000}.{version // 100 % 100}"])
-    layer = dataset.CreateLayer("geo_lsoa11", osr.SpatialReference(), ogr.wkbMultiPolygon,
-                                options=["GEOMETRY_NAME=geom", "FID=fid"])
-    layer = dataset = None
+    dataset.CreateLayer("geo_lsoa11", osr.SpatialReference(), ogr.wkbMultiPolygon,
+                        options=["GEOMETRY_NAME=geom", "FID=fid"])
+    dataset = None
 
     def triggers(path) -> dict[str, str]:
         conn = sqlite3.connect(path)
