@@ -331,9 +331,20 @@ def _shared_boundary(cache: dict, geoms: list, i: int, j: int, tolerance: float)
         if k not in cache:
             cache[k] = geoms[k].Boundary()
     line_i, line_j = cache[i], cache[j]
-    if tolerance > 0:
-        return line_i.Intersection(line_j.Buffer(tolerance)).Length()
-    return line_i.Intersection(line_j).Length()
+    shared = line_i.Intersection(line_j.Buffer(tolerance) if tolerance > 0 else line_j)
+    return _line_length(shared)
+
+
+def _line_length(geom: ogr.Geometry | None) -> float:
+    """Length of the lines in a geometry; a point (corners that touch) or a collection's points count 0. GDAL 3.7+
+    prints a warning for Length() on a point, once per touching corner."""
+    if geom is None or geom.IsEmpty():
+        return 0.0
+    kind = ogr.GT_Flatten(geom.GetGeometryType())
+    if kind in (ogr.wkbGeometryCollection, ogr.wkbMultiPoint, ogr.wkbMultiLineString):
+        return sum(_line_length(geom.GetGeometryRef(k)) for k in range(geom.GetGeometryCount()))
+    return geom.Length() if kind in (ogr.wkbLineString, ogr.wkbLinearRing, ogr.wkbCircularString,
+                                     ogr.wkbCompoundCurve) else 0.0
 
 
 def _warn_if_broken(w: Weights, tolerance: float) -> None:

@@ -126,7 +126,9 @@ def _export(page, coverage, name_field, map_layer, mask, spec, classification, o
         if out.suffix.lower() == ".png":
             settings = QgsLayoutExporter.ImageExportSettings()
             settings.dpi = 150
-            result, error = QgsLayoutExporter.exportToImage(atlas, str(folder / "page"), "png", settings, feedback)
+            with layouts.quiet_georeferencing():
+                result, error = QgsLayoutExporter.exportToImage(atlas, str(folder / "page"), "png", settings,
+                                                                feedback)
             suffix = ".png"
         else:
             settings = layouts.pdf_settings()

@@ -196,6 +196,20 @@ def set_text(layout: QgsPrintLayout, item_id: str, text: str) -> None:
         item.setText(text)
 
 
+@contextmanager
+def quiet_georeferencing():
+    """QGIS georeferences an exported image by opening it in GDAL for update, which PNG cannot do; QGIS 3.44's
+    GDAL prints `ERROR 6: The PNG driver does not support update access` for every page. The export's own
+    result still says whether the image was written."""
+    from osgeo import gdal
+
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+
+
 def pdf_settings(dpi: int = 150) -> QgsLayoutExporter.PdfExportSettings:
     """PDF settings for our pages: vector, with real (selectable, searchable) text rather than glyph outlines,
     which keeps a 25-page profile book a few MB instead of tens."""
@@ -216,6 +230,7 @@ def export(layout: QgsPrintLayout, path: str | Path, dpi: int = 150) -> None:
     else:
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = dpi
-        result = exporter.exportToImage(path, settings)
+        with quiet_georeferencing():
+            result = exporter.exportToImage(path, settings)
     if result != QgsLayoutExporter.ExportResult.Success:
         raise LisError(f"Could not write {path} (QGIS layout export error {int(result)}).")

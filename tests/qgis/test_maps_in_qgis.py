@@ -103,6 +103,23 @@ def test_no_data_areas_get_their_own_class(provider, sample_store_path, tmp_path
     assert matched[rules[-1].label()] == expected_missing
 
 
+def _says_only_what_it_wrote(stderr: str) -> None:
+    """No library noise for the user: QGIS 3.44's GDAL printed `ERROR 6: The PNG driver does not support update
+    access` per PNG, and deprecation or GDAL warnings must not reach the terminal either (issue 14)."""
+    noise = [line for line in stderr.splitlines()
+             if any(word in line for word in ("ERROR", "Warning", "deprecated", "Deprecat", "Traceback"))]
+    assert noise == [], stderr
+
+
+def test_cli_hotspot_png_with_rook_weights_prints_no_library_noise(sample_store_path, tmp_path):
+    run = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "hotspot", str(sample_store_path),
+                          "imd2019_imd_rank", "--weights", "rook", "--tolerance", "0", "--out",
+                          str(tmp_path / "hot.png")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    _says_only_what_it_wrote(run.stderr)
+    assert _not_blank(tmp_path / "hot.png") > 10
+
+
 def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
     from pypdf import PdfReader
 
@@ -111,11 +128,13 @@ def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
     run = subprocess.run(lis + ["map", str(sample_store_path), "imd2019_imd_decile", "--method", "decile",
                                 "--out", str(png)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+    _says_only_what_it_wrote(run.stderr)
     assert _not_blank(png) > 10
     run = subprocess.run(lis + ["atlas", str(sample_store_path), "iod2019_income_numerator",
                                 "--out", str(pdf)], capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr
+    _says_only_what_it_wrote(run.stderr)
     assert len(PdfReader(str(pdf)).pages) == 25  # one page per 2023 ward
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True)

@@ -418,3 +418,19 @@ def test_weights_dataclass():
     w = Weights(["a", "b"], contiguity(["a", "b"], [shapely.box(0, 0, 1, 1).wkb, shapely.box(1, 0, 2, 1).wkb])
                 .matrix, "queen")
     assert w.n == 2 and w.neighbours() == {"a": {"b"}, "b": {"a"}}
+
+
+def test_rook_at_tolerance_0_prints_no_gdal_warning():
+    """Corners that touch meet in a point; its length is 0 without GDAL 3.7+'s warning `OGR_G_Length() called
+    against a non-curve geometry type`, once per corner pair (issue 14)."""
+    from osgeo import gdal
+
+    ids, wkbs = lattice_squares(3, 3)
+    said: list[str] = []
+    gdal.PushErrorHandler(lambda level, number, message: said.append(message))
+    try:
+        w = contiguity(ids, wkbs, rook=True, tolerance=0)
+    finally:
+        gdal.PopErrorHandler()
+    assert w.neighbours() == lat2w_sets(3, 3, rook=True)  # corner contacts exist and are left out
+    assert said == []
