@@ -120,6 +120,26 @@ def test_cli_hotspot_png_with_rook_weights_prints_no_library_noise(sample_store_
     assert _not_blank(tmp_path / "hot.png") > 10
 
 
+def test_map_page_footer_is_set_left_not_justified(sample_store_path, tmp_path):
+    """QGIS 3.44 honours justified alignment in layout labels, and our template asked for it: the source line
+    was spread word by word across the page (issue 14). Read from the PDF's text as a reader's tool sees it."""
+    import re
+
+    pdf = tmp_path / "map.pdf"
+    run = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "map", str(sample_store_path),
+                          "imd2019_imd_decile", "--method", "decile", "--out", str(pdf)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    text = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Source:"))
+    footer = [line.strip() for line in lines[start:start + 3] if line.strip()]
+    assert footer[0].startswith("Source: MHCLG English Indices of Deprivation 2019")
+    assert all(not re.search(r"\S {3,}\S", line) for line in footer), footer
+    assert "Store checksum" in " ".join(footer)
+
+
 def test_cli_map_and_atlas_headless(sample_store_path, tmp_path):
     from pypdf import PdfReader
 
