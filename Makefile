@@ -82,6 +82,8 @@ lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench tools
 	$(VENV)/bin/mypy lis_workbench/core
 	$(PY) tools/qt6_check.py lis_workbench tests bench tools
+	$(VENV)/bin/bandit -q -r lis_workbench
+	$(PY) tools/secrets_check.py lis_workbench
 
 screenshot: setup package demo
 	$(PY) tests/e2e/screenshot.py --zip dist/lis_workbench.zip --store $(OUT)/wigan_store.gpkg --png $(OUT)/qgis_dock.png

@@ -23,5 +23,5 @@ def area_file_stem(name: str | None, code: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9]+", "_", str(name or "")).strip("_") or re.sub(r"[^A-Za-z0-9]+", "_", str(code))
     if len(safe) <= MAX_STEM:
         return safe
-    digest = hashlib.sha1(f"{code}|{name}".encode()).hexdigest()[:8]
+    digest = hashlib.sha1(f"{code}|{name}".encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{safe[: MAX_STEM - len(digest) - 1].rstrip('_')}_{digest}"

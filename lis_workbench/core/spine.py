@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from .profile import AreaProfile, ProfileRow, format_value
 from .text_fit import text_width, wrap
@@ -291,7 +291,7 @@ def _notes(out: list[str], y: float, profile: AreaProfile, prov: dict) -> float:
 
 # ---------------------------------------------------------------------- SVG helpers
 def _esc(text: str) -> str:
-    return escape(_CONTROL.sub("", str(text)))
+    return escape(_CONTROL.sub("", str(text)), quote=False)
 
 
 def _text(x: float, y: float, text: str, size: float, *, anchor: str = "start", weight: str | None = None,
@@ -302,7 +302,7 @@ def _text(x: float, y: float, text: str, size: float, *, anchor: str = "start", 
     if weight:
         attrs += f' font-weight="{weight}"'
     if style:
-        attrs += f" font-style={quoteattr(style)}"
+        attrs += f' font-style="{escape(style)}"'
     return f"<text {attrs}>{_esc(text)}</text>"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 _APP = None
 
@@ -16,7 +17,7 @@ def start_qgis():
     if QgsApplication.instance() is not None:
         return QgsApplication.instance()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
+    os.environ.setdefault("XDG_RUNTIME_DIR", os.path.join(tempfile.gettempdir(), f"runtime-{os.getuid()}"))
     QgsApplication.setPrefixPath("/usr", True)
     _APP = QgsApplication([], True)  # GUI classes are needed by the layout renderer
     _APP.initQgis()

@@ -88,7 +88,7 @@ def write_gpkg(path: str, frame: pd.DataFrame, fields: QgsFields, wkb_type, crs:
             rows = zip(fids if fids is not None else range(1, len(frame) + 1),
                        *([blobs] if has_geometry else []), *columns)
             marks = ", ".join("?" * (1 + has_geometry + len(attributes)))
-            conn.executemany(f'INSERT INTO "{table}" ({", ".join(named)}) VALUES ({marks})', rows)
+            conn.executemany(f'INSERT INTO "{table}" ({", ".join(named)}) VALUES ({marks})', rows)  # nosec B608
         if has_geometry:  # the spatial index and the extent, as GDAL makes them
             dataset = ogr.Open(str(target), update=1)
             quoted_table = table.replace("'", "''")

@@ -156,7 +156,8 @@ def _lagrangian_bound(cost, weights, p, fixed, start, max_iter=3000, cancelled=N
         if norm == 0 or theta < 1e-5 or best_lb >= upper * (1 - 1e-12):
             break
         lam = np.maximum(lam + theta * (upper - lb) / norm * g, 0)
-    assert best is not None  # set by the first step, whose bound always beats -inf; this tells mypy
+    if best is None:  # set by the first step, whose bound always beats -inf
+        raise SitingError("The p-median bound found no assignment; please report this.")
     return best_lb, best[0], best[1], incumbent, upper
 
 

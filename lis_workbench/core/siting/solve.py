@@ -14,6 +14,12 @@ from .coverage import covered_weight, solve_lscp, solve_mclp
 from .pmedian import interchange, solve_pmedian, total_cost
 
 
+def _given(value, name: str):
+    """A setting solve() has already required of this model (None here would be a bug, said in words)."""
+    if value is None:
+        raise SitingError(f"The model needs its {name}; please report this.")
+    return value
+
 def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius: float | None = None,
            fixed: np.ndarray | None = None) -> SitingResult:
     """A quick look: coverage by greedy adds, p-median by greedy adds and interchange. Not proven optimal."""
@@ -23,7 +29,7 @@ def greedy(cost: np.ndarray, weights: np.ndarray, p: int, model: str, *, radius:
         mask = interchange(cost, weights, p, fixed)
         objective = total_cost(cost, weights, mask)
     else:
-        assert radius is not None  # solve() checks that a coverage model has one; this tells mypy
+        radius = _given(radius, "radius")  # solve() checks that a coverage model has one
         cover = (cost <= radius)
         mask = fixed.copy()
         reached = cover[:, fixed].any(axis=1) if fixed.any() else np.zeros(cost.shape[0], bool)
@@ -66,7 +72,7 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
                                 cancelled=cancelled) if exact else \
                 greedy(cost, weights, k, "pmedian", fixed=fixed, radius=radius)
         else:
-            assert radius is not None  # solve() checks that a coverage model has one; this tells mypy
+            radius = _given(radius, "radius")  # solve() checks that a coverage model has one
             res = solve_mclp(cost, weights, radius, k, fixed=fixed, time_limit=time_limit) if exact else \
                 greedy(cost, weights, k, "mclp", fixed=fixed, radius=radius)
         covered = float(np.asarray(weights, float)[res.covered].sum()) if radius is not None else np.nan
@@ -90,16 +96,16 @@ def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = 
         raise SitingError(f"The {model} model needs a radius.")
     # the asserts below restate the checks above for mypy
     if quick and model != "lscp" and capacity is None:
-        assert p is not None
+        p = _given(p, "p")
         return greedy(cost, weights, p, model, radius=radius, fixed=fixed)
     if model == "mclp":
-        assert p is not None and radius is not None
+        p, radius = _given(p, "p"), _given(radius, "radius")
         return solve_mclp(cost, weights, radius, p, fixed=fixed, capacity=capacity, time_limit=time_limit)
     if model == "lscp":
-        assert radius is not None
+        radius = _given(radius, "radius")
         return solve_lscp(cost, radius, weights=weights, share=share, fixed=fixed, capacity=capacity,
                           time_limit=time_limit, labels=labels)
-    assert p is not None
+    p = _given(p, "p")
     return solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, radius=radius, time_limit=time_limit,
                          progress=progress, cancelled=cancelled)
 

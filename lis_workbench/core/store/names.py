@@ -36,7 +36,7 @@ def shortened_id(text: str) -> str:
     """
     if len(text) <= 63:
         return text
-    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{text[:54].rstrip('_')}_{digest}"
 
 

@@ -235,7 +235,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
 
     def indicator(self, indicator_id: str) -> dict:
         """The catalogue entry of one indicator, with its periods."""
-        row = self._conn.execute(f"SELECT {', '.join(CATALOGUE_FIELDS)} FROM lis_catalogue WHERE id = ?",
+        row = self._conn.execute(f"SELECT {', '.join(CATALOGUE_FIELDS)} FROM lis_catalogue WHERE id = ?",  # nosec B608
                                  (indicator_id,)).fetchone()
         if row is None:
             close = [r[0] for r in self._conn.execute(
@@ -281,7 +281,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
             self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS lis_wanted (area_code TEXT PRIMARY KEY)")
             self._conn.execute("DELETE FROM temp.lis_wanted")
             self._conn.executemany("INSERT INTO temp.lis_wanted VALUES (?)", [(c,) for c in wanted])
-            sql += f" AND {code} IN (SELECT area_code FROM temp.lis_wanted)"
+            sql += f" AND {code} IN (SELECT area_code FROM temp.lis_wanted)"  # nosec B608
         frame = pd.read_sql_query(sql + f" ORDER BY {code}", self._conn, params=params)
         for col in VALUE_FIELDS:
             frame[col] = frame[col].astype(float)
@@ -320,7 +320,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
             if ind in existing and not replace:
                 periods = sorted(set(batch.frame["period"]))
                 clash = conn.execute(
-                    f"SELECT DISTINCT period FROM lis_value WHERE indicator = ? AND period IN "
+                    f"SELECT DISTINCT period FROM lis_value WHERE indicator = ? AND period IN "  # nosec B608
                     f"({','.join('?' * len(periods))})", [ind, *periods]).fetchall()
                 if clash:
                     raise StoreError(
@@ -334,17 +334,17 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                 ind = entry["id"]
                 frame = batch.frame
                 periods = sorted(set(frame["period"]))
-                conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "
+                conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "  # nosec B608
                              f"({','.join('?' * len(periods))})", [ind, *periods])
                 present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
                 conn.executemany(
-                    f"INSERT INTO lis_value (indicator, area_code, period, {', '.join(present)}, suppressed) "
+                    f"INSERT INTO lis_value (indicator, area_code, period, {', '.join(present)}, suppressed) "  # nosec B608
                     f"VALUES ({','.join('?' * (len(present) + 4))})", _value_tuples(ind, frame, present))
                 entry.update(import_file=basename(file), import_checksum=checksum, imported_at=imported_at)
                 entry["row_count"] = None
                 cols = [c for c in CATALOGUE_FIELDS if c in entry]
                 conn.execute(
-                    f"INSERT INTO lis_catalogue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                    f"INSERT INTO lis_catalogue ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "  # nosec B608
                     f"ON CONFLICT(id) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
                     [entry[c] for c in cols])
@@ -373,7 +373,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         """A SHA-256 of the store's content (catalogue, values, areas, lookups): equal content, equal sum."""
         digest = hashlib.sha256()
         for sql in (
-            f"SELECT {', '.join(f for f in CATALOGUE_FIELDS if f != 'denominator')} FROM lis_catalogue ORDER BY id",
+            f"SELECT {', '.join(f for f in CATALOGUE_FIELDS if f != 'denominator')} FROM lis_catalogue ORDER BY id",  # nosec B608
             # denominators count only where named, so a store upgraded to version 2 sums as it did before
             "SELECT id, denominator FROM lis_catalogue WHERE denominator IS NOT NULL ORDER BY id",
             "SELECT indicator, area_code, period, value, numerator, denominator, lower_ci, upper_ci, "
