@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from qgis.core import (
     QgsFeatureRequest,
-    QgsField,
     QgsFields,
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -22,6 +21,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import LisError
+from ..qgis_bridge.compat import make_field
 from ..qgis_bridge.outputs import finish_output
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class LisAlgorithm(QgsProcessingAlgorithm):
             if field.name() not in added:
                 fields.append(field)
         for name, kind in columns:
-            fields.append(QgsField(name, kind))
+            fields.append(make_field(name, kind))
         out = rows.drop(columns=[c for c in added if c in rows.columns]).reset_index(drop=True)
         for name, _ in columns:
             out[name] = table[name].to_numpy() if name in table.columns else None

@@ -9,7 +9,6 @@ from pathlib import Path
 from qgis.core import (
     QgsFeatureRequest,
     QgsFeedback,
-    QgsField,
     QgsFillSymbol,
     QgsLayoutExporter,
     QgsLayoutItemMap,
@@ -23,6 +22,7 @@ from ..core.errors import LisError
 from ..core.file_names import area_file_stem
 from ..core.map_study import MapSpec
 from . import layout as layouts
+from .compat import make_field
 from .maps import footer_text, subtitle_text
 
 MASK_NEIGHBOURS = "@atlas_featureid <> $id"
@@ -49,7 +49,7 @@ def with_page_fields(coverage: QgsVectorLayer, name_field: str, title: Callable[
     copy = coverage.materialize(QgsFeatureRequest())
     copy.setName(coverage.name())
     provider = copy.dataProvider()
-    provider.addAttributes([QgsField(FILE_STEM, QVariant.Type.String), QgsField(PAGE_TITLE, QVariant.Type.String)])
+    provider.addAttributes([make_field(FILE_STEM, QVariant.Type.String), make_field(PAGE_TITLE, QVariant.Type.String)])
     copy.updateFields()
     stem, titled = copy.fields().indexFromName(FILE_STEM), copy.fields().indexFromName(PAGE_TITLE)
     code_index = copy.fields().indexFromName("area_code")

@@ -17,13 +17,14 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsProviderRegistry,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QVariant
+
+from .compat import make_field
 
 BNG = "EPSG:27700"
 
@@ -195,7 +196,7 @@ def fields_for(frame: pd.DataFrame, kinds: Mapping[str, object] | None = None,
     for column in frame.columns:
         if column in skipped:
             continue
-        fields.append(QgsField(str(column), kinds.get(column, field_kind(frame[column]))))
+        fields.append(make_field(str(column), kinds.get(column, field_kind(frame[column]))))
     return fields
 
 

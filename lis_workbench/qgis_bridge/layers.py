@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsField,
     QgsFields,
     QgsLayerMetadata,
     QgsVectorLayer,
@@ -14,6 +13,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.map_study import provenance_line
+from .compat import make_field
 from .frames import BNG, memory_layer, write_features
 
 INDICATOR_FIELDS = (("area_code", QVariant.Type.String), ("area_name", QVariant.Type.String), ("period",
@@ -28,7 +28,7 @@ def indicator_fields() -> QgsFields:
     """The fields of an indicator layer: value field `value`, plus area_code, area_name, period, ..."""
     fields = QgsFields()
     for name, kind in INDICATOR_FIELDS:
-        fields.append(QgsField(name, kind))
+        fields.append(make_field(name, kind))
     return fields
 
 

@@ -32,6 +32,7 @@ from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.errors import LisError
 from ..core.text_fit import wrap
+from .compat import set_label_font, set_legend_font
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 NORTH_ARROW = RESOURCES / "icons" / "north.svg"
@@ -59,8 +60,7 @@ def _label(layout, item_id: str, x: float, y: float, w: float, h: float, size: f
     font = QFont(FONT)
     font.setPointSizeF(size)
     font.setBold(bold)
-    label.setFont(font)
-    label.setFontColor(QColor(colour))
+    set_label_font(label, font, QColor(colour))
     label.setText(item_id)
     label.setMode(QgsLayoutItemLabel.Mode.ModeFont)
     label.setVAlign(Qt.AlignmentFlag.AlignTop)
@@ -162,7 +162,7 @@ def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, t
         font = QFont(FONT)
         font.setPointSizeF(size)
         font.setBold(bold)
-        legend.rstyle(style).setFont(font)
+        set_legend_font(legend.rstyle(style), font)
     root = legend.model().rootGroup()
     root.clear()
     node = root.addLayer(layer)

@@ -22,6 +22,7 @@ from ..core.errors import LisError
 from ..core.map_study import MapSpec, classify_map, map_for_indicator, subtitle_text
 from ..core.palette import choose_ramp
 from . import layout as layouts
+from .compat import save_default_style
 from .frames import read_frame
 from .thematic import style_layer
 
@@ -64,7 +65,7 @@ def save_styled_gpkg(layer: QgsVectorLayer, path: str | Path, layer_name: str | 
         written.setLabeling(layer.labeling().clone())
         written.setLabelsEnabled(True)
     written.setMetadata(layer.metadata())
-    message = written.saveStyleToDatabase(options.layerName, "LIS Workbench thematic map", True, "")
+    message = save_default_style(written, options.layerName, "LIS Workbench thematic map")
     if message:
         raise LisError(f"Could not save the map style into {path}: {message}")
     return written

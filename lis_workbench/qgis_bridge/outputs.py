@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from qgis.core import QgsLayerMetadata, QgsProcessingUtils, QgsVectorLayer
 
+from .compat import save_default_style
+
 
 def finish_output(dest: str, context, metadata: QgsLayerMetadata | None = None,
                   style: Callable[[QgsVectorLayer], object] | None = None, style_name: str = "LIS Workbench") -> None:
@@ -36,7 +38,7 @@ def finish_output(dest: str, context, metadata: QgsLayerMetadata | None = None,
     if style is not None:
         style(layer)
         if in_file:
-            layer.saveStyleToDatabase(layer.name() or style_name, style_name, True, "")
+            save_default_style(layer, layer.name() or style_name, style_name)
 
 
 def _only_layer(path: str) -> str:

@@ -12,7 +12,6 @@ from pathlib import Path
 from qgis.core import (
     QgsFeature,
     QgsFeedback,
-    QgsField,
     QgsLayoutExporter,
     QgsLayoutItem,
     QgsLayoutItemPicture,
@@ -35,6 +34,7 @@ from ..core.errors import Cancelled, LisError, ParameterError
 from ..core.file_names import area_file_stem
 from ..core.spine import derivation_notes, profile_svg
 from . import layout as layouts
+from .compat import make_field
 
 PAGE_W, PAGE_H = 210.0, 297.0
 NOTES_W, NOTES_H = 190.0, 71.0  # the notes box under the table, in mm
@@ -128,12 +128,10 @@ def export_profiles(profiles: Sequence, out_pdf: str | Path, per_area_dir: str |
         raise LisError("There are no areas to make profiles for.")
     workdir = Path(tempfile.mkdtemp(prefix="lis_profiles_"))
     coverage = QgsVectorLayer("None", "profiles", "memory")
-    coverage.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String),
-                                           QgsField("area_name", QVariant.Type.String),
-                                           QgsField("svg", QVariant.Type.String), QgsField("page", QVariant.Type.Int),
-                                           QgsField("notes", QVariant.Type.String),
-                                           QgsField("file_stem", QVariant.Type.String), QgsField("title",
-                                                                                                 QVariant.Type.String)])
+    text, whole = QVariant.Type.String, QVariant.Type.Int
+    coverage.dataProvider().addAttributes([make_field(name, kind) for name, kind in (
+        ("area_code", text), ("area_name", text), ("svg", text), ("page", whole), ("notes", text),
+        ("file_stem", text), ("title", text))])
     coverage.updateFields()
     features = []
     size = notes_size(["\n".join(derivation_notes(profile)) for profile in profiles])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qgis.core import (
+    QgsClassificationCustom,
     QgsColorBrewerColorRamp,
     QgsFillSymbol,
     QgsGradientColorRamp,
@@ -51,7 +52,7 @@ def graduated_renderer(field: str, intervals: list[tuple[float, float]], labels:
               for (lower, upper), label, colour in zip(intervals, labels, colours)]
     ranges.sort(key=lambda r: r.lowerValue())
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
-    renderer.setMode(QgsGraduatedSymbolRenderer.Mode.Custom)
+    renderer.setClassificationMethod(QgsClassificationCustom())  # our classes (setMode is deprecated)
     if not no_data:
         return renderer
     rules = QgsRuleBasedRenderer.convertFromRenderer(renderer)
