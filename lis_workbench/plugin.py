@@ -22,6 +22,7 @@ class LisWorkbenchPlugin:
         self.provider = None
         self.dock = None
         self.action = None
+        self.help_action = None
         self.log_handler = None
 
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API
@@ -49,9 +50,21 @@ class LisWorkbenchPlugin:
         self.dock.visibilityChanged.connect(self.action.setChecked)
         self.iface.addPluginToMenu(__title__, self.action)
         self.iface.addToolBarIcon(self.action)
+        self.help_action = QAction(QIcon(ICON), f"{__title__} help", self.iface.mainWindow())
+        self.help_action.setObjectName("LisWorkbenchHelpAction")
+        self.help_action.triggered.connect(open_help)
+        self.iface.addPluginToMenu(__title__, self.help_action)
+        self.iface.pluginHelpMenu().addAction(self.help_action)
 
     def unload(self) -> None:
         from .qgis_bridge.log import remove_log_handler
+
+        if getattr(self, "help_action", None) is not None:
+            self.iface.removePluginMenu(__title__, self.help_action)
+            self.iface.pluginHelpMenu().removeAction(self.help_action)
+            self.help_action.setParent(None)
+            self.help_action.deleteLater()
+            self.help_action = None
 
         if self.action is not None:
             self.iface.removePluginMenu(__title__, self.action)
@@ -70,3 +83,13 @@ class LisWorkbenchPlugin:
             self.provider = None
         remove_log_handler(self.log_handler)
         self.log_handler = None
+
+
+def open_help() -> None:
+    """Open the plugin's offline help page in the user's browser."""
+    from qgis.PyQt.QtCore import QUrl
+    from qgis.PyQt.QtGui import QDesktopServices
+
+    from .processing.help_page import help_url
+
+    QDesktopServices.openUrl(QUrl(help_url()))

@@ -54,7 +54,15 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP_ID
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return self.HELP
+        from .help_page import example
+
+        return f"{self.HELP}\n\nExample:\n{example(self)}" if self.parameterDefinitions() else self.HELP
+
+    def helpUrl(self) -> str:  # noqa: N802
+        """This algorithm's section of the plugin's offline help page (the toolbox's Help button opens it)."""
+        from .help_page import help_url
+
+        return help_url(self.NAME)
 
     def icon(self) -> QIcon:
         return QIcon(ICON)

@@ -19,7 +19,8 @@ def _count():
     docks = [d for d in window.findChildren(QDockWidget) if d.objectName() == "LisWorkbenchDock"]
     actions = [a for a in window.findChildren(QAction) if a.objectName() == "LisWorkbenchAction"]
     providers = [p.id() for p in QgsApplication.processingRegistry().providers()].count("lisworkbench")
-    return {"docks": len(docks), "actions": len(actions), "providers": providers}
+    help_entries = [a for a in iface.pluginHelpMenu().actions() if a.objectName() == "LisWorkbenchHelpAction"]
+    return {"docks": len(docks), "actions": len(actions), "providers": providers, "help": len(help_entries)}
 
 
 def _dock():

@@ -81,8 +81,9 @@ def test_desktop_loads_reloads_and_uses_the_installed_plugin(profile, sample_sto
     assert "error" not in report, report.get("error")
     assert report["loaded"]
     assert str(profile) in report["plugin_file"]  # the zip's copy, not the source tree
-    assert report["after_start"] == {"docks": 1, "actions": 1, "providers": 1}
-    assert report["after_reload"] == {"docks": 1, "actions": 1, "providers": 1}
+    # one dock, one toggle action, one provider and one entry in Help > Plugins, also after a reload
+    assert report["after_start"] == {"docks": 1, "actions": 1, "providers": 1, "help": 1}
+    assert report["after_reload"] == {"docks": 1, "actions": 1, "providers": 1, "help": 1}
     with Store.open(sample_store_path) as store:
         assert report["listed"] == len(store.catalogue())
     assert report["layer_features"] == 200
