@@ -6,10 +6,10 @@ OUT := out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-mod-spatialite gdal-bin \
 	python3-gdal python3-venv poppler-utils python3-numpy python3-pandas python3-scipy \
-	fonts-dejavu-core xauth
+	fonts-dejavu-core xauth pyqt5-dev-tools
 QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 
-.PHONY: setup demo test test-unit test-qgis344 package bench lint screenshot clean
+.PHONY: setup demo test test-unit test-qgis344 package bench lint i18n screenshot clean
 
 setup: .stamp-apt .stamp-venv
 
@@ -84,6 +84,11 @@ lint: setup
 	$(PY) tools/qt6_check.py lis_workbench tests bench tools
 	$(VENV)/bin/bandit -q -r lis_workbench
 	$(PY) tools/secrets_check.py lis_workbench
+
+# The translation source (every string marked for translation in the plugin's Python and the dock's .ui file).
+i18n: setup
+	pylupdate5 -noobsolete $$(find lis_workbench -name '*.py' -o -name '*.ui' | grep -v __pycache__ | sort) \
+		-ts lis_workbench/i18n/lis_workbench.ts
 
 screenshot: setup package demo
 	$(PY) tests/e2e/screenshot.py --zip dist/lis_workbench.zip --store $(OUT)/wigan_store.gpkg --png $(OUT)/qgis_dock.png

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -34,6 +34,9 @@ class LisWorkbenchPlugin:
             QgsApplication.processingRegistry().addProvider(self.provider)
 
     def initGui(self) -> None:  # noqa: N802 - QGIS API
+        from .translation import install_translator
+
+        install_translator()
         from .qgis_bridge.log import install_log_handler
         from .ui.dock import LisDock
 
@@ -50,7 +53,8 @@ class LisWorkbenchPlugin:
         self.dock.visibilityChanged.connect(self.action.setChecked)
         self.iface.addPluginToMenu(__title__, self.action)
         self.iface.addToolBarIcon(self.action)
-        self.help_action = QAction(QIcon(ICON), f"{__title__} help", self.iface.mainWindow())
+        self.help_action = QAction(QIcon(ICON), QCoreApplication.translate("LisWorkbench", "LIS Workbench help"),
+                                   self.iface.mainWindow())
         self.help_action.setObjectName("LisWorkbenchHelpAction")
         self.help_action.triggered.connect(open_help)
         self.iface.addPluginToMenu(__title__, self.help_action)

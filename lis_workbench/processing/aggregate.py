@@ -21,6 +21,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import GeographyError
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ VALUE_TYPES = ("count", "rate", "proportion", "percentage", "mean", "rank", "dec
 
 class AggregateAlgorithm(LisAlgorithm):
     NAME = "aggregate"
-    DISPLAY_NAME = "Aggregate to larger areas"
-    GROUP = "Indices, trends and comparisons"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Aggregate to larger areas")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Indices, trends and comparisons")
     GROUP_ID = "indices"
     INPUT, CODE_FIELD, VALUE, NUMERATOR, DENOMINATOR = "INPUT", "CODE_FIELD", "VALUE", "NUMERATOR", "DENOMINATOR"
     STORE, INDICATOR, PERIOD, LOOKUP_NAME = "STORE", "INDICATOR", "PERIOD", "LOOKUP_NAME"

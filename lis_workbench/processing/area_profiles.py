@@ -14,13 +14,14 @@ from qgis.core import (
 )
 
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 
 class AreaProfilesAlgorithm(LisAlgorithm):
     NAME = "areaprofiles"
-    DISPLAY_NAME = "Area profiles"
-    GROUP = "Maps and publications"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Area profiles")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Maps and publications")
     GROUP_ID = "maps"
     STORE, INDICATORS, BOROUGH, GEOGRAPHY, LOOKUP = "STORE", "INDICATORS", "BOROUGH", "GEOGRAPHY", "LOOKUP"
     OUTPUT_PDF, OUTPUT_FOLDER, PAGES, SUMMARY = "OUTPUT_PDF", "OUTPUT_FOLDER", "PAGES", "SUMMARY"

@@ -23,6 +23,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..core.errors import LisError
 from ..qgis_bridge.compat import make_field
 from ..qgis_bridge.outputs import finish_output
+from ..translation import QT_TRANSLATE_NOOP, tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +38,7 @@ class LisAlgorithm(QgsProcessingAlgorithm):
 
     NAME = ""
     DISPLAY_NAME = ""
-    GROUP = "Indicator store"
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Indicator store")
     GROUP_ID = "store"
     HELP = ""
 
@@ -45,10 +46,10 @@ class LisAlgorithm(QgsProcessingAlgorithm):
         return self.NAME
 
     def displayName(self) -> str:  # noqa: N802
-        return self.DISPLAY_NAME
+        return tr(self.DISPLAY_NAME)
 
     def group(self) -> str:
-        return self.GROUP
+        return tr(self.GROUP)
 
     def groupId(self) -> str:  # noqa: N802
         return self.GROUP_ID

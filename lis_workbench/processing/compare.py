@@ -22,6 +22,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.choices import COMPARISON_KINDS as KINDS
 from ..core.errors import AnalysisError
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 from .thematic_map import POLARITIES, layer_polarity
 
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 class CompareAlgorithm(LisAlgorithm):
     NAME = "compare"
-    DISPLAY_NAME = "Compare with a benchmark"
-    GROUP = "Indices, trends and comparisons"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Compare with a benchmark")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Indices, trends and comparisons")
     GROUP_ID = "indices"
     INPUT, CODE_FIELD, NUMERATOR, DENOMINATOR, KIND = "INPUT", "CODE_FIELD", "NUMERATOR", "DENOMINATOR", "KIND"
     MULTIPLIER, BENCHMARK, BENCHMARK_AREA, POLARITY = "MULTIPLIER", "BENCHMARK", "BENCHMARK_AREA", "POLARITY"

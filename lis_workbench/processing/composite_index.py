@@ -23,6 +23,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.choices import COMBINATIONS, MISSING_POLICIES, NORMALISATIONS
 from ..core.errors import CompositeError
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm, style_on_load
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def parse_polarities(text: str, fields: list[str]) -> list[str]:
 
 class CompositeIndexAlgorithm(LisAlgorithm):
     NAME = "compositeindex"
-    DISPLAY_NAME = "Composite index"
-    GROUP = "Indices, trends and comparisons"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Composite index")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Indices, trends and comparisons")
     GROUP_ID = "indices"
     INPUT, FIELDS, WEIGHTS, POLARITY = "INPUT", "FIELDS", "WEIGHTS", "POLARITY"
     NORMALISATION, COMBINE, MISSING, RECIPE, STEP = "NORMALISATION", "COMBINE", "MISSING", "RECIPE", "STEP"

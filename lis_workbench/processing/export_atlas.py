@@ -17,14 +17,15 @@ from qgis.core import (
 
 from ..core.choices import CLASSIFICATION_METHODS as METHODS
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 from .thematic_map import fill_from_layer
 
 
 class ExportAtlasAlgorithm(LisAlgorithm):
     NAME = "exportatlas"
-    DISPLAY_NAME = "Export atlas"
-    GROUP = "Maps and publications"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Export atlas")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Maps and publications")
     GROUP_ID = "maps"
     INPUT, NAME_FIELD, MAP_LAYER, FIELD = "INPUT", "NAME_FIELD", "MAP_LAYER", "FIELD"
     METHOD, CLASSES, TEMPLATE, OUTPUT_PDF, SINGLE_FILE = "METHOD", "CLASSES", "TEMPLATE", "OUTPUT_PDF", "SINGLE_FILE"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
+from ..translation import QT_TRANSLATE_NOOP
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
 class GiStarAlgorithm(HotspotAlgorithm):
     NAME = "gistar"
-    DISPLAY_NAME = "Hotspots (Gi*)"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Hotspots (Gi*)")
     STATISTIC = "gistar"
     HELP = ("Getis-Ord Gi*: where high (hot) or low (cold) values cluster. Each area is compared with itself and "
             "its neighbours. Output fields gi_z (z-score), gi_p (pseudo p from conditional permutations, or from z "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingOutputNumber
 
+from ..translation import QT_TRANSLATE_NOOP
 from .hotspot_base import HotspotAlgorithm
 
 
 class GlobalMoranAlgorithm(HotspotAlgorithm):
     NAME = "globalmoran"
-    DISPLAY_NAME = "Global Moran's I"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Global Moran's I")
     STATISTIC = "globalmoran"
     HELP = ("Moran's I for the whole layer: above its expectation (-1/(n-1)) when similar values sit together. "
             "Returns I, EXPECTED_I, Z and P (two-tailed, under normality) and P_SIM (pseudo p from PERMUTATIONS "

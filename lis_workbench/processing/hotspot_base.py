@@ -20,6 +20,7 @@ from qgis.core import (
 from ..core.choices import CORRECTIONS
 from ..core.choices import WEIGHT_KINDS as KINDS
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm, style_on_load
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def add_weights_parameters(algorithm) -> None:
 class HotspotAlgorithm(LisAlgorithm):
     """Shared parameters: INPUT, FIELD, WEIGHTS, K, DISTANCE, PERMUTATIONS, SEED, CORRECTION, ALPHA, ISLANDS."""
 
-    GROUP = "Hotspots and clusters"
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Hotspots and clusters")
     GROUP_ID = "hotspots"
     STATISTIC = ""
     INPUT, FIELD, WEIGHTS, K, DISTANCE = "INPUT", "FIELD", "WEIGHTS", "K", "DISTANCE"

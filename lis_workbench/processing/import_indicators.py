@@ -14,6 +14,7 @@ from qgis.core import (
 
 from ..core.choices import LAYOUTS, PERIOD_FORMATS, POLARITIES
 from ..qgis_bridge.feedback import progress_from_feedback
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 #: choices with "" meaning "work it out" (layout, period format) or "not given" (polarity)
@@ -34,7 +35,7 @@ CATALOGUE_OPTIONS = (("TITLE", "title"), ("THEME", "theme"), ("UNIT", "unit"), (
 
 class ImportIndicatorsAlgorithm(LisAlgorithm):
     NAME = "importindicators"
-    DISPLAY_NAME = "Import indicators"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Import indicators")
     STORE, INPUT, LAYOUT, PERIOD_FORMAT, VALUE_COLUMNS = "STORE", "INPUT", "LAYOUT", "PERIOD_FORMAT", "VALUE_COLUMNS"
     POLARITY, ENCODING, ALLOW_UNMATCHED, REPLACE, DRY_RUN = ("POLARITY", "ENCODING", "ALLOW_UNMATCHED", "REPLACE",
                                                               "DRY_RUN")

@@ -12,12 +12,13 @@ from qgis.core import (
 )
 
 from ..qgis_bridge.outputs import finish_output
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 
 class LoadIndicatorAlgorithm(LisAlgorithm):
     NAME = "loadindicator"
-    DISPLAY_NAME = "Load indicator"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Load indicator")
     STORE = "STORE"
     INDICATOR = "INDICATOR"
     PERIOD = "PERIOD"

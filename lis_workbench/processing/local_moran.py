@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from qgis.PyQt.QtCore import QVariant
 
+from ..translation import QT_TRANSLATE_NOOP
 from .hotspot_base import HotspotAlgorithm, style_clusters_on_load
 
 
 class LocalMoranAlgorithm(HotspotAlgorithm):
     NAME = "localmoran"
-    DISPLAY_NAME = "Local Moran (LISA)"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Local Moran (LISA)")
     STATISTIC = "localmoran"
     HELP = ("Local Moran's I (LISA): areas like their neighbours (High-High, Low-Low clusters) or unlike them "
             "(High-Low, Low-High outliers). Output fields lisa_i, lisa_z (analytical z under conditional "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..translation import QT_TRANSLATE_NOOP
 from .siting_base import SitingAlgorithm
 
 
 class LscpAlgorithm(SitingAlgorithm):
     NAME = "lscp"
-    DISPLAY_NAME = "Set covering (LSCP)"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Set covering (LSCP)")
     MODEL = "lscp"
     USES_P = False
     HELP = ("The fewest new sites from the candidates so that every demand area (or SHARE of the demand) is within "

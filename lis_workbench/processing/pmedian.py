@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..translation import QT_TRANSLATE_NOOP
 from .siting_base import SitingAlgorithm
 
 
 class PMedianAlgorithm(SitingAlgorithm):
     NAME = "pmedian"
-    DISPLAY_NAME = "p-median (shortest average distance)"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "p-median (shortest average distance)")
     MODEL = "pmedian"
     HELP = ("Choose P new sites from the candidates so that the total demand-weighted distance from each area to "
             "its nearest open site is smallest (existing sites always open). Solved exactly: a Lagrangian bound "

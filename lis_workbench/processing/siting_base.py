@@ -23,6 +23,7 @@ from qgis.core import (
 )
 
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm, style_on_load
 
 DISTANCES = ("euclidean", "network", "matrix")
@@ -32,7 +33,7 @@ class SitingAlgorithm(LisAlgorithm):
     """DEMAND, DEMAND_WEIGHT, CANDIDATES, EXISTING, P, RADIUS, DISTANCE, NETWORK -> OUTPUT_SITES,
     OUTPUT_ALLOCATION, OUTPUT_DEMAND; OBJECTIVE and SOLVE_SECONDS."""
 
-    GROUP = "Siting services"
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Siting services")
     GROUP_ID = "siting"
     MODEL = ""
     USES_P = True

@@ -12,14 +12,15 @@ from qgis.core import (
 )
 
 from ..core.choices import WEIGHT_KINDS as KINDS
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 from .hotspot_base import ISLANDS, add_weights_parameters
 
 
 class SpatialWeightsAlgorithm(LisAlgorithm):
     NAME = "spatialweights"
-    DISPLAY_NAME = "Spatial weights"
-    GROUP = "Hotspots and clusters"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Spatial weights")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Hotspots and clusters")
     GROUP_ID = "hotspots"
     INPUT, ID_FIELD, WEIGHTS, K, DISTANCE, TOLERANCE = "INPUT", "ID_FIELD", "WEIGHTS", "K", "DISTANCE", "TOLERANCE"
     ISLANDS, OUTPUT = "ISLANDS", "OUTPUT"

@@ -24,6 +24,7 @@ from qgis.core import (
 from ..core import choices
 from ..core.choices import CLASSIFICATION_METHODS as METHODS
 from ..core.palette import DIVERGING, SEQUENTIAL
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 if TYPE_CHECKING:
@@ -74,8 +75,8 @@ def fill_from_layer(spec: MapSpec, layer) -> MapSpec:
 
 class ThematicMapAlgorithm(LisAlgorithm):
     NAME = "thematicmap"
-    DISPLAY_NAME = "Thematic map"
-    GROUP = "Maps and publications"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Thematic map")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Maps and publications")
     GROUP_ID = "maps"
     INPUT, FIELD, METHOD, CLASSES, BREAKS, RAMP = "INPUT", "FIELD", "METHOD", "CLASSES", "BREAKS", "RAMP"
     POLARITY, LABELS, TITLE, OUTPUT, OUTPUT_PNG = "POLARITY", "LABELS", "TITLE", "OUTPUT", "OUTPUT_PNG"

@@ -15,13 +15,14 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
 
 
 class TrendAlgorithm(LisAlgorithm):
     NAME = "trend"
-    DISPLAY_NAME = "Trend"
-    GROUP = "Indices, trends and comparisons"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Trend")
+    GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Indices, trends and comparisons")
     GROUP_ID = "indices"
     STORE, INDICATOR, START, END, AREAS, ALPHA = "STORE", "INDICATOR", "START", "END", "AREAS", "ALPHA"
     OUTPUT, OUTPUT_CHART, OUTPUT_MAP, SUMMARY = "OUTPUT", "OUTPUT_CHART", "OUTPUT_MAP", "SUMMARY"

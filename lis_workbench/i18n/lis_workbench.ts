@@ -1,0 +1,305 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1">
+<context>
+    <name>LisDockBase</name>
+    <message>
+        <location filename="../ui/dock.ui" line="6"/>
+        <source>LIS Workbench</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="11"/>
+        <source>&lt;b&gt;Indicator store&lt;/b&gt; (the shared .gpkg or .sqlite file)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="16"/>
+        <source>The team&apos;s indicator store. Build the Wigan sample with `lis sample build --out out`.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="17"/>
+        <source>Indicator stores (*.gpkg *.sqlite)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="22"/>
+        <source>No store open: choose a store file above.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="28"/>
+        <source>Search indicators (e.g. income, claimant, children)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="35"/>
+        <source>Only indicators of this theme</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="40"/>
+        <source>Only indicators on this geography</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="50"/>
+        <source>Indicator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="51"/>
+        <source>Geography</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="52"/>
+        <source>Periods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="65"/>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="76"/>
+        <source>Add to map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="77"/>
+        <source>Add the chosen indicator and period to the map as a layer (runs the Processing algorithm &quot;Load indicator&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="84"/>
+        <source>Map it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="88"/>
+        <source>How areas are grouped into colour classes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="93"/>
+        <source>Number of classes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="101"/>
+        <source>Colours: &quot;auto&quot; makes darker mean worse, by the indicator&apos;s polarity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="107"/>
+        <source>Thematic map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="108"/>
+        <source>Add the indicator as a styled choropleth that reads the store (it lasts in a saved project and shows the store&apos;s latest values)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="114"/>
+        <source>Atlas…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="115"/>
+        <source>One PDF page per ward of the store (opens &quot;Export atlas&quot; with the map and the wards filled in)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="123"/>
+        <source>Analyse and publish (runs in the background: progress and Cancel in the task bar)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="128"/>
+        <source>Find hotspots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="129"/>
+        <source>Getis-Ord Gi* hot and cold spots of this indicator (queen contiguity, 999 permutations, FDR), added to the map styled; the Processing toolbox has every option</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="135"/>
+        <source>Compare</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="136"/>
+        <source>Each area against the borough, Fingertips-style (95% intervals; better, similar or worse), added to the map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="142"/>
+        <source>Trend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="143"/>
+        <source>Each area&apos;s change from the first to the last period and its trend, added to the map; the small-multiple chart is written beside the results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="149"/>
+        <source>Import a file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="150"/>
+        <source>A partner&apos;s CSV into the store, checked in full and written all at once (opens &quot;Import indicators&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="156"/>
+        <source>Profiles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="157"/>
+        <source>One area-profile page per ward of the borough, as a PDF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="163"/>
+        <source>Index…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="164"/>
+        <source>A composite (need) index from a recipe, added to the map by decile</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="170"/>
+        <source>Site services…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.ui" line="171"/>
+        <source>Where new sites reach most of this demand: a wizard asks who needs the service, where it could go, how far and how many</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LisWorkbench</name>
+    <message>
+        <location filename="../plugin.py" line="56"/>
+        <source>LIS Workbench help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/aggregate.py" line="37"/>
+        <source>Aggregate to larger areas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/trend.py" line="25"/>
+        <source>Indices, trends and comparisons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/area_profiles.py" line="23"/>
+        <source>Area profiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/thematic_map.py" line="79"/>
+        <source>Maps and publications</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/base.py" line="41"/>
+        <source>Indicator store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/compare.py" line="35"/>
+        <source>Compare with a benchmark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/composite_index.py" line="74"/>
+        <source>Composite index</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/export_atlas.py" line="27"/>
+        <source>Export atlas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/gistar.py" line="13"/>
+        <source>Hotspots (Gi*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/global_moran.py" line="13"/>
+        <source>Global Moran&apos;s I</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/spatial_weights.py" line="23"/>
+        <source>Hotspots and clusters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/import_indicators.py" line="38"/>
+        <source>Import indicators</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/load_indicator.py" line="21"/>
+        <source>Load indicator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/local_moran.py" line="13"/>
+        <source>Local Moran (LISA)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/lscp.py" line="11"/>
+        <source>Set covering (LSCP)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/mclp.py" line="11"/>
+        <source>Maximal coverage (MCLP)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/pmedian.py" line="11"/>
+        <source>p-median (shortest average distance)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/siting_base.py" line="36"/>
+        <source>Siting services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/spatial_weights.py" line="22"/>
+        <source>Spatial weights</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/thematic_map.py" line="78"/>
+        <source>Thematic map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/trend.py" line="24"/>
+        <source>Trend</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
