@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1">
 <context>
+    <name>LisDock</name>
+    <message>
+        <location filename="../ui/dock.py" line="88"/>
+        <source>&lt;b&gt;{store}&lt;/b&gt;: {indicators} indicators on {geographies}; {points} facility layers.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="142"/>
+        <source>{shown} of {total} indicators shown.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="198"/>
+        <source>Added {layer}: {count} areas.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="227"/>
+        <source>Mapped {layer}: {classes}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="295"/>
+        <source>{task}... (progress and Cancel in the task bar)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="383"/>
+        <source>{summary}. Chart: {chart}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="411"/>
+        <source>Wrote {file}: {summary}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="145"/>
+        <source>No indicator matches. Clear the search or filters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LisDockBase</name>
     <message>
         <location filename="../ui/dock.ui" line="6"/>

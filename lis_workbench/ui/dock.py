@@ -85,9 +85,10 @@ class LisDock(QDockWidget, FORM):
         summary = self.store.summary()
         geographies = self.store.geographies()
         areas = geographies[geographies["kind"] == "areas"]
-        self.summaryLabel.setText(
-            f"<b>{html.escape(Path(path).name)}</b>: {summary['indicators']} indicators on "
-            f"{', '.join(areas['name'])}; {summary['point_layers']} facility layers.")
+        self.summaryLabel.setText(self.tr("<b>{store}</b>: {indicators} indicators on {geographies}; {points} "
+                                          "facility layers.").format(
+            store=html.escape(Path(path).name), indicators=summary["indicators"],
+            geographies=", ".join(areas["name"]), points=summary["point_layers"]))
         self.catalogue = self.store.catalogue()
         for combo, label, values in ((self.themeCombo, ALL, self.catalogue["theme"]),
                                      (self.geographyCombo, ALL_GEOGRAPHIES, self.catalogue["geography"])):
@@ -138,9 +139,10 @@ class LisDock(QDockWidget, FORM):
             item.setToolTip(0, f"{row.id}\n{row.title}")
             self.catalogueTree.addTopLevelItem(item)
         self.catalogueTree.setSortingEnabled(True)
-        self.statusLabel.setText(f"{len(frame)} of {len(self.catalogue)} indicators shown.")
+        self.statusLabel.setText(self.tr("{shown} of {total} indicators shown.").format(
+            shown=len(frame), total=len(self.catalogue)))
         if frame.empty:
-            self.detailsBrowser.setHtml("<i>No indicator matches. Clear the search or filters.</i>")
+            self.detailsBrowser.setHtml("<i>" + self.tr("No indicator matches. Clear the search or filters.") + "</i>")
             self.periodCombo.clear()
             for button in self._indicator_buttons():
                 button.setEnabled(False)
@@ -193,7 +195,8 @@ class LisDock(QDockWidget, FORM):
         if layer is None:
             return None
         QgsProject.instance().addMapLayer(layer)
-        self.statusLabel.setText(f"Added {layer.name()}: {layer.featureCount()} areas.")
+        self.statusLabel.setText(self.tr("Added {layer}: {count} areas.").format(layer=layer.name(),
+                                                                                 count=layer.featureCount()))
         return layer
 
     def _method_changed(self, index: int) -> None:
@@ -221,7 +224,8 @@ class LisDock(QDockWidget, FORM):
         except LisError as exc:
             return self._say(exc)
         QgsProject.instance().addMapLayer(layer)
-        self.statusLabel.setText(html.escape(f"Mapped {layer.name()}: {classes_summary(spec, classification)}."))
+        self.statusLabel.setText(html.escape(self.tr("Mapped {layer}: {classes}.").format(
+            layer=layer.name(), classes=classes_summary(spec, classification))))
         return layer
 
     def _store_layer(self):
@@ -288,7 +292,7 @@ class LisDock(QDockWidget, FORM):
             with Store.open(path) as own:
                 return work(own, progress, cancelled)
 
-        self.statusLabel.setText(f"{description}... (progress and Cancel in the task bar)")
+        self.statusLabel.setText(self.tr("{task}... (progress and Cancel in the task bar)").format(task=description))
         return start(StudyTask(description, in_task, done, self._say))
 
     def find_hotspots(self):
@@ -376,7 +380,8 @@ class LisDock(QDockWidget, FORM):
             chart = results_path().with_name(f"{chosen[0]}_trend.png")
             trend_chart(result.window, result.fitted, chart, title=result.chart_title,
                         subtitle=result.chart_subtitle, footer=result.footer, start=result.start, end=result.end)
-            self.statusLabel.setText(html.escape(f"{result.summary}. Chart: {chart}"))
+            self.statusLabel.setText(html.escape(self.tr("{summary}. Chart: {chart}").format(summary=result.summary,
+                                                                                            chart=chart)))
 
         if len(self.store.indicator(chosen[0])["periods"]) < 2:
             return self._say("A trend needs at least two periods; this indicator has one.")
@@ -403,7 +408,8 @@ class LisDock(QDockWidget, FORM):
                 export_profiles(result.profiles, pdf, subtitle=result.subtitle, provenance=result.provenance)
             except LisError as exc:
                 return self._say(exc)
-            self.statusLabel.setText(html.escape(f"Wrote {pdf}: {result.summary}."))
+            self.statusLabel.setText(html.escape(self.tr("Wrote {file}: {summary}.").format(file=pdf,
+                                                                                           summary=result.summary)))
 
         return self._run("Building area profiles", lambda store, progress, cancelled: run_profile_study(
             store, ProfileStudy(borough=borough)), done)

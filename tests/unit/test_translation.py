@@ -30,4 +30,5 @@ def test_the_translation_source_holds_every_marked_string(tmp_path):
     assert ("LisWorkbench", "Hotspots (Gi*)") in found  # an algorithm's name (QT_TRANSLATE_NOOP)
     assert ("LisWorkbench", "LIS Workbench help") in found  # the Help menu entry
     assert any(context == "LisDockBase" for context, _ in found)  # the dock's .ui file
+    assert ("LisDock", "Added {layer}: {count} areas.") in found  # the dock's own messages (self.tr)
     assert _messages(TS) == found, "lis_workbench/i18n/lis_workbench.ts is out of date: run make i18n"
