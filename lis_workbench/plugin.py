@@ -63,7 +63,7 @@ class LisWorkbenchPlugin:
     def unload(self) -> None:
         from .qgis_bridge.log import remove_log_handler
 
-        if getattr(self, "help_action", None) is not None:
+        if self.help_action is not None:
             self.iface.removePluginMenu(__title__, self.help_action)
             self.iface.pluginHelpMenu().removeAction(self.help_action)
             self.help_action.setParent(None)

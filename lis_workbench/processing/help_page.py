@@ -20,22 +20,23 @@ def help_url(anchor: str = "") -> str:
     return url.toString()
 
 
-def example(alg) -> str:
-    """A `qgis_process` line with every required parameter, each given a placeholder a user replaces."""
+def _optional(parameter) -> bool:
     from qgis.core import QgsProcessingParameterDefinition
 
+    return bool(parameter.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional)
+
+
+def example(alg) -> str:
+    """A `qgis_process` line with every required parameter, each given a placeholder a user replaces."""
     words = [f"qgis_process run lisworkbench:{alg.name()} --"]
     for p in alg.parameterDefinitions():
-        optional = p.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
-        if not optional and p.defaultValue() in (None, ""):
+        if not _optional(p) and p.defaultValue() in (None, ""):
             words.append(f"{p.name()}=<{p.description().split(' (')[0].lower()}>")
     return " ".join(words)
 
 
 def render(algorithms: list, version: str) -> str:
     """The whole page: an index, then one section per algorithm (id = its name), in the toolbox's order."""
-    from qgis.core import QgsProcessingParameterDefinition
-
     algorithms = sorted(algorithms, key=lambda a: (a.group(), a.displayName()))
     out = ['<!DOCTYPE html>', '<html lang="en-GB">', '<head>', '<meta charset="utf-8">',
            f'<title>LIS Workbench {escape(version)} help</title>',
@@ -59,9 +60,8 @@ def render(algorithms: list, version: str) -> str:
                 f'<p>{escape(getattr(a, "HELP", "") or a.shortHelpString())}</p>', '<table>',
                 '<tr><th scope="col">Parameter</th><th scope="col">What it is</th><th scope="col">Needed</th></tr>']
         for p in a.parameterDefinitions():
-            optional = p.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
             out.append(f'<tr><td><code>{escape(p.name())}</code></td><td>{escape(p.description())}</td>'
-                       f'<td>{"optional" if optional else "yes"}</td></tr>')
+                       f'<td>{"optional" if _optional(p) else "yes"}</td></tr>')
         out += ['</table>', f'<pre>{escape(example(a))}</pre>', '</section>']
     out += ['</body>', '</html>', '']
     return "\n".join(out)
