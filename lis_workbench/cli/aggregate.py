@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("aggregate")(aggregate_cmd)
 
 
-def aggregate_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to aggregate."),
+def aggregate_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to aggregate."),
                   lookup: str = typer.Option(..., "--lookup", help="A lookup of the store, e.g. lsoa11_ward23."),
                   period: str | None = typer.Option(None, help="Period (default: the latest)."),
                   population: str | None = typer.Option(None, help="For rates without numerators: a population "

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("compare")(compare_cmd)
 
 
-def compare_cmd(store: Path = STORE_ARG,
+def compare_cmd(store: str = STORE_ARG,
                 indicator: str = typer.Argument(..., help="The numerator (or count) indicator."),
                 denominator: str | None = typer.Option(None, help="The denominator indicator (e.g. a population); "
                                                                   "default: the indicator's own denominators, "

@@ -12,16 +12,19 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
-STORE_ARG = typer.Argument(..., help="The store file (.gpkg or .sqlite).")
-STORE_OPTION = typer.Option(..., "--store", help="The store file (.gpkg or .sqlite).")
+STORE_HELP = ("The store: a file (.gpkg or .sqlite) or a PostGIS database (postgresql://user@host/db?schema=lis, "
+              "or service=NAME).")
+STORE_ARG = typer.Argument(..., help=STORE_HELP)
+STORE_OPTION = typer.Option(..., "--store", help=STORE_HELP)
 
 
-def open_store(path: Path):
+def open_store(path: str | Path):
     """The store at path, opened (a LisError says why not)."""
     from ..core.errors import StoreError
     from ..core.store import Store
+    from ..core.store.address import is_database_address
 
-    if not Path(path).exists():
+    if not is_database_address(path) and not Path(path).exists():
         raise StoreError(f"There is no store at {path}: check the path, or create one with "
                          f"`lis store create {path}`.")
     return Store.open(path)
@@ -70,6 +73,14 @@ def print_summary(store) -> None:
     """A store's path, version, geographies, lookups and indicators by theme."""
     summary = store.summary()
     console.print(f"[bold]{summary['path']}[/bold] (store version {summary['schema_version']})")
+    if summary["network_drive"]:
+        console.print(f"  [yellow]On a network drive ({summary['network_drive']}): safe for one writer at a time "
+                      "(each change is short and locked, with a rollback journal), but if colleagues write at "
+                      "once, or the connection drops often, move the store to PostGIS.[/yellow]")
+    if store.is_database:
+        roles = store.roles()
+        console.print(f"  PostGIS store; readers: role {roles['readers']}, stewards: role {roles['stewards']}",
+                      markup=False)
     geos = store.geographies()
     for row in geos.itertuples(index=False):
         console.print(f"  {row.kind:<6} {row.name:<14} {row.feature_count:>6} features  {row.title or ''}")

@@ -15,7 +15,7 @@ lookup_app = typer.Typer(help="Lookups between geographies (e.g. LSOA -> ward)."
 
 
 @app.command("add")
-def geography_add(store: Path = STORE_ARG,
+def geography_add(store: str = STORE_ARG,
                   name: str = typer.Argument(..., help="Short name, e.g. lsoa11, ward23."),
                   source: Path = typer.Argument(..., help="Any vector file OGR reads (GeoJSON, shapefile, "
                                                           "GeoPackage...), any CRS."),
@@ -48,7 +48,7 @@ def geography_add(store: Path = STORE_ARG,
 
 
 @app.command("list")
-def geography_list(store: Path = STORE_ARG) -> None:
+def geography_list(store: str = STORE_ARG) -> None:
     """List geographies and point layers."""
     with open_store(store) as opened:
         frame = opened.geographies()
@@ -59,7 +59,7 @@ def geography_list(store: Path = STORE_ARG) -> None:
 
 
 @lookup_app.command("add")
-def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_ward23."),
+def lookup_add(store: str = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_ward23."),
                file: Path = typer.Argument(..., help="CSV with one row per pair of codes."),
                from_geography: str = typer.Option(..., "--from", help="Geography of the first codes."),
                to_geography: str = typer.Option(..., "--to", help="Geography of the second codes."),
@@ -78,7 +78,7 @@ def lookup_add(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lo
 
 
 @lookup_app.command("best-fit")
-def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
+def lookup_best_fit(store: str = STORE_ARG, name: str = typer.Argument(...),
                     from_geography: str = typer.Option(..., "--from"),
                     to_geography: str = typer.Option(..., "--to"),
                     centroids: Path | None = typer.Option(
@@ -98,7 +98,7 @@ def lookup_best_fit(store: Path = STORE_ARG, name: str = typer.Argument(...),
 
 
 @lookup_app.command("overlap")
-def lookup_overlap(store: Path = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_lsoa21."),
+def lookup_overlap(store: str = STORE_ARG, name: str = typer.Argument(..., help="Lookup name, e.g. lsoa11_lsoa21."),
                    from_geography: str = typer.Option(..., "--from", help="The old edition, e.g. lsoa11."),
                    to_geography: str = typer.Option(..., "--to", help="The new edition, e.g. lsoa21."),
                    weights: str | None = typer.Option(

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     app.command("hotspot")(hotspot_cmd)
 
 
-def hotspot_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to test."),
+def hotspot_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to test."),
                 out: Path = typer.Option(..., "--out", help="Map page of the clusters: .png or .pdf."),
                 statistic: str = typer.Option("gistar", help="gistar (hot/cold spots) or localmoran (LISA)."),
                 period: str | None = typer.Option(None, help="Period (default: the latest)."),

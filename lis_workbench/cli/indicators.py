@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         app.command(name)(command)
 
 
-def import_cmd(store: Path = STORE_ARG,
+def import_cmd(store: str = STORE_ARG,
                file: Path = typer.Argument(..., help="Partner CSV, long (code, period, value) or wide (code + one "
                                                      "column per indicator)."),
                geography: str | None = typer.Option(None, help="Geography of the codes (inferred if omitted)."),
@@ -72,7 +72,7 @@ def import_cmd(store: Path = STORE_ARG,
         console.print(f"  {ind}")
 
 
-def list_cmd(store: Path = STORE_ARG, search: str | None = typer.Option(None, "--search", "-s",
+def list_cmd(store: str = STORE_ARG, search: str | None = typer.Option(None, "--search", "-s",
                                                                           help="Words to look for."),
              theme: str | None = typer.Option(None), geography: str | None = typer.Option(None),
              as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
@@ -89,7 +89,7 @@ def list_cmd(store: Path = STORE_ARG, search: str | None = typer.Option(None, "-
     err.print(f"{len(frame)} indicator(s)")
 
 
-def show_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id.")) -> None:
+def show_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id.")) -> None:
     """Everything the catalogue knows about one indicator, and a summary of its latest values."""
     with open_store(store) as opened:
         entry = opened.indicator(indicator)
@@ -107,7 +107,7 @@ def show_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help=
     console.print(table)
 
 
-def export_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
+def export_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(...),
                out: Path = typer.Argument(..., help="A .csv (values) or .gpkg (values with boundaries)."),
                period: str | None = typer.Option(None, help="Period (default: the latest); 'all' for every "
                                                                "period (CSV only).")) -> None:
@@ -119,7 +119,7 @@ def export_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
     console.print(f"Wrote {rows} rows to {out}")
 
 
-def delete_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(...),
+def delete_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(...),
                yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")) -> None:
     """Delete an indicator and its values (recorded in the audit log)."""
     if not yes and not typer.confirm(f"Delete {indicator} and all its values?"):

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or JSON), e.g. "
                                                       "sample_data/wigan_vulnerability_index.toml."),
-              store: Path = STORE_OPTION,
+              store: str = STORE_OPTION,
               save: bool = typer.Option(False, "--save", help="Write <id>_score, _rank and _decile into the store, "
                                                               "with the recipe as provenance."),
               replace: bool = typer.Option(False, "--replace", help="With --save: overwrite an index already "

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("atlas")(atlas_cmd)
 
 
-def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id (see `lis list`)."),
+def map_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id (see `lis list`)."),
             out: Path = typer.Option(..., "--out", help="The map page: .png or .pdf."),
             period: str | None = typer.Option(None, help="Period (default: the latest)."),
             method: str = typer.Option("quantile", help="quantile, equal, jenks, stddev, decile or manual."),
@@ -42,7 +42,7 @@ def map_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="
     console.print(f"Wrote {out}: {classes_summary(spec, classification)}")
 
 
-def atlas_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to map."),
+def atlas_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id to map."),
               out: Path = typer.Option(..., "--out", help="atlas.pdf (one file), or a folder / name.png with "
                                                          "--per-area."),
               coverage: str | None = typer.Option(None, help="Geography with one page per area (default: the "

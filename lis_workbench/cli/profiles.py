@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     app.command("profile")(profile_cmd)
 
 
-def profile_cmd(store: Path = STORE_ARG,
+def profile_cmd(store: str = STORE_ARG,
                 out: Path = typer.Option(..., "--out", help="The combined PDF (one page per area)."),
                 indicators: str | None = typer.Option(None, help="Comma-separated indicator ids, in page order "
                                                                  "(default: the store's profile indicators)."),

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("site")(site_cmd)
 
 
-def site_cmd(store: Path = STORE_ARG,
+def site_cmd(store: str = STORE_ARG,
              demand: str = typer.Option(..., help="Demand count indicator, e.g. pop2016_age_0_4."),
              candidates: str = typer.Option(..., help="Store point layer of candidate sites, e.g. schools."),
              out: Path = typer.Option(..., "--out", help="Map page of the result: .png or .pdf."),

@@ -16,14 +16,67 @@ sample_app = typer.Typer(help="The Wigan sample store.", no_args_is_help=True)
 
 
 @app.command("create")
-def store_create(path: Path = typer.Argument(..., help="New store file: name.gpkg (GeoPackage) or name.sqlite "
-                                                   "(SpatiaLite)."),
-                 overwrite: bool = typer.Option(False, help="Replace an existing file.")) -> None:
-    """Create an empty store."""
+def store_create(path: str = typer.Argument(..., help="New store: name.gpkg (GeoPackage), name.sqlite "
+                                                  "(SpatiaLite), or a PostGIS database: "
+                                                  "postgresql://user@host/db?schema=lis or service=NAME."),
+                 overwrite: bool = typer.Option(False, help="Replace an existing file."),
+                 readers: str | None = typer.Option(None, "--readers", help="PostGIS: the role that may read the "
+                                                    "store (made if missing; default SCHEMA_readers)."),
+                 stewards: str | None = typer.Option(None, "--stewards", help="PostGIS: the role that may change "
+                                                     "the store (made if missing; default SCHEMA_stewards).")) -> None:
+    """Create an empty store (on PostGIS, with its readers' and stewards' roles)."""
     from ..core.store import Store
 
-    Store.create(path, overwrite=overwrite).close()
-    console.print(f"Created store {path}")
+    with Store.create(path, overwrite=overwrite, readers=readers, stewards=stewards) as made:
+        console.print(f"Created store {made.path}", markup=False)
+        if made.is_database:
+            roles = made.roles()
+            console.print(f"Readers (read and analyse): role {roles['readers']}; stewards (import, delete, lookups, "
+                          f"geographies): role {roles['stewards']}. Grant them with GRANT {roles['stewards']} TO "
+                          "someone;", markup=False)
+
+
+@app.command("copy")
+def store_copy(source: str = typer.Argument(..., help="The store to copy (file or PostGIS)."),
+               target: str = typer.Argument(..., help="The new store: a new .gpkg/.sqlite file or an empty PostGIS "
+                                                      "schema."),
+               readers: str | None = typer.Option(None, "--readers", help="PostGIS target: readers' role."),
+               stewards: str | None = typer.Option(None, "--stewards", help="PostGIS target: stewards' role.")
+               ) -> None:
+    """Copy a store to another backend or file, content and checksum unchanged (e.g. a GeoPackage into PostGIS,
+    or a working copy of the shared store to edit and publish)."""
+    from ..core.store.copy import copy_store
+
+    checksum = run_with_progress("Copying", lambda p: copy_store(source, target, readers=readers, stewards=stewards,
+                                                                 progress=p))
+    console.print(f"Copied {source} to {target}; content checksum {checksum[:16]} on both.", markup=False)
+
+
+@app.command("publish")
+def store_publish(working: str = typer.Argument(..., help="Your working copy (taken with `lis store copy`)."),
+                  shared: str = typer.Argument(..., help="The shared store file it was taken from.")) -> None:
+    """Put a working copy in place of the shared store file in one atomic swap; refused when the shared store
+    changed since the copy was taken."""
+    from ..core.store.copy import publish
+
+    checksum = run_with_progress("Publishing", lambda p: publish(working, shared, progress=p))
+    console.print(f"Published {working} to {shared} (content checksum {checksum[:16]}).", markup=False)
+
+
+@app.command("lock-info")
+def store_lock_info(store: str = STORE_ARG) -> None:
+    """Who holds the store's write lock now: user, host, since when and doing what."""
+    with open_store(store) as opened:
+        info = opened.lock_holder()
+    if info is None:
+        console.print(f"The store {opened.path} is free: nobody holds its write lock.", markup=False)
+    elif not info.get("user"):
+        console.print(f"The store {opened.path} is locked by a program that does not say who it is (e.g. QGIS "
+                      "editing a layer of the store).", markup=False)
+    else:
+        where = info.get("host")
+        console.print(f"The store {opened.path} is locked by {info['user']} on {where} since {info.get('since')}"
+                      + (f", {info['what']}" if info.get("what") else "") + ".", markup=False)
 
 
 @app.command("build")
@@ -37,14 +90,14 @@ def store_build(recipe: Path = typer.Argument(..., help="A store recipe (TOML), 
 
 
 @app.command("info")
-def store_info(store: Path = STORE_ARG) -> None:
+def store_info(store: str = STORE_ARG) -> None:
     """Summarise a store: geographies, lookups, indicators, values."""
     with open_store(store) as opened:
         print_summary(opened)
 
 
 @app.command("settings")
-def store_settings(store: Path = STORE_ARG,
+def store_settings(store: str = STORE_ARG,
                    values: list[str] = typer.Argument(None, help="KEY=VALUE pairs to set (KEY= clears one); none: "
                                                                  "show them.")) -> None:
     """What the store says about itself: its home geography and borough(s), the geography profiles and atlases
@@ -69,7 +122,7 @@ def store_settings(store: Path = STORE_ARG,
 
 
 @app.command("audit")
-def store_audit(store: Path = STORE_ARG) -> None:
+def store_audit(store: str = STORE_ARG) -> None:
     """The audit log: every import, lookup and deletion, with file checksums and skipped codes."""
     with open_store(store) as opened:
         frame = opened.audit()
@@ -82,12 +135,15 @@ def store_audit(store: Path = STORE_ARG) -> None:
 
 
 @sample_app.command("build")
-def sample_build(out: Path = typer.Option(Path("out"), "--out", help="Folder for wigan_store.gpkg.")) -> None:
-    """Build the Wigan sample store (real open data, OGL v3) into OUT/wigan_store.gpkg."""
+def sample_build(out: Path = typer.Option(Path("out"), "--out", help="Folder for wigan_store.gpkg."),
+                 store: str | None = typer.Option(None, "--store", help="Build into this store instead: a new file "
+                                                  "or an empty PostGIS schema (postgresql://... or service=NAME).")
+                 ) -> None:
+    """Build the Wigan sample store (real open data, OGL v3) into OUT/wigan_store.gpkg (or --store)."""
     from ..core.recipe import build_store
 
     recipe = sample_recipe()
-    target = out / "wigan_store.gpkg"
+    target = store or out / "wigan_store.gpkg"
     report = run_with_progress("Building", lambda p: build_store(recipe, target, progress=p))
     _print_build(report)
 

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("trend")(trend_cmd)
 
 
-def trend_cmd(store: Path = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id (see `lis list`)."),
+def trend_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help="Indicator id (see `lis list`)."),
               start: str | None = typer.Option(None, help="First period (default: the earliest)."),
               end: str | None = typer.Option(None, help="Last period (default: the latest)."),
               areas: str | None = typer.Option(None, help="Only these areas: codes or names, comma-separated."),

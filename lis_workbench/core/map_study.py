@@ -54,7 +54,7 @@ def map_for_indicator(store, indicator: str, period: str | None, spec: MapSpec) 
     entry = store.indicator(indicator)
     frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
     period = str(frame["period"].iloc[0]) if len(frame) else (period or "")
-    entry.update(period=period, store=Path(store.path).name, store_checksum=store.checksum())
+    entry.update(period=period, store=store.label, store_checksum=store.checksum())
     spec.title = spec.title or entry["title"]
     spec.unit = spec.unit or (entry.get("unit") or "")
     spec.period = spec.period or period

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .borough import Borough, choose_borough
 from .errors import ProfileError
@@ -69,7 +68,7 @@ def run_profile_study(store, study: ProfileStudy) -> ProfileResult:
     profiles = build_profiles(store, indicators, geography=study.geography, lookup=study.lookup,
                               period=study.period, borough=borough.code)
     first = profiles[0].provenance if profiles else {}
-    provenance = (f"Store {Path(str(first.get('store', store.path))).name}, checksum "
+    provenance = (f"Store {store.label}, checksum "
                   f"{str(first.get('store_checksum', ''))[:16]}; lookup {first.get('lookup')}.")
     subtitle = f"Area profile: {len(indicators)} indicators compared with {borough.name} and England"
     return ProfileResult(profiles, indicators, borough, subtitle, provenance)

@@ -5,7 +5,6 @@ run it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -75,7 +74,7 @@ def run_trend_study(store, study: TrendStudy) -> TrendResult:
     summary = (", ".join(f"{n} {label}" for label, n in counts.items())
                + f" (alpha {study.alpha:g}, {window['period'].nunique()} periods)")
     unit = entry.get("unit") or ""
-    provenance = (f"Indicator {study.indicator} from {Path(store.path).name} (imported from "
+    provenance = (f"Indicator {study.indicator} from {store.label} (imported from "
                   f"{entry.get('import_file')}), store checksum {store.checksum()[:16]}.")
     source = f"Source: {entry.get('source')}." if entry.get("source") else ""
     licence = f" Licence: {entry.get('licence')}." if entry.get("licence") else ""

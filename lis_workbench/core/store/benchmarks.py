@@ -78,7 +78,7 @@ class BenchmarkStore(StoreBase):
         if period is not None:
             sql += " AND period = ?"
             params.append(str(period))
-        frame = pd.read_sql_query(sql + " ORDER BY period, area_code", self._conn, params=params)
+        frame = self._frame(sql + " ORDER BY period, area_code", params)
         for col in ("value", "numerator", "denominator"):
             frame[col] = frame[col].astype(float)
         return frame

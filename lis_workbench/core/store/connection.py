@@ -8,7 +8,10 @@ colleague out; SQLite's own errors are turned into one plain sentence naming the
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -39,8 +42,75 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def busy_message(path: str, what: str) -> str:
-    return (f"The store {path} is busy: another user has been reading or writing it for too long, so {what} "
-            "could not be done. Nothing was changed; try again in a minute.")
+    return (f"The store {path} is busy{holder_words(read_note(path))}: another user has been reading or writing "
+            f"it for too long, so {what} could not be done. Nothing was changed; try again in a minute.")
+
+
+# ------------------------------------------------------------------ who holds the write lock
+# SQLite does not say who holds its lock, so a writer leaves a note beside the store while it holds it:
+# <store>.lock-info (user, host, program id, since, what). A note whose writer died is recognised as stale
+# because the lock itself is free; nobody needs to delete it.
+def note_path(path: str) -> str:
+    return f"{path}.lock-info"
+
+
+def _leave_note(path: str, what: str) -> None:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (e.g. in a container)
+        user = "unknown user"
+    note = {"user": user, "host": socket.gethostname(), "pid": os.getpid(), "what": what,
+            "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    partial = f"{note_path(path)}.{os.getpid()}"
+    try:
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(note, out)
+        os.replace(partial, note_path(path))
+    except OSError:  # a read-only folder: the write itself will say so
+        pass
+
+
+def _take_note_away(path: str) -> None:
+    try:
+        with open(note_path(path), encoding="utf-8") as note:
+            mine = json.load(note).get("pid") == os.getpid()
+        if mine:
+            os.unlink(note_path(path))
+    except (OSError, ValueError):
+        pass
+
+
+def read_note(path: str) -> dict | None:
+    """The note the last writer left (None when there is none or it cannot be read)."""
+    try:
+        with open(note_path(path), encoding="utf-8") as note:
+            found = json.load(note)
+        return found if isinstance(found, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def holder_words(info: dict | None) -> str:
+    if not info:
+        return ""
+    return (f" ({info.get('user')} on {info.get('host')} has held its write lock since {info.get('since')}"
+            + (f", {info['what']}" if info.get("what") else "") + ")")
+
+
+def lock_holder(path: str) -> dict | None:
+    """Who holds the store file's write lock now: the writer's note, {"user": None, ...} when a program that
+    leaves none (QGIS editing the file) holds it, or None when the lock is free."""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return None
+    except sqlite3.Error as exc:
+        if not is_busy(exc):
+            raise
+        return read_note(path) or {"user": None, "host": None, "since": None, "what": None}
+    finally:
+        probe.close()
 
 
 def explain(exc: sqlite3.Error, path: str, what: str) -> StoreError:
@@ -100,6 +170,9 @@ def write_transaction(conn: sqlite3.Connection, what: str, path: str = "") -> It
     except sqlite3.Error as exc:
         rollback(conn)
         raise explain(exc, where, what) from exc
+    noted = os.path.isfile(where)
+    if noted:
+        _leave_note(where, what)
     try:
         yield conn
         _retrying(conn, "COMMIT", where, what)
@@ -108,6 +181,9 @@ def write_transaction(conn: sqlite3.Connection, what: str, path: str = "") -> It
         if isinstance(exc, sqlite3.Error):
             raise explain(exc, where, what) from exc
         raise
+    finally:
+        if noted:
+            _take_note_away(where)
 
 
 def _main_file(conn: sqlite3.Connection) -> str:

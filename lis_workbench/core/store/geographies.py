@@ -10,7 +10,7 @@ import pandas as pd
 from osgeo import ogr
 
 from ..errors import GeographyError
-from . import feature_tables, layers
+from . import feature_tables, layers, postgres
 from .base import StoreBase, basename, now
 from .names import check_layer_name
 
@@ -131,16 +131,21 @@ class GeographyStore(StoreBase):
         with self._write(f"adding geography {name}"):
             old = conn.execute("SELECT layer_name FROM lis_geography WHERE name = ?", (name,)).fetchone()
             pruned = self._release_codes(name, {c for _, c, _ in codes}, prune) if old else {}
-            if old and old[0] != layer_name:
-                feature_tables.drop_table(conn, self.kind, old[0])
-            feature_tables.replace_table(conn, self.kind, layer_name, geometry_type, fields, rows)
+            if self.is_database:
+                if old and old[0] != layer_name:
+                    postgres.drop_feature_table(conn, old[0])
+                postgres.replace_feature_table(conn, layer_name, geometry_type, fields, rows)
+            else:
+                if old and old[0] != layer_name:
+                    feature_tables.drop_table(conn, self.kind, old[0])
+                feature_tables.replace_table(conn, self.kind, layer_name, geometry_type, fields, rows)
             conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
             conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
             conn.execute(
                 "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
                 "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
                 (name, kind, title, layer_name, basename(source), len(rows), repaired, now()))
-            conn.executemany("INSERT INTO lis_area (geography, area_code, area_name) VALUES (?,?,?)", codes)
+            self._insert_rows("lis_area", ("geography", "area_code", "area_name"), codes)
             self._audit("add_geography", name, source, None, len(rows), None,
                         f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else "")
                         + (f"; pruned {_pruned_words(pruned)}" if pruned else ""))
@@ -199,9 +204,8 @@ class GeographyStore(StoreBase):
 
     def geographies(self) -> pd.DataFrame:
         """One row per geography or point layer: name, kind, title, layer, source, features."""
-        return pd.read_sql_query(
-            "SELECT name, kind, title, layer_name, source, feature_count, repaired, added_at "
-            "FROM lis_geography ORDER BY kind, name", self._conn)
+        return self._frame("SELECT name, kind, title, layer_name, source, feature_count, repaired, added_at "
+                           "FROM lis_geography ORDER BY kind, name")
 
     def geography(self, name: str) -> dict:
         row = self._conn.execute("SELECT name, kind, title, layer_name, feature_count FROM lis_geography "
@@ -222,7 +226,7 @@ class GeographyStore(StoreBase):
         info = self.geography(geography)
         frame = pd.DataFrame(sorted(self.area_codes(geography).items()), columns=["area_code", "area_name"])
         if with_geometry:
-            wkb = layers.read_geometries(self.path, info["layer_name"])
+            wkb = self._geometries(info["layer_name"])
             frame["geometry"] = frame["area_code"].map(wkb)
         return frame
 
@@ -230,7 +234,7 @@ class GeographyStore(StoreBase):
         """A facilities point layer (or any geography, at its features' centroids) as a table with every
         attribute plus x, y in EPSG:27700, optionally filtered by an attribute expression."""
         info = self.geography(name)
-        rows = layers.read_points(self.path, info["layer_name"], where)
+        rows = layers.read_points(self.address.ogr_source(), info["layer_name"], where)
         frame = pd.DataFrame(rows)
         if frame.empty:
             frame = pd.DataFrame(columns=["area_code", "area_name", "x", "y"])

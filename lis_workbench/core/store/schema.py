@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 SCHEMA_VERSION = 2
 #: The numbers each stored value carries (lis_value's numeric columns, also those of lis_benchmark it has).
@@ -118,11 +118,11 @@ INDEXES = [
 
 
 
-def _catalogue_denominator(conn: sqlite3.Connection) -> None:
+def _catalogue_denominator(conn: Any) -> None:
     """Version 2: an indicator may name the population it is a count of (e.g. children aged 0-15 for children in
     income-deprived families), so comparisons judge it as a share of the right people."""
     conn.execute("ALTER TABLE lis_catalogue ADD COLUMN denominator TEXT")
 
 
 #: version -> function upgrading a store from that version to version + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _catalogue_denominator}
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _catalogue_denominator}  # on a store connection (file or database)
