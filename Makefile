@@ -6,7 +6,7 @@ OUT := out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-mod-spatialite gdal-bin \
 	python3-gdal python3-venv poppler-utils python3-numpy python3-pandas python3-scipy \
-	fonts-dejavu-core xauth pyqt5-dev-tools
+	fonts-dejavu-core xauth pyqt5-dev-tools postgresql-15 postgresql-15-postgis-3 python3-psycopg2
 QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 
 .PHONY: setup demo test test-unit test-qgis344 package bench lint i18n screenshot clean
@@ -72,6 +72,8 @@ package: setup
 
 bench: setup
 	$(PY) bench/store.py
+	$(PY) bench/store_backends.py
+	$(PY) bench/store_load.py
 	$(QGIS_ENV) $(PY) bench/atlas.py
 	$(PY) bench/hotspot.py
 	$(PY) bench/siting.py --skip-slow-reference

@@ -29,3 +29,26 @@ def _weights_cache_in_a_scratch_folder(tmp_path_factory):
     os.environ["LIS_CACHE_DIR"] = str(tmp_path_factory.mktemp("lis_cache"))
     yield
     os.environ.pop("LIS_CACHE_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster for the session (tests/postgis_cluster.py), stopped at the end;
+    the tests that need it skip, saying why, where PostgreSQL or PostGIS is not installed."""
+    from tests import postgis_cluster
+
+    reason = postgis_cluster.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = postgis_cluster.start()
+    yield cluster
+    postgis_cluster.stop(cluster)
+
+
+@pytest.fixture(scope="session")
+def pg_schemas():
+    """Fresh schema names for PostGIS stores (one per use)."""
+    import itertools
+
+    counter = itertools.count(1)
+    return lambda prefix="s": f"{prefix}{next(counter)}"

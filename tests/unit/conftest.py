@@ -18,13 +18,17 @@ from lis_workbench.core.store import Store
 
 # ------------------------------------------------------------------ store fixtures
 @pytest.fixture(scope="session")
-def built_stores(tmp_path_factory):
-    """Build the Wigan sample store once per kind (on demand) and return its path; read-only."""
-    cache: dict[str, Path] = {}
+def built_stores(tmp_path_factory, request):
+    """Build the Wigan sample store once per kind (on demand) and return its path (a PostGIS store's address);
+    read-only."""
+    cache: dict[str, Path | str] = {}
 
-    def get(kind: str) -> Path:
+    def get(kind: str) -> Path | str:
         if kind not in cache:
-            out = tmp_path_factory.mktemp(f"sample_{kind}") / f"wigan_store.{kind}"
+            if kind == "postgis":
+                out: Path | str = request.getfixturevalue("pg_cluster").uri(schema="sample")
+            else:
+                out = tmp_path_factory.mktemp(f"sample_{kind}") / f"wigan_store.{kind}"
             build_store(RECIPE, out)
             cache[kind] = out
         return cache[kind]
@@ -60,8 +64,15 @@ def wigan(built_stores):
 
 
 @pytest.fixture
-def store_path(kind, built_stores, tmp_path) -> Path:
-    """A private copy of the sample store file, free to change."""
+def store_path(kind, built_stores, tmp_path, request):
+    """A private copy of the sample store, free to change: a file, or (PostGIS) a fresh schema copied by
+    `lis store copy`'s engine."""
+    if kind == "postgis":
+        from lis_workbench.core.store.copy import copy_store
+
+        target = request.getfixturevalue("pg_cluster").uri(schema=request.getfixturevalue("pg_schemas")("t"))
+        copy_store(str(built_stores(kind)), target)
+        return target
     target = tmp_path / f"store.{kind}"
     shutil.copyfile(built_stores(kind), target)
     return target

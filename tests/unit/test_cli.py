@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
-from unit_helpers import SAMPLE, run_lis, sha256_file
+from unit_helpers import SAMPLE, rows, run_lis, sha256_file
 
 from lis_workbench.core.store import Store
 
@@ -14,11 +12,7 @@ def test_list_prints_one_indicator_per_line(sample_path):
     result = run_lis("list", sample_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    conn = sqlite3.connect(sample_path)
-    try:
-        ids = sorted(r[0] for r in conn.execute("SELECT id FROM lis_catalogue"))
-    finally:
-        conn.close()
+    ids = sorted(r[0] for r in rows(sample_path, "SELECT id FROM lis_catalogue"))
     assert len(lines) == len(ids) == 74
     assert sorted(line.split()[0] for line in lines) == ids
     claimants = next(line for line in lines if line.split()[0] == "claimant_count")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from unit_helpers import SAMPLE, run_lis, sample_csv, sha256_file
+from unit_helpers import SAMPLE, rows, run_lis, sample_csv, sha256_file
 
 from lis_workbench.core.store import Store
 
@@ -27,10 +27,8 @@ def gpkg(built_stores, tmp_path):
 
 
 def _raw(path, indicator: str, period: str) -> pd.Series:
-    with contextlib.closing(sqlite3.connect(path)) as conn:
-        rows = conn.execute("SELECT area_code, value FROM lis_value WHERE indicator = ? AND period = ?",
-                            (indicator, period)).fetchall()
-    return pd.Series(dict(rows), dtype=float)
+    found = rows(path, "SELECT area_code, value FROM lis_value WHERE indicator = ? AND period = ?", (indicator, period))
+    return pd.Series(dict(found), dtype=float)
 
 
 def _one_error_line(result) -> str:
@@ -132,9 +130,8 @@ def test_aggregate_sums_counts_and_saves_the_result(store_path, tmp_path):
                      "--save-as", "income_people_ward23")
     assert result.returncode == 0, result.stderr
     people = sample_csv("wigan_imd2019_indicators.csv")
-    with contextlib.closing(sqlite3.connect(store_path)) as conn:
-        pairs = pd.read_sql_query("SELECT from_code, to_code FROM lis_lookup_row WHERE lookup = 'lsoa11_ward23'",
-                                  conn)
+    pairs = pd.DataFrame(rows(store_path, "SELECT from_code, to_code FROM lis_lookup_row WHERE lookup = "
+                              "'lsoa11_ward23'"), columns=["from_code", "to_code"])
     raw = _raw(store_path, "iod2019_income_numerator", "2019")
     expected = pairs.assign(v=pairs["from_code"].map(raw)).groupby("to_code")["v"].sum()
     table = pd.read_csv(csv).set_index("area_code")

@@ -7,10 +7,20 @@ import sqlite3
 import threading
 import time
 
+import pytest
+from unit_helpers import FILE_KINDS
+
 from lis_workbench.core.ingest import ImportSpec, import_file
 from lis_workbench.core.store import Store
 
 HOLD_SECONDS = 1.0
+
+
+@pytest.fixture(params=FILE_KINDS)
+def kind(request) -> str:
+    """What this module tests only a store file has (its journal, file locks, its bytes); PostGIS has its own
+    tests of the same promises (test_store_postgis.py)."""
+    return request.param
 
 
 def _write_partner(path, codes, periods, offset=0):

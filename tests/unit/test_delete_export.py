@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
-from unit_helpers import sample_csv
+from unit_helpers import rows, sample_csv
 
 from lis_workbench.core.errors import IndicatorNotFound, LisError
 from lis_workbench.core.export import export_indicator
@@ -19,11 +18,7 @@ CLAIMANTS = "wigan_claimant_count_wards_2015_2017_monthly.csv"
 
 
 def count_rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchone()[0]
-    finally:
-        conn.close()
+    return rows(path, sql, params)[0][0]
 
 
 def test_delete_indicator_removes_catalogue_row_and_values(store, store_path):

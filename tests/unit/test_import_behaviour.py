@@ -231,4 +231,5 @@ period = "2021"
 value = {{ id = "carers", denominator = "pop_all" }}
 """)
     with pytest.raises(LisError, match="bad.toml: indicator 'carers' names denominator 'pop_all'"):
-        build_store(recipe, tmp_path / f"bad.{kind}")
+        build_store(recipe, tmp_path / f"bad.{kind}" if kind != "postgis" else store_path.replace("schema=t",
+                                                                                                   "schema=bad"))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from unit_helpers import SAMPLE, sample_csv
+from unit_helpers import SAMPLE, read_layer, sample_csv
 
 IMD2019_DOMAINS = {  # store id stem -> column stem in IoD 2019 File 2
     "imd": "Index of Multiple Deprivation (IMD)",
@@ -194,7 +194,6 @@ def test_claimant_count_monthly_on_ward22(sample):
 
 
 def test_facility_point_layers(sample, sample_path):
-    import pyogrio
     from pyproj import Transformer
 
     geos = sample.geographies().set_index("name")
@@ -204,7 +203,7 @@ def test_facility_point_layers(sample, sample_path):
     for name, src in (("schools", schools), ("gp_practices", gps), ("libraries", libraries)):
         assert geos.loc[name, "kind"] == "points"
         assert geos.loc[name, "feature_count"] == len(src)
-    layer = pyogrio.read_dataframe(sample_path, layer="pts_schools")
+    layer = read_layer(sample_path, "pts_schools")
     assert layer.crs.to_epsg() == 27700
     assert len(layer) == len(schools)
     merged = layer.merge(schools, left_on="area_code", right_on="urn", validate="one_to_one",
@@ -214,7 +213,7 @@ def test_facility_point_layers(sample, sample_path):
     np.testing.assert_allclose(merged.geometry.y, merged["northing"])
     assert (merged["area_name"] == merged["establishment_name"]).all()
     # GP practices were given in lon/lat: the store holds them in British National Grid
-    layer = pyogrio.read_dataframe(sample_path, layer="pts_gp_practices")
+    layer = read_layer(sample_path, "pts_gp_practices")
     x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(gps["lon"].to_numpy(), gps["lat"].to_numpy())
     assert sorted(layer["area_name"]) == sorted(gps["name"])
     ref = pd.DataFrame({"name": gps["name"], "x": x, "y": y}).sort_values(["name", "x"]).reset_index(drop=True)

@@ -21,12 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from unit_helpers import SAMPLE, store_state
+from unit_helpers import FILE_KINDS, SAMPLE, store_state
 
 KILLS = 20
 CHILD = ("import sys\nimport osgeo.ogr, pandas\nfrom lis_workbench.cli.main import main\n"
          "import lis_workbench.core.geography, lis_workbench.core.ingest, lis_workbench.core.recipe\n"
          "print('READY', flush=True)\nmain(sys.argv[1:])\n")
+
+
+@pytest.fixture(params=FILE_KINDS)
+def kind(request) -> str:
+    """What this module tests only a store file has (its journal, file locks, its bytes); PostGIS has its own
+    tests of the same promises (test_store_postgis.py)."""
+    return request.param
 
 
 @dataclass

@@ -16,12 +16,19 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from unit_helpers import SAMPLE, store_state
+from unit_helpers import FILE_KINDS, SAMPLE, store_state
 
 from lis_workbench.core.errors import StoreError
 from lis_workbench.core.geography import read_lookup
 from lis_workbench.core.ingest import import_file
 from lis_workbench.core.store import Store, connection
+
+
+@pytest.fixture(params=FILE_KINDS)
+def kind(request) -> str:
+    """What this module tests only a store file has (its journal, file locks, its bytes); PostGIS has its own
+    tests of the same promises (test_store_postgis.py)."""
+    return request.param
 
 
 def _renamed_wards(tmp_path):

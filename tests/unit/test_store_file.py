@@ -6,10 +6,17 @@ import sqlite3
 import subprocess
 
 import pytest
-from unit_helpers import sha256_file
+from unit_helpers import FILE_KINDS, sha256_file
 
 from lis_workbench.core.errors import LisError, StoreError
 from lis_workbench.core.store import Store, schema
+
+
+@pytest.fixture(params=FILE_KINDS)
+def kind(request) -> str:
+    """What this module tests only a store file has (its journal, file locks, its bytes); PostGIS has its own
+    tests of the same promises (test_store_postgis.py)."""
+    return request.param
 
 
 def test_create_then_open_reports_schema_version(kind, tmp_path):

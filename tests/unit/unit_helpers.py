@@ -14,12 +14,68 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
 RECIPE = SAMPLE / "wigan_store.toml"
-STORE_KINDS = ("gpkg", "sqlite")
+STORE_KINDS = ("gpkg", "sqlite", "postgis")
+FILE_KINDS = ("gpkg", "sqlite")  # for tests of what only a file has (journals, file locks, bytes on disk)
 
 
 # ------------------------------------------------------------------ helpers
+def is_database(path) -> bool:
+    return str(path).startswith("postgresql://")
+
+
 def sha256_file(path: str | os.PathLike) -> str:
+    """The bytes of a store file; for a PostGIS store, everything store_state reads of it (tables, layers, audit)."""
+    if is_database(path):
+        import json
+
+        return hashlib.sha256(json.dumps(store_state(path), sort_keys=True).encode()).hexdigest()
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def rows(path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of an SQL query on a store, read without the engine: sqlite3 on a file, psycopg2 on PostGIS (with `?`
+    placeholders written as PostgreSQL's)."""
+    if not is_database(path):
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+    import psycopg2
+
+    from lis_workbench.core.store.address import parse
+
+    where = parse(str(path))
+    conn = psycopg2.connect(where.conninfo)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f'SET search_path TO "{where.schema}", public')
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+            return [tuple(r) for r in cursor.fetchall()]
+    finally:
+        conn.close()
+
+
+def read_layer(path, layer: str, **kwargs):
+    """A store layer as a GeoDataFrame through pyogrio (GDAL's PostgreSQL driver for a PostGIS store)."""
+    import pyogrio
+
+    if not is_database(path):
+        return pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    import geopandas as gpd
+    import shapely
+    from osgeo import ogr
+
+    from lis_workbench.core.store.address import parse
+
+    dataset = ogr.Open(parse(str(path)).ogr_source())  # pyogrio's own GDAL has no PostgreSQL driver
+    found = dataset.GetLayerByName(layer)
+    records, shapes = [], []
+    for feature in found:
+        records.append(feature.items())
+        shapes.append(shapely.from_wkb(bytes(feature.GetGeometryRef().ExportToIsoWkb())))
+    dataset = None
+    return gpd.GeoDataFrame(records, geometry=shapes, crs=27700)
 
 
 def write_text(path: Path, text: str) -> Path:
@@ -65,9 +121,12 @@ def store_state(path: str | os.PathLike) -> dict:
     from osgeo import ogr
 
     from lis_workbench.core.store import Store
+    from lis_workbench.core.store.address import is_database_address
 
     with Store.open(path) as opened:
         geographies = opened.geographies()
+    if is_database_address(path):
+        return _database_state(str(path), geographies)
     conn = sqlite3.connect(path)
     tables = {}
     try:
@@ -94,6 +153,62 @@ def store_state(path: str | os.PathLike) -> dict:
             assert lyr is not None, f"layer {row.layer_name} of geography {row.name} is missing"
             digest, codes = hashlib.sha256(), []
             for feature in lyr:
+                codes.append(feature.GetField("area_code"))
+                digest.update(str(feature.GetField("area_code")).encode())
+                digest.update(str(feature.GetField("area_name")).encode())
+                digest.update(bytes(feature.GetGeometryRef().ExportToIsoWkb()))
+            assert len(codes) == row.feature_count == lyr.GetFeatureCount()
+            assert sorted(codes) == areas[row.name]
+            layers[row.layer_name] = digest.hexdigest()
+    finally:
+        ds = None
+    return {"tables": tables, "layers": layers, "audit": audit}
+
+
+def _database_state(uri: str, geographies: pd.DataFrame) -> dict:
+    """store_state of a PostGIS store: every lis_ table's rows through psycopg2, every layer through OGR's
+    PostgreSQL driver."""
+    import psycopg2
+    from osgeo import ogr
+
+    from lis_workbench.core.store.address import parse
+
+    where = parse(uri)
+    conn = psycopg2.connect(where.conninfo)
+    tables = {}
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                           (where.schema,))
+            names = sorted(r[0] for r in cursor.fetchall())
+            for table in (t for t in names if t.startswith("lis_")):
+                cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND "
+                               "table_name = %s ORDER BY ordinal_position", (where.schema, table))
+                columns = ['"' + r[0] + '"' for r in cursor.fetchall() if r[0] not in TIMES | {"fid"}]
+                cursor.execute(f'SELECT {", ".join(columns)} FROM "{where.schema}"."{table}" '
+                               f'ORDER BY {", ".join(columns)}')
+                digest = hashlib.sha256()
+                for row in cursor.fetchall():
+                    digest.update(repr(row).encode())
+                tables[table] = digest.hexdigest()
+            areas = {}
+            for g in geographies["name"]:
+                cursor.execute(f'SELECT area_code FROM "{where.schema}".lis_area WHERE geography = %s', (g,))
+                areas[g] = sorted(r[0] for r in cursor.fetchall())
+            cursor.execute(f'SELECT COUNT(*) FROM "{where.schema}".lis_audit')
+            audit = cursor.fetchone()[0]
+    finally:
+        conn.close()
+    layer_tables = {t for t in names if t.startswith(("geo_", "pts_"))}
+    assert layer_tables == set(geographies["layer_name"]), "a layer the catalogue does not list, or the reverse"
+    layers = {}
+    ds = ogr.Open(where.ogr_source())
+    try:
+        for row in geographies.itertuples(index=False):
+            lyr = ds.GetLayerByName(row.layer_name)
+            assert lyr is not None, f"layer {row.layer_name} of geography {row.name} is missing"
+            digest, codes = hashlib.sha256(), []
+            for feature in sorted(lyr, key=lambda f: f.GetFID()):
                 codes.append(feature.GetField("area_code"))
                 digest.update(str(feature.GetField("area_code")).encode())
                 digest.update(str(feature.GetField("area_name")).encode())

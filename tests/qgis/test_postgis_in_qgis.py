@@ -1,0 +1,85 @@
+"""A PostGIS store inside QGIS: the dock opens it and adds layers through QGIS's own postgres provider (they last
+in a saved project and show the database's values when it is opened again), and Processing loads indicators
+from it, in this QGIS and through qgis_process.bin on the installed zip."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from qgis.core import QgsProject, QgsVectorLayer
+
+from tests.conftest import SAMPLE
+from tests.qgis.test_layers_last import REOPEN, _deciles
+
+
+def _pg_store(pg_cluster, pg_schemas, sample_store_path) -> str:
+    from lis_workbench.core.store.copy import copy_store
+
+    uri = pg_cluster.uri(schema=pg_schemas("q"))
+    copy_store(str(sample_store_path), uri)
+    return uri
+
+
+def test_dock_layers_from_postgis_last_and_follow_the_database(plugin, pg_cluster, pg_schemas, sample_store_path,
+                                                               tmp_path):
+    uri = _pg_store(pg_cluster, pg_schemas, sample_store_path)
+    dock = plugin.dock
+    dock.open_store(uri)
+    assert dock.store is not None and dock.store.is_database
+    assert dock.store.label in dock.summaryLabel.text()
+    dock.select_indicator("imd2019_imd_decile", "2019")
+    layer = dock.add_to_map()
+    assert layer.providerType() == "postgres" and layer.featureCount() == 200
+    old = _deciles()
+    assert {f["area_code"]: f["value"] for f in layer.getFeatures()} == old
+    project_file = tmp_path / "team.qgz"
+    assert QgsProject.instance().write(str(project_file))
+    name = layer.name()
+    QgsProject.instance().removeAllMapLayers()
+    dock.close_store()
+
+    partner = tmp_path / "corrected.csv"
+    partner.write_text("lsoa11cd,period,value\n" + "".join(f"{c},2019,{11 - v:g}\n" for c, v in old.items()))
+    done = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "import", uri, str(partner), "--indicator",
+                           "imd2019_imd_decile", "--replace"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    reopened = subprocess.run([sys.executable, "-c", REOPEN, str(project_file)], capture_output=True, text=True,
+                              timeout=300, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert reopened.returncode == 0, reopened.stderr
+    layers = json.loads(reopened.stdout.strip().splitlines()[-1])
+    assert layers[name]["valid"] and layers[name]["features"] == 200
+    assert "dbname=" in layers[name]["source"] and "password" not in layers[name]["source"]
+    assert layers[name]["values"] == {c: 11 - v for c, v in old.items()}
+
+
+def test_processing_loads_an_indicator_from_postgis(plugin, pg_cluster, pg_schemas, sample_store_path, tmp_path):
+    import processing
+
+    uri = _pg_store(pg_cluster, pg_schemas, sample_store_path)
+    out = tmp_path / "deciles.gpkg"
+    processing.run("lisworkbench:loadindicator", {"STORE": uri, "INDICATOR": "imd2019_imd_decile",
+                                                  "OUTPUT": str(out)})
+    loaded = QgsVectorLayer(str(out), "loaded", "ogr")
+    assert {f["area_code"]: f["value"] for f in loaded.getFeatures()} == _deciles()
+    assert "Store checksum" in loaded.metadata().abstract()
+
+
+def test_qgis_process_on_the_installed_zip_loads_from_postgis(pg_cluster, pg_schemas, sample_store_path,
+                                                              tmp_path):
+    from tests.e2e.harness import build_zip, install_zip, qgis_process
+
+    uri = _pg_store(pg_cluster, pg_schemas, sample_store_path)
+    profile = tmp_path / "profile"
+    install_zip(build_zip(), profile)
+    out = tmp_path / "claimants.gpkg"
+    run = qgis_process(["run", "lisworkbench:loadindicator", "--", f"STORE={uri}", "INDICATOR=claimant_rate",
+                        "PERIOD=2017-10", f"OUTPUT={out}"], profile)
+    assert run.returncode == 0, run.stdout + run.stderr
+    import pandas as pd
+
+    source = pd.read_csv(SAMPLE / "wigan_claimant_count_wards_2015_2017_monthly.csv")
+    expected = dict(zip(*source.loc[source["date"] == "2017-10-01", ["wd15cd", "rate"]].T.values))
+    loaded = QgsVectorLayer(str(out), "loaded", "ogr")
+    assert {f["area_code"]: f["value"] for f in loaded.getFeatures()} == expected
