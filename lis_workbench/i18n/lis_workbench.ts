@@ -4,43 +4,53 @@
 <context>
     <name>LisDock</name>
     <message>
-        <location filename="../ui/dock.py" line="88"/>
+        <location filename="../ui/dock.py" line="109"/>
         <source>&lt;b&gt;{store}&lt;/b&gt;: {indicators} indicators on {geographies}; {points} facility layers.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="142"/>
+        <location filename="../ui/dock.py" line="163"/>
         <source>{shown} of {total} indicators shown.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="198"/>
+        <location filename="../ui/dock.py" line="219"/>
         <source>Added {layer}: {count} areas.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="227"/>
+        <location filename="../ui/dock.py" line="248"/>
         <source>Mapped {layer}: {classes}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="295"/>
+        <location filename="../ui/dock.py" line="316"/>
         <source>{task}... (progress and Cancel in the task bar)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="383"/>
+        <location filename="../ui/dock.py" line="404"/>
         <source>{summary}. Chart: {chart}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="411"/>
+        <location filename="../ui/dock.py" line="432"/>
         <source>Wrote {file}: {summary}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="145"/>
+        <location filename="../ui/dock.py" line="166"/>
         <source>No indicator matches. Clear the search or filters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="40"/>
+        <source>PostGIS store…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="41"/>
+        <source>Open a store in a PostgreSQL/PostGIS database (a saved QGIS connection and the store&apos;s schema, or its address)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -260,7 +270,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/base.py" line="41"/>
+        <location filename="../processing/base.py" line="44"/>
         <source>Indicator store</source>
         <translation type="unfinished"></translation>
     </message>
@@ -342,6 +352,39 @@
     <message>
         <location filename="../processing/trend.py" line="24"/>
         <source>Trend</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PostgisPicker</name>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="54"/>
+        <source>Open a PostGIS store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="58"/>
+        <source>(type an address below)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="62"/>
+        <source>A store in a PostgreSQL database: one of QGIS&apos;s saved connections and the store&apos;s schema, or its address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="64"/>
+        <source>Connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="65"/>
+        <source>Schema</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/postgis_picker.py" line="66"/>
+        <source>Or address</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -22,7 +22,7 @@ from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import GeographyError
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .base import STORE_FILTER, LisAlgorithm
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +72,7 @@ class AggregateAlgorithm(LisAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Or: indicator store", optional=True,
-            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+            fileFilter=STORE_FILTER))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Store indicator id", optional=True))
         self.addParameter(QgsProcessingParameterString(self.PERIOD, "Store period (empty = latest)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(

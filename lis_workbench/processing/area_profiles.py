@@ -15,7 +15,7 @@ from qgis.core import (
 
 from ..qgis_bridge.feedback import cancelled_from_feedback, progress_from_feedback
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .base import STORE_FILTER, LisAlgorithm
 
 
 class AreaProfilesAlgorithm(LisAlgorithm):
@@ -40,7 +40,7 @@ class AreaProfilesAlgorithm(LisAlgorithm):
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
-            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+            fileFilter=STORE_FILTER))
         self.addParameter(QgsProcessingParameterString(self.INDICATORS, "Indicators (ids, comma-separated; empty: "
                                                        "the store's profile indicators)", optional=True))
         self.addParameter(QgsProcessingParameterString(self.BOROUGH, "Borough (code or name; empty: the store's "

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ICON", "LisAlgorithm", "style_on_load"]
 
+#: The file filter of every STORE parameter: store files first; "All files (*)" also lets a PostGIS store's address
+#: (postgresql://... or service=NAME) through Processing's check of the value.
+STORE_FILTER = "Indicator stores (*.gpkg *.sqlite);;All files (*)"
 ICON = str(Path(__file__).resolve().parent.parent / "resources" / "icons" / "lis.svg")
 
 

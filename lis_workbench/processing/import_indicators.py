@@ -15,7 +15,7 @@ from qgis.core import (
 from ..core.choices import LAYOUTS, PERIOD_FORMATS, POLARITIES
 from ..qgis_bridge.feedback import progress_from_feedback
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .base import STORE_FILTER, LisAlgorithm
 
 #: choices with "" meaning "work it out" (layout, period format) or "not given" (polarity)
 LAYOUT_CHOICES = ("infer from the file", *LAYOUTS)
@@ -53,7 +53,7 @@ class ImportIndicatorsAlgorithm(LisAlgorithm):
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
-            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+            fileFilter=STORE_FILTER))
         self.addParameter(QgsProcessingParameterFile(self.INPUT, "Partner CSV file", extension="csv"))
         self.addParameter(QgsProcessingParameterEnum(self.LAYOUT, "Layout", list(LAYOUT_CHOICES), defaultValue=0))
         for key, _, label in TEXT_OPTIONS:

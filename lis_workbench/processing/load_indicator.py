@@ -13,7 +13,7 @@ from qgis.core import (
 
 from ..qgis_bridge.outputs import finish_output
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .base import STORE_FILTER, LisAlgorithm
 
 
 class LoadIndicatorAlgorithm(LisAlgorithm):
@@ -27,13 +27,14 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
             "(British National Grid). Fields: area_code, area_name, period, value, numerator, denominator, "
             "lower_ci, upper_ci, suppressed (1 where the partner suppressed the value). Every area of the geography "
             "is written; areas without a value have an empty (NULL) value.\n\n"
-            "Store: the .gpkg or .sqlite file. Indicator: its id, as listed by `lis list` or in the dock. "
+            "Store: the .gpkg or .sqlite file, or a PostGIS store's address (postgresql://user@host/db?schema=lis "
+            "or service=NAME). Indicator: its id, as listed by `lis list` or in the dock. "
             "Period: leave empty for the latest.")
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
-            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+            fileFilter=STORE_FILTER))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Indicator id"))
         self.addParameter(QgsProcessingParameterString(self.PERIOD, "Period (empty = latest)", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(

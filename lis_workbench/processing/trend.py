@@ -16,7 +16,7 @@ from qgis.core import (
 )
 
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .base import STORE_FILTER, LisAlgorithm
 
 
 class TrendAlgorithm(LisAlgorithm):
@@ -40,7 +40,7 @@ class TrendAlgorithm(LisAlgorithm):
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
             self.STORE, "Indicator store", behavior=QgsProcessingParameterFile.Behavior.File,
-            fileFilter="Indicator stores (*.gpkg *.sqlite);;All files (*.*)"))
+            fileFilter=STORE_FILTER))
         self.addParameter(QgsProcessingParameterString(self.INDICATOR, "Indicator id"))
         self.addParameter(QgsProcessingParameterString(self.START, "First period (empty: the earliest)",
                                                        optional=True))

@@ -32,10 +32,41 @@ def _ogr(path: str, table: str, name: str, subset: str | None = None) -> QgsVect
     return layer
 
 
+def _postgres(store, table: str, name: str, subset: str | None = None, geometry: bool = True) -> QgsVectorLayer:
+    """A table of a PostGIS store through QGIS's own postgres provider (it lasts in the project and re-reads
+    the database), connected as the store was opened (service, host, user; a password stays with the user's
+    pg_service.conf, .pgpass or QGIS's authentication database, never in the project when it was not given)."""
+    from qgis.core import QgsDataSourceUri
+
+    params = store.address.params()
+    uri = QgsDataSourceUri()
+    if params.get("service"):
+        uri.setService(params["service"])
+    uri.setConnection(params.get("host", ""), params.get("port", ""), params.get("dbname", ""),
+                      params.get("user", ""), params.get("password", ""))
+    if params.get("sslmode"):
+        uri.setSslMode(QgsDataSourceUri.decodeSslMode(params["sslmode"]))
+    uri.setDataSource(store.address.schema, table, "geom" if geometry else None, subset or "", "fid")
+    if geometry:
+        uri.setSrid("27700")
+    layer = QgsVectorLayer(uri.uri(False), name, "postgres",
+                           QgsVectorLayer.LayerOptions(QgsProject.instance().transformContext()))
+    if not layer.isValid():
+        raise LisError(f"QGIS cannot open {table} in the store {store.path}: {layer.error().summary()}")
+    return layer
+
+
+def _store_table(store, table: str, name: str, subset: str | None = None, geometry: bool = True) -> QgsVectorLayer:
+    """A table of the store as a QGIS layer: OGR on a store file, postgres on a PostGIS store."""
+    if getattr(store, "is_database", False):
+        return _postgres(store, table, name, subset, geometry)
+    return _ogr(store.path, table, name, subset)
+
+
 def geography_layer(store, geography: str) -> QgsVectorLayer:
     """A geography's (or point layer's) own layer in the store: area_code, area_name (and a point layer's fields)."""
     info = store.geography(geography)
-    return _ogr(store.path, info["layer_name"], info["title"] or geography)
+    return _store_table(store, info["layer_name"], info["title"] or geography)
 
 
 def indicator_layer(store, indicator: str, period: str | None = None,
@@ -49,9 +80,9 @@ def indicator_layer(store, indicator: str, period: str | None = None,
     if period not in entry["periods"]:
         raise LisError(f"Indicator '{indicator}' has no period '{period}'; it has: {', '.join(entry['periods'])}.")
     info = store.geography(entry["geography"])
-    areas = _ogr(store.path, info["layer_name"], f"{entry['title']} ({period})")
-    values = _ogr(store.path, "lis_value", f"{indicator} {period} (values)",
-                  f'"indicator" = {_quoted(indicator)} AND "period" = {_quoted(period)}')
+    areas = _store_table(store, info["layer_name"], f"{entry['title']} ({period})")
+    values = _store_table(store, "lis_value", f"{indicator} {period} (values)",
+                          f'"indicator" = {_quoted(indicator)} AND "period" = {_quoted(period)}', geometry=False)
     project.addMapLayer(values, False)
     join = QgsVectorLayerJoinInfo()
     join.setJoinLayer(values)

@@ -9,11 +9,12 @@ from pathlib import Path
 from qgis.core import QgsProject, QgsSettings
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QDockWidget, QTreeWidgetItem
+from qgis.PyQt.QtWidgets import QDockWidget, QPushButton, QTreeWidgetItem
 
 from ..core.errors import LisError
 from ..core.palette import DIVERGING, SEQUENTIAL
 from ..core.store import Store
+from ..core.store.address import is_database_address
 
 FORM, _ = uic.loadUiType(str(Path(__file__).with_name("dock.ui")))
 ALL = "All themes"
@@ -36,6 +37,11 @@ class LisDock(QDockWidget, FORM):
         self.catalogue = None
         self.storeFile.setFilter("Indicator stores (*.gpkg *.sqlite)")
         self.storeFile.fileChanged.connect(self.open_store)
+        self.postgisButton = QPushButton(self.tr("PostGIS store…"))
+        self.postgisButton.setToolTip(self.tr("Open a store in a PostgreSQL/PostGIS database (a saved QGIS "
+                                              "connection and the store's schema, or its address)"))
+        self.postgisButton.clicked.connect(self.choose_postgis_store)
+        self.mainLayout.insertWidget(self.mainLayout.indexOf(self.storeFile) + 1, self.postgisButton)
         self.searchEdit.textChanged.connect(self.refresh_catalogue)
         self.themeCombo.currentIndexChanged.connect(self.refresh_catalogue)
         self.geographyCombo.currentIndexChanged.connect(self.refresh_catalogue)
@@ -63,10 +69,25 @@ class LisDock(QDockWidget, FORM):
         # titles differ at the end ("... decile, IoD 2019")
         self.catalogueTree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         last = QgsSettings().value(SETTINGS_KEY, "")
-        if last and os.path.exists(last):
+        if last and is_database_address(last):
+            self.open_store(last)
+        elif last and os.path.exists(last):
             self.storeFile.setFilePath(last)
 
     # ------------------------------------------------------------------ store
+    def choose_postgis_store(self) -> None:
+        """Ask for a PostGIS store (saved connection and schema, or an address) and open it."""
+        from .postgis_picker import PostgisPicker
+
+        picker = PostgisPicker(self)
+        if picker.exec():
+            try:
+                address = picker.address()
+            except LisError as exc:
+                self.summaryLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
+                return
+            self.open_store(address)
+
     def open_store(self, path: str) -> None:
         """Open the store at path and list its catalogue (errors shown in the dock, never raised)."""
         self.close_store()
@@ -77,8 +98,8 @@ class LisDock(QDockWidget, FORM):
         except LisError as exc:
             self.summaryLabel.setText(f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>")
             return
-        QgsSettings().setValue(SETTINGS_KEY, path)
-        if self.storeFile.filePath() != path:
+        QgsSettings().setValue(SETTINGS_KEY, self.store.address.without_password)
+        if self.storeFile.filePath() != path and not self.store.is_database:
             self.storeFile.blockSignals(True)
             self.storeFile.setFilePath(path)
             self.storeFile.blockSignals(False)
@@ -87,7 +108,7 @@ class LisDock(QDockWidget, FORM):
         areas = geographies[geographies["kind"] == "areas"]
         self.summaryLabel.setText(self.tr("<b>{store}</b>: {indicators} indicators on {geographies}; {points} "
                                           "facility layers.").format(
-            store=html.escape(Path(path).name), indicators=summary["indicators"],
+            store=html.escape(self.store.label), indicators=summary["indicators"],
             geographies=", ".join(areas["name"]), points=summary["point_layers"]))
         self.catalogue = self.store.catalogue()
         for combo, label, values in ((self.themeCombo, ALL, self.catalogue["theme"]),
@@ -277,8 +298,8 @@ class LisDock(QDockWidget, FORM):
 
         if self.store is None:
             return
-        processing.execAlgorithmDialog("lisworkbench:importindicators", {"STORE": self.store.path})
-        self.open_store(self.store.path)
+        processing.execAlgorithmDialog("lisworkbench:importindicators", {"STORE": self.store.address.text})
+        self.open_store(self.store.address.text)
 
     # ------------------------------------------------------------------ studies run as tasks
     def _run(self, description: str, work, done):
@@ -286,7 +307,7 @@ class LisDock(QDockWidget, FORM):
         Returns the task (tests wait on it)."""
         from ..qgis_bridge.tasks import StudyTask, start
 
-        path = self.store.path
+        path = self.store.address.text
 
         def in_task(progress, cancelled):
             with Store.open(path) as own:

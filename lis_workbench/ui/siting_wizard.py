@@ -185,7 +185,7 @@ class SitingWizard(QWizard):
         """Solve the study on a connection of its own (it may run in a task's thread); keep and return the
         StudyResult (LisError on bad choices, Cancelled when stopped)."""
         study = self.study()
-        with Store.open(self.store.path) as own:
+        with Store.open(self.store.address.text) as own:
             self.result = run_study(own, study, progress, cancelled)
         return self.result
 
