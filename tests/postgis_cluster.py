@@ -110,7 +110,7 @@ def start(parent: str | os.PathLike | None = None) -> Cluster:
                    check=True, capture_output=True, text=True)
     port = _free_port()
     options = (f"-c port={port} -c listen_addresses='' -c unix_socket_directories={folder} -c fsync=off "
-               "-c max_connections=100 -c shared_buffers=64MB")
+               "-c max_connections=100 -c shared_buffers=128MB")
     subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                                     str(folder / "server.log"), "-w", "start"]),
                    check=True, capture_output=True, text=True)

@@ -289,3 +289,28 @@ def test_addresses_hide_passwords_and_reject_bad_schemas():
     with pytest.raises(StoreError, match="cannot be a store's schema"):
         parse("postgresql://ann@db/lis?schema=Drop Table")
     assert not is_database("store.gpkg") and RECIPE.exists()
+
+
+def test_values_travel_exactly_into_postgis(pg_store, tmp_path):
+    """Imports go in with a binary COPY built by numpy: the values read back (through psycopg2, not the engine)
+    are the very doubles of the file, missing ones NULL, text with accents, quotes and tabs intact."""
+    import pandas as pd
+
+    from lis_workbench.core.store.address import parse
+    from lis_workbench.core.store.postgres import PgConnection, _binary_copy, connect
+
+    frame = pd.DataFrame({"indicator": ["t_x", "t_x", "t_x", "t_y"], "area_code": ["É1", "a\tb", 'q"', ""],
+                          "period": ["2020", "2020", "2021", "2020"], "value": [0.1 + 0.2, float("nan"), -1e300, 5.0],
+                          "suppressed": [0, 1, 0, 1]})
+    assert _binary_copy(frame) is not None
+    conn: PgConnection = connect(parse(pg_store))
+    try:
+        conn.execute("BEGIN")
+        conn.copy_frame("lis_value", frame)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    got = rows(pg_store, "SELECT indicator, area_code, period, value, suppressed FROM lis_value WHERE indicator "
+                         "LIKE 't\\_%' ORDER BY indicator, period, area_code")
+    assert got == [("t_x", "a\tb", "2020", None, 1), ("t_x", "É1", "2020", 0.30000000000000004, 0),
+                   ("t_x", 'q"', "2021", -1e300, 0), ("t_y", "", "2020", 5.0, 1)]

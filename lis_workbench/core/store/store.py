@@ -414,18 +414,20 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         imported_at = now()
         with self._write(f"importing {basename(file) or 'indicators'}"):
             for batch in batches:
-                entry = dict(batch.entry)
-                ind = entry["id"]
-                frame = batch.frame
+                ind, frame = batch.entry["id"], batch.frame
                 periods = sorted(set(frame["period"]))
                 conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "  # nosec B608
                              f"({','.join('?' * len(periods))})", [ind, *periods])
                 present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
-                columns = ("indicator", "area_code", "period", *present, "suppressed")
-                if self.is_database:  # COPY from a frame written in C: 1.7 million values in seconds
-                    self._conn.copy_frame("lis_value", _value_frame(ind, frame, present))
+                if self.is_database:  # COPY in the unique key's order: the index is appended to, not split all over
+                    self._conn.copy_frame("lis_value", _value_frame(ind, frame, present)
+                                          .sort_values(["period", "area_code"], kind="stable"))
                 else:
-                    self._insert_rows("lis_value", columns, _value_tuples(ind, frame, present))
+                    self._insert_rows("lis_value", ("indicator", "area_code", "period", *present, "suppressed"),
+                                      _value_tuples(ind, frame, present))
+            for batch in batches:
+                entry = dict(batch.entry)
+                ind = entry["id"]
                 entry.update(import_file=basename(file), import_checksum=checksum, imported_at=imported_at)
                 entry["row_count"] = None
                 cols = [c for c in CATALOGUE_FIELDS if c in entry]
