@@ -57,10 +57,13 @@ def _postgres(store, table: str, name: str, subset: str | None = None, geometry:
 
 
 def _store_table(store, table: str, name: str, subset: str | None = None, geometry: bool = True) -> QgsVectorLayer:
-    """A table of the store as a QGIS layer: OGR on a store file, postgres on a PostGIS store."""
-    if getattr(store, "is_database", False):
-        return _postgres(store, table, name, subset, geometry)
-    return _ogr(store.path, table, name, subset)
+    """A table of the store as a read-only QGIS layer: OGR on a store file, postgres on a PostGIS store. Read-only:
+    the store is changed by imports (with their checks and audit), and a layer never edits it behind them, nor
+    turns a shared file to WAL."""
+    layer = _postgres(store, table, name, subset, geometry) if getattr(store, "is_database", False) else \
+        _ogr(store.path, table, name, subset)
+    layer.setReadOnly(True)
+    return layer
 
 
 def geography_layer(store, geography: str) -> QgsVectorLayer:

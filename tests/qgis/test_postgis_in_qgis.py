@@ -83,3 +83,28 @@ def test_qgis_process_on_the_installed_zip_loads_from_postgis(pg_cluster, pg_sch
     expected = dict(zip(*source.loc[source["date"] == "2017-10-01", ["wd15cd", "rate"]].T.values))
     loaded = QgsVectorLayer(str(out), "loaded", "ogr")
     assert {f["area_code"]: f["value"] for f in loaded.getFeatures()} == expected
+
+
+def test_store_layers_are_read_only_and_the_file_keeps_its_rollback_journal(plugin, sample_store_path, tmp_path):
+    """A shared store file open in QGIS stays in rollback-journal mode (WAL breaks on network drives): the dock's
+    layers on it are read-only, so QGIS never opens it for editing; an import by a colleague still goes in."""
+    import shutil
+
+    store = tmp_path / "shared.gpkg"
+    shutil.copyfile(sample_store_path, store)
+    dock = plugin.dock
+    dock.open_store(str(store))
+    dock.select_indicator("imd2019_imd_decile", "2019")
+    layer = dock.add_to_map()
+    assert layer.readOnly() and not layer.startEditing()
+    assert sum(1 for _ in layer.getFeatures()) == 200
+    header = store.read_bytes()[:20]
+    assert (header[18], header[19]) == (1, 1), "the file was switched to WAL"
+    partner = tmp_path / "p.csv"
+    partner.write_text("lsoa11cd,value\n" + "".join(f"{c},1\n" for c in _deciles()))
+    done = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "import", str(store), str(partner), "--period",
+                           "2030", "--value-column", "value=colleague"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "shared.gpkg-wal").exists()
+    QgsProject.instance().removeAllMapLayers()
+    dock.close_store()
