@@ -108,3 +108,31 @@ def test_store_layers_are_read_only_and_the_file_keeps_its_rollback_journal(plug
     assert not (tmp_path / "shared.gpkg-wal").exists()
     QgsProject.instance().removeAllMapLayers()
     dock.close_store()
+
+
+def test_the_dock_opens_a_store_through_a_saved_qgis_connection(plugin, pg_cluster, pg_schemas, sample_store_path):
+    """A connection saved in QGIS (Browser > PostgreSQL) and the store's schema are all the dock needs."""
+    from qgis.core import QgsProviderRegistry
+
+    from lis_workbench.ui.postgis_picker import PostgisPicker, saved_connections
+
+    uri = _pg_store(pg_cluster, pg_schemas, sample_store_path)
+    schema = uri.rsplit("=", 1)[1]
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    connection = metadata.createConnection(f"host={pg_cluster.host} port={pg_cluster.port} dbname=lis "
+                                           f"user={pg_cluster.superuser}", {"saveUsername": True})
+    metadata.saveConnection(connection, "Team LIS")
+    try:
+        assert "Team LIS" in saved_connections()
+        picker = PostgisPicker(plugin.dock)
+        picker.connectionCombo.setCurrentText("Team LIS")
+        picker.schemaEdit.setText(schema)
+        address = picker.address()
+        assert f"schema={schema}" in address and "password" not in address
+        plugin.dock.open_store(address)
+        assert plugin.dock.store is not None, plugin.dock.summaryLabel.text()
+        assert plugin.dock.store.is_database
+        assert plugin.dock.store.catalogue()["id"].str.contains("imd2019_imd_decile").any()
+    finally:
+        plugin.dock.close_store()
+        metadata.deleteConnection("Team LIS")
