@@ -178,8 +178,8 @@ def _database_state(uri: str, geographies: pd.DataFrame) -> dict:
     tables = {}
     try:
         with conn.cursor() as cursor:
-            cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                           (where.schema,))
+            cursor.execute("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+                           "n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition", (where.schema,))
             names = sorted(r[0] for r in cursor.fetchall())
             for table in (t for t in names if t.startswith("lis_")):
                 cursor.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND "

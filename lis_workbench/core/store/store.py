@@ -290,11 +290,13 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
     def catalogue(self, search: str | None = None, theme: str | None = None,
                   geography: str | None = None) -> pd.DataFrame:
         """The catalogue, one row per indicator, with its periods; filtered by text, theme, geography."""
+        # a file lists each indicator's periods from its covering index; a database seeks them (periods())
+        periods = ("NULL" if self.is_database else
+                   "(SELECT group_concat(period, ',') FROM (SELECT DISTINCT period FROM lis_value v "
+                   " WHERE v.indicator = c.id ORDER BY period) AS p)")
         sql = ("SELECT c.id, c.title, c.theme, c.unit, c.value_type, c.polarity, c.geography, c.source, "
                "c.partner, c.licence, c.notes, c.denominator, c.import_file, c.import_checksum, c.row_count, "
-               "c.imported_at, "
-               "(SELECT group_concat(period, ',') FROM (SELECT DISTINCT period FROM lis_value v "
-               " WHERE v.indicator = c.id ORDER BY period) AS p) AS periods FROM lis_catalogue c WHERE 1=1")
+               f"c.imported_at, {periods} AS periods FROM lis_catalogue c WHERE 1=1")
         params: list = []
         if search:
             for word in search.split():
@@ -309,7 +311,10 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
             params.append(geography)
         sql += " ORDER BY c.theme, c.id"
         frame = self._frame(sql, params)
-        frame["periods"] = frame["periods"].fillna("").map(lambda s: [p for p in s.split(",") if p])
+        if self.is_database:
+            frame["periods"] = [self.periods(i) for i in frame["id"]]
+        else:
+            frame["periods"] = frame["periods"].fillna("").map(lambda s: [p for p in s.split(",") if p])
         return frame
 
     def indicator(self, indicator_id: str) -> dict:
@@ -419,9 +424,8 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                 conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "  # nosec B608
                              f"({','.join('?' * len(periods))})", [ind, *periods])
                 present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
-                if self.is_database:  # COPY in the unique key's order: the index is appended to, not split all over
-                    self._conn.copy_frame("lis_value", _value_frame(ind, frame, present)
-                                          .sort_values(["period", "area_code"], kind="stable"))
+                if self.is_database:  # COPY into the indicator's own partition (postgres.py)
+                    self._conn.copy_frame("lis_value", _value_frame(ind, frame, present))
                 else:
                     self._insert_rows("lis_value", ("indicator", "area_code", "period", *present, "suppressed"),
                                       _value_tuples(ind, frame, present))
