@@ -314,3 +314,18 @@ def test_values_travel_exactly_into_postgis(pg_store, tmp_path):
                          "LIKE 't\\_%' ORDER BY indicator, period, area_code")
     assert got == [("t_x", "a\tb", "2020", None, 1), ("t_x", "É1", "2020", 0.30000000000000004, 0),
                    ("t_x", 'q"', "2021", -1e300, 0), ("t_y", "", "2020", 5.0, 1)]
+
+
+def test_a_pg_service_entry_names_the_store(built_stores, pg_cluster, tmp_path, monkeypatch):
+    """`service=NAME` as QGIS users set it up: the connection in pg_service.conf, the schema beside it."""
+    sample = built_stores("postgis")  # schema "sample" on the cluster
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[lis_team]\nhost={pg_cluster.host}\nport={pg_cluster.port}\ndbname=lis\n"
+                        f"user={pg_cluster.superuser}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    listed = run_lis("list", "service=lis_team schema=sample")
+    assert listed.returncode == 0, listed.stderr
+    assert len([line for line in listed.stdout.splitlines() if line.strip()]) == \
+        rows(sample, "SELECT COUNT(*) FROM lis_catalogue")[0][0]
+    missing = run_lis("list", "service=no_such_service schema=sample")
+    assert missing.returncode == 1 and "Cannot connect to the store" in missing.stderr
