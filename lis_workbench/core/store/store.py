@@ -294,7 +294,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         periods = ("NULL" if self.is_database else
                    "(SELECT group_concat(period, ',') FROM (SELECT DISTINCT period FROM lis_value v "
                    " WHERE v.indicator = c.id ORDER BY period) AS p)")
-        sql = ("SELECT c.id, c.title, c.theme, c.unit, c.value_type, c.polarity, c.geography, c.source, "
+        sql = ("SELECT c.id, c.title, c.theme, c.unit, c.value_type, c.polarity, c.geography, c.source, "  # nosec B608
                "c.partner, c.licence, c.notes, c.denominator, c.import_file, c.import_checksum, c.row_count, "
                f"c.imported_at, {periods} AS periods FROM lis_catalogue c WHERE 1=1")
         params: list = []
