@@ -1,4 +1,4 @@
-"""kill -9 of `lis import` at 10 random moments of an England import (the IoD 2019 domains file: 1.2 million
+"""kill -9 of `lis import` at 10 random moments of an England import (the IoD 2019 domains file: 525,504
 values), on a GeoPackage and on PostGIS: every time the store holds exactly what it held before, or exactly the
 whole import. Needs ../shared/data/england (skipped without it)."""
 
@@ -69,7 +69,7 @@ def test_kill_9_during_an_england_import(backend, england_template, england_csv,
     whole = time.perf_counter() - t0
     assert done.returncode == 0, done.stderr
     after = _state(where)
-    assert after[1][0] > 1_000_000 and after != before
+    assert after[1][0] > 500_000 and after != before
     ids = [i for i, _ in after[0] if i not in dict(before[0])]
     for indicator in ids:  # back to before: the next imports start from the same store
         assert subprocess.run([*lis_command(), "delete", where, indicator, "--yes"], capture_output=True,
@@ -80,7 +80,7 @@ def test_kill_9_during_an_england_import(backend, england_template, england_csv,
     outcomes = []
     for _ in range(10):
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        time.sleep(rng.uniform(0.3, whole))
+        time.sleep(rng.uniform(0.45 * whole, whole))  # mostly inside the write (validation comes first)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         state = _state(where)
