@@ -20,8 +20,9 @@ def compare_cmd(store: str = STORE_ARG,
                 denominator: str | None = typer.Option(None, help="The denominator indicator (e.g. a population); "
                                                                   "default: the indicator's own denominators, "
                                                                   "else the one its catalogue entry names."),
-                kind: str | None = typer.Option(None, help="proportion (Wilson), rate or count (Byar); default "
-                                                           "proportion with a denominator, else count."),
+                kind: str | None = typer.Option(None, help="proportion (Wilson), rate or count (exact Poisson below "
+                                                           "10 events, Byar from 10); default proportion with a "
+                                                           "denominator, else count."),
                 multiplier: float | None = typer.Option(None, help="Values are numerator / denominator x this "
                                                                    "(default 100 for proportions, 1000 for rates)."),
                 benchmark: str = typer.Option("borough", help="borough (all the areas together), england (the "

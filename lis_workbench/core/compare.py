@@ -1,12 +1,13 @@
 """Significance against a benchmark, as Fingertips shows it: each area's value with confidence intervals (Wilson for
-proportions, Byar for counts and rates) and whether it is higher, similar or lower than - better or worse than - the
-borough, the region or England."""
+proportions; for counts and rates exact Poisson limits below 10 events and Byar's from 10, as PHEindicatormethods'
+phe_rate) and whether it is higher, similar or lower than - better or worse than - the borough, the region or
+England."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from scipy.special import gammaincinv, ndtri
 
 from .choices import COMPARISON_KINDS, POLARITIES
 from .errors import AnalysisError
@@ -15,7 +16,10 @@ KINDS = COMPARISON_KINDS
 #: Fingertips' two levels: 95 % (about 2 standard errors) and 99.8 % (about 3).
 LEVELS = (0.95, 0.998)
 NOT_COMPARED = "not compared"
-METHODS = {"proportion": "Wilson score", "rate": "Byar", "count": "Byar"}
+METHODS = {"proportion": "Wilson score", "rate": "exact Poisson below 10 events, Byar from 10",
+           "count": "exact Poisson below 10 events, Byar from 10"}
+#: Below this many events a count's interval is the exact Poisson one (Byar's is within 0.2 % of it only from 10).
+EXACT_BELOW = 10
 
 
 # ------------------------------------------------------------------ intervals
@@ -67,14 +71,51 @@ def byar_interval(count, confidence: float = 0.95) -> tuple:
     return _out(np.where(np.isnan(o), np.nan, lower), upper, scalar)
 
 
+def exact_poisson_interval(count, confidence: float = 0.95) -> tuple:
+    """The exact Poisson interval of an observed count (Armitage & Berry 2002; Garwood 1936): the
+    (1 - confidence) / 2 quantile of Gamma(count) and the upper one of Gamma(count + 1), i.e. chi-squared with 2x
+    and 2x + 2 degrees of freedom, halved. Count 0 gives lower 0. NaN where the count is missing.
+
+    >>> [round(v, 4) for v in exact_poisson_interval(1)]
+    [0.0253, 5.5716]
+    """
+    o = np.asarray(_numbers(count, "count"), dtype=float)
+    scalar = o.ndim == 0
+    _no_negatives(o, "count")
+    _z(confidence)  # a level between 0 and 1, or a clear error
+    tail = (1 - confidence) / 2
+    with np.errstate(invalid="ignore"):
+        lower = np.where(o > 0, gammaincinv(np.where(o > 0, o, 1.0), tail), 0.0)
+        upper = gammaincinv(o + 1, 1 - tail)
+    missing = np.isnan(o)
+    return _out(np.where(missing, np.nan, lower), np.where(missing, np.nan, upper), scalar)
+
+
+def poisson_interval(count, confidence: float = 0.95) -> tuple:
+    """A count's interval as Fingertips gives it (PHEindicatormethods' phe_rate): exact Poisson limits below 10
+    events, Byar's approximation from 10. See poisson_method() for which one each count got."""
+    exact_lower, exact_upper = exact_poisson_interval(count, confidence)
+    byar_lower, byar_upper = byar_interval(count, confidence)
+    small = np.asarray(_numbers(count, "count"), dtype=float) < EXACT_BELOW
+    scalar = np.ndim(exact_lower) == 0
+    return _out(np.where(small, exact_lower, byar_lower), np.where(small, exact_upper, byar_upper), scalar)
+
+
+def poisson_method(count) -> np.ndarray:
+    """Which interval poisson_interval() gives each count: "exact Poisson" (below 10), "Byar" or "" (missing)."""
+    o = np.atleast_1d(np.asarray(_numbers(count, "count"), dtype=float))
+    return np.where(np.isnan(o), "", np.where(o < EXACT_BELOW, "exact Poisson", "Byar")).astype(object)
+
+
 def rate_interval(count, denominator, multiplier: float = 1.0, confidence: float = 0.95) -> tuple:
-    """Byar interval of the crude rate count / denominator × multiplier (e.g. per 1,000 residents): the count's
-    interval scaled, as PHE does. NaN where the denominator is 0 or missing."""
+    """Interval of the crude rate count / denominator × multiplier (e.g. per 100,000 residents): the count's
+    interval (exact Poisson below 10 events, Byar from 10) scaled, as PHEindicatormethods' phe_rate. NaN where
+    the denominator is 0 or missing."""
     o, d, scalar = _pair(count, "count", denominator, "denominator")
     _no_negatives(d, "denominator")
     if not multiplier > 0:
         raise AnalysisError(f"The rate multiplier must be a positive number (1, 100, 1000, ...); got {multiplier!r}.")
-    lower, upper = byar_interval(o, confidence)
+    lower, upper = poisson_interval(o, confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(d > 0, multiplier / d, np.nan)
     return _out(lower * scale, upper * scale, scalar)
@@ -169,7 +210,7 @@ def compare(frame: pd.DataFrame, benchmark: float | str, *, kind: str, polarity:
             lower, upper = rate_interval(np.where(usable, num, np.nan), np.where(usable, den, np.nan), multiplier,
                                          level)
         else:
-            lower, upper = byar_interval(np.where(usable, num, np.nan), level)
+            lower, upper = poisson_interval(np.where(usable, num, np.nan), level)
         result[f"lower_{label}"] = lower
         result[f"upper_{label}"] = upper
         side = np.where(lower > benchmark, "higher", np.where(upper < benchmark, "lower", "similar"))
@@ -179,6 +220,8 @@ def compare(frame: pd.DataFrame, benchmark: float | str, *, kind: str, polarity:
         result[f"vs_benchmark_{label}"] = verdicts[label]
         result[f"assessment_{label}"] = _assess(verdicts[label], polarity)
     result["reason"] = prepared["reason"].to_numpy()
+    result["method"] = (np.where(usable, "Wilson score", "") if kind == "proportion"
+                        else np.where(usable, poisson_method(np.where(usable, num, np.nan)), "")).astype(object)
     result.attrs.update(kind=kind, method=METHODS[kind], benchmark=benchmark, benchmark_area=benchmark_area,
                         levels=tuple(levels), multiplier=multiplier, polarity=polarity)
     return result.reset_index(drop=True)

@@ -1,5 +1,5 @@
-"""Processing "Compare with a benchmark": each area's value with Wilson / Byar confidence intervals and whether it
-is higher, similar or lower - better or worse - than a benchmark, Fingertips-style (core.compare.compare)."""
+"""Processing "Compare with a benchmark": each area's value with Wilson / exact Poisson / Byar confidence intervals and
+whether it is higher, similar or lower - better or worse - than a benchmark, Fingertips-style (core.compare.compare)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ class CompareAlgorithm(LisAlgorithm):
     MULTIPLIER, BENCHMARK, BENCHMARK_AREA, POLARITY = "MULTIPLIER", "BENCHMARK", "BENCHMARK_AREA", "POLARITY"
     OUTPUT, BENCHMARK_VALUE, SUMMARY = "OUTPUT", "BENCHMARK_VALUE", "SUMMARY"
     HELP = ("Compares each area with a benchmark as PHE Fingertips does: its value with 95% and 99.8% confidence "
-            "intervals (Wilson score for proportions, Byar for rates and counts) and whether the interval lies "
+            "intervals (Wilson score for proportions; for rates and counts exact Poisson below 10 events, Byar from "
+            "10, as PHEindicatormethods) and whether the interval lies "
             "wholly above (higher), below (lower) or across (similar) the benchmark; with a polarity, higher and "
             "lower become worse or better.\n\n"
             "Kind: proportion (numerator out of denominator), rate (events per denominator) or count (the "

@@ -14,6 +14,8 @@ from lis_workbench.core.compare import (
     area_benchmark,
     byar_interval,
     compare,
+    poisson_interval,
+    poisson_method,
     rate_interval,
     total_benchmark,
     wilson_interval,
@@ -129,7 +131,7 @@ def test_rate_interval_scales_the_count_interval():
     z = z_of(0.95)
     assert lower[0] == pytest.approx(25 * (1 - 1 / 225 - z / 15) ** 3 / 5000 * 1000, rel=1e-12)
     assert upper[0] == pytest.approx(26 * (1 - 1 / 234 + z / (3 * np.sqrt(26))) ** 3 / 5, rel=1e-12)
-    assert lower[1] == 0.0 and upper[1] == pytest.approx((1 - 1 / 9 + z / 3) ** 3, rel=1e-12)
+    assert lower[1] == 0.0 and upper[1] == pytest.approx(exact_poisson(0, 0.95)[1], rel=1e-12)  # below 10: exact
     assert np.isnan(lower[2:]).all() and np.isnan(upper[2:]).all()
     with pytest.raises(AnalysisError, match="multiplier"):
         rate_interval(5, 100, multiplier=0)
@@ -150,7 +152,7 @@ def test_proportions_against_a_benchmark_match_scipy_intervals():
     result = compare(frame, 20.0, kind="proportion", polarity="high_is_bad", multiplier=100)
     assert list(result.columns) == ["area_code", "area_name", "numerator", "denominator", "value", "lower_95",
                                     "upper_95", "lower_99_8", "upper_99_8", "benchmark", "vs_benchmark_95",
-                                    "assessment_95", "vs_benchmark_99_8", "assessment_99_8", "reason"]
+                                    "assessment_95", "vs_benchmark_99_8", "assessment_99_8", "reason", "method"]
     assert list(result["area_code"]) == list(frame["area_code"])  # nothing dropped, order kept
     for i in range(5):
         r, n = frame.loc[i, ["numerator", "denominator"]]
@@ -215,7 +217,7 @@ def test_benchmark_from_totals_and_from_a_named_area():
         total_benchmark(frame, kind="count")
 
 
-def test_rates_per_1000_use_byar():
+def test_rates_per_1000_exact_below_10_events_byar_from_10():
     frame = pd.DataFrame({"area_code": ["w1", "w2", "w3", "w4"], "numerator": [120, 45, 9, 0],
                           "denominator": [8000, 4000, 2500, 600]})
     benchmark = total_benchmark(frame, kind="rate", multiplier=1000)
@@ -224,15 +226,18 @@ def test_rates_per_1000_use_byar():
     z95, z998 = z_of(0.95), z_of(0.998)
     for i, (o, n) in enumerate(zip(frame["numerator"], frame["denominator"])):
         for z, label in ((z95, "95"), (z998, "99_8")):
-            upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3 / n * 1000
-            lower = 0.0 if o == 0 else max(o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3, 0) / n * 1000
+            if o < 10:  # Garwood's exact limits from scipy's chi-squared quantiles
+                lower, upper = (limit / n * 1000 for limit in exact_poisson(o, 0.95 if label == "95" else 0.998))
+            else:
+                upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3 / n * 1000
+                lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3 / n * 1000
             assert result.loc[i, f"lower_{label}"] == pytest.approx(lower, rel=1e-12, abs=1e-15)
             assert result.loc[i, f"upper_{label}"] == pytest.approx(upper, rel=1e-12)
             side = "higher" if lower > benchmark else "lower" if upper < benchmark else "similar"
             assert result.loc[i, f"vs_benchmark_{label}"] == side
     assert list(result["vs_benchmark_95"]) == ["higher", "similar", "lower", "lower"]
     assert list(result["assessment_95"]) == ["worse", "similar", "better", "better"]
-    assert result.attrs["method"] == "Byar"
+    assert list(result["method"]) == ["Byar", "Byar", "exact Poisson", "exact Poisson"]
 
 
 def test_counts_against_an_expected_count():
@@ -305,3 +310,36 @@ def test_many_areas_at_fault_are_counted_not_all_listed():
         compare(frame, 0.5, kind="proportion")
     frame["suppressed"] = True  # suppressed rows are not used, so not checked
     assert (compare(frame, 0.5, kind="proportion")["reason"] == "suppressed").all()
+
+
+# ------------------------------------------------------------------ small counts, as Fingertips
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_counts_below_10_get_exact_poisson_limits_as_scipy(confidence):
+    counts = np.arange(0, 10)
+    lower, upper = poisson_interval(counts, confidence)
+    expected = np.array([exact_poisson(o, confidence) for o in counts])
+    np.testing.assert_allclose(lower, expected[:, 0], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(upper, expected[:, 1], rtol=1e-12)
+    big = np.array([10, 11, 65, 1000])
+    np.testing.assert_array_equal(poisson_interval(big, confidence)[0], byar_interval(big, confidence)[0])
+    assert list(poisson_method([0, 9, 10, np.nan])) == ["exact Poisson", "exact Poisson", "Byar", ""]
+
+
+def test_the_small_count_rates_fingertips_publishes():
+    """PHEindicatormethods' phe_rate: 1 event in 100 people per 100,000 has a 95 % lower limit of 25.32 (Byar's
+    gave 13.07); 5 in 100 at 99.8 % is [739.4, 16454.7] (Byar's gave [691, 16535])."""
+    assert rate_interval(1, 100, 100_000)[0] == pytest.approx(25.3178, abs=1e-4)
+    assert byar_interval(1)[0] * 1000 == pytest.approx(13.07, abs=0.01)
+    low, high = rate_interval(5, 100, 100_000, 0.998)
+    assert (low, high) == (pytest.approx(739.3717, abs=1e-4), pytest.approx(16454.7452, abs=1e-4))
+
+
+def test_an_area_with_few_events_changes_judgement():
+    """One death among 100 people against an England rate of 20 per 100,000: Byar's lower limit (13.1) is below
+    England, so the area looked similar; the exact limit (25.3) is above it, so it is significantly higher."""
+    frame = pd.DataFrame({"area_code": ["small", "large"], "numerator": [1, 40], "denominator": [100, 100_000]})
+    result = compare(frame, 20.0, kind="rate", polarity="high_is_bad", multiplier=100_000, levels=(0.95,))
+    assert result.loc[0, "lower_95"] > 20 > byar_interval(1)[0] * 1000
+    assert list(result["vs_benchmark_95"]) == ["higher", "higher"]
+    assert list(result["assessment_95"]) == ["worse", "worse"]
+    assert list(result["method"]) == ["exact Poisson", "Byar"]
