@@ -1,0 +1,7 @@
+"""Public-health statistics as OHID's Fingertips computes them (the methods of UKHSA's PHEindicatormethods): each
+function takes a table, optional `by` columns to group on, and returns one row per group with value, lower_ci,
+upper_ci, method and note (why a value was not computed)."""
+
+from .crude import mean, proportion, rate
+
+__all__ = ["mean", "proportion", "rate"]
