@@ -57,6 +57,24 @@ def mean_cmd(table: Path = IN, value: str = typer.Option(..., "--value", help="C
     _finish(mean(_read(table), value, by=by or (), confidence=confidence), by or [], out)
 
 
+@app.command("dsr")
+def dsr_cmd(table: Path = IN, count: str = typer.Option(..., "--count", help="Column of event counts."),
+            population: str = typer.Option(..., "--population", help="Column of populations."),
+            age: str = typer.Option(..., "--age", help="Column of age bands (0-4 ... 90+, or their first ages)."),
+            by: list[str] = BY,
+            standard: str = typer.Option("esp2013", "--standard", help="esp2013 (the 2013 European Standard "
+                                                                       "Population) or a CSV of age,population."),
+            multiplier: float = typer.Option(100_000, "--multiplier", help="Per how many."),
+            confidence: float = CONFIDENCE, out: Path = OUT) -> None:
+    """Directly standardised rates with Dobson limits; not computed below 10 events (PHEindicatormethods
+    phe_dsr)."""
+    from ..core.stats.dsr import ESP2013, dsr, read_standard
+
+    weights = ESP2013 if standard.lower() == "esp2013" else read_standard(_read(Path(standard)))
+    _finish(dsr(_read(table), count, population, age, by=by or (), standard=weights, multiplier=multiplier,
+                confidence=confidence), by or [], out)
+
+
 def _read(path: Path):
     from ..core.errors import LisError
     from ..core.partner_csv import read_table

@@ -3,5 +3,6 @@ function takes a table, optional `by` columns to group on, and returns one row p
 upper_ci, method and note (why a value was not computed)."""
 
 from .crude import mean, proportion, rate
+from .dsr import ESP2013, dsr
 
-__all__ = ["mean", "proportion", "rate"]
+__all__ = ["ESP2013", "dsr", "mean", "proportion", "rate"]
