@@ -75,6 +75,32 @@ def dsr_cmd(table: Path = IN, count: str = typer.Option(..., "--count", help="Co
                 confidence=confidence), by or [], out)
 
 
+@app.command("isr")
+def isr_cmd(table: Path = IN, count: str = typer.Option(..., "--count", help="Column of observed events."),
+            population: str = typer.Option(..., "--population", help="Column of populations."),
+            ref_count: str = typer.Option(..., "--ref-count", help="Column of the reference's events (same band)."),
+            ref_population: str = typer.Option(..., "--ref-population", help="Column of the reference's "
+                                                                              "population (same band)."),
+            age: str | None = typer.Option(None, "--age", help="Column of age bands (checked to be there; rows "
+                                                               "are matched with their reference in the row)."),
+            by: list[str] = BY, ratio: bool = typer.Option(False, "--ratio", help="The ratio (SMR-style, x "
+                                                                                     "--ref-value) instead of a rate."),
+            ref_value: float = typer.Option(1.0, "--ref-value", help="Ratio: 1, or 100 for an SMR x 100."),
+            multiplier: float = typer.Option(100_000, "--multiplier", help="Rate: per how many."),
+            confidence: float = CONFIDENCE, out: Path = OUT) -> None:
+    """Indirectly standardised ratios or rates: expected events from the reference's age-specific rates;
+    exact Poisson limits below 10 observed events, Byar's from 10 (PHEindicatormethods calculate_ISRatio)."""
+    from ..core.stats import isr
+
+    data = _read(table)
+    if age is not None and age not in data.columns:
+        from ..core.errors import LisError
+
+        raise LisError(f"{table.name} has no column '{age}' (--age).")
+    _finish(isr(data, count, population, ref_count, ref_population, by=by or (), ratio=ratio, ref_value=ref_value,
+                multiplier=multiplier, confidence=confidence), by or [], out)
+
+
 def _read(path: Path):
     from ..core.errors import LisError
     from ..core.partner_csv import read_table

@@ -4,5 +4,6 @@ upper_ci, method and note (why a value was not computed)."""
 
 from .crude import mean, proportion, rate
 from .dsr import ESP2013, dsr
+from .isr import isr
 
-__all__ = ["ESP2013", "dsr", "mean", "proportion", "rate"]
+__all__ = ["ESP2013", "dsr", "isr", "mean", "proportion", "rate"]
