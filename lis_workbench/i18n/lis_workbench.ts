@@ -354,6 +354,16 @@
         <source>Trend</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../processing/crude_rate.py" line="25"/>
+        <source>Crude rate (Fingertips)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/crude_rate.py" line="26"/>
+        <source>Public-health statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>PostgisPicker</name>

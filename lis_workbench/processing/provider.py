@@ -27,6 +27,7 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .area_profiles import AreaProfilesAlgorithm
         from .compare import CompareAlgorithm
         from .composite_index import CompositeIndexAlgorithm
+        from .crude_rate import CrudeRateAlgorithm
         from .export_atlas import ExportAtlasAlgorithm
         from .gistar import GiStarAlgorithm
         from .global_moran import GlobalMoranAlgorithm
@@ -44,5 +45,5 @@ class LisWorkbenchProvider(QgsProcessingProvider):
                           ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), TrendAlgorithm(),
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
-                          MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm()):
+                          MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm()):
             self.addAlgorithm(algorithm)
