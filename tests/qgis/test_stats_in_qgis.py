@@ -23,8 +23,8 @@ def test_crude_rate_algorithm_groups_and_gives_fingertips_limits(provider, tmp_p
     import processing
 
     table = QgsVectorLayer("None", "deaths", "memory")
-    table.dataProvider().addAttributes([QgsField("ward", QVariant.String), QgsField("deaths", QVariant.Int),
-                                        QgsField("pop", QVariant.Int)])
+    table.dataProvider().addAttributes([QgsField("ward", QVariant.Type.String), QgsField("deaths", QVariant.Type.Int),
+                                        QgsField("pop", QVariant.Type.Int)])
     table.updateFields()
     rows = [("w1", 1, 300), ("w1", 2, 200), ("w2", 40, 9000), ("w2", 5, 1000), ("w3", 0, 800)]
     features = []
