@@ -4,6 +4,8 @@ upper_ci, method and note (why a value was not computed)."""
 
 from .crude import mean, proportion, rate
 from .dsr import ESP2013, dsr
+from .funnel import funnel_axis, proportion_funnel, proportion_significance, ratio_funnel
 from .isr import isr
 
-__all__ = ["ESP2013", "dsr", "isr", "mean", "proportion", "rate"]
+__all__ = ["ESP2013", "dsr", "funnel_axis", "isr", "mean", "proportion", "proportion_funnel",
+           "proportion_significance", "rate", "ratio_funnel"]
