@@ -128,7 +128,8 @@ def database_check(store) -> str:
     conn.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
     indexes = [r[0] for r in conn.execute(
         "SELECT c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON "
-        "n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam WHERE n.nspname = ? AND a.amname = 'btree'",
+        "n.oid = c.relnamespace JOIN pg_am a ON a.oid = c.relam WHERE n.nspname = ? AND a.amname = 'btree' "
+        "AND c.relkind = 'i'",
         (store.address.schema,))]
     try:
         for index in indexes:
