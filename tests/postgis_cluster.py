@@ -82,10 +82,11 @@ class Cluster:
                  f'CREATE ROLE "{name}" LOGIN; END IF; END$$', database="postgres")
 
 
-def _as_server_user(command: list[str]) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return command
+def _as_server(command: list[str], folder: Path) -> subprocess.CompletedProcess:
+    """Run a server command; as root, as the `postgres` system user (Python switches user itself: a minimal Debian
+    root has no runuser)."""
+    switch = {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
+    return subprocess.run(command, check=True, capture_output=True, text=True, cwd=folder, **switch)
 
 
 def _free_port() -> int:
@@ -105,15 +106,13 @@ def start(parent: str | os.PathLike | None = None) -> Cluster:
         os.chmod(folder, 0o755)
         entry = pwd.getpwnam("postgres")
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    subprocess.run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                                    "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]),
-                   check=True, capture_output=True, text=True)
+    _as_server([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                "--locale=C.UTF-8", "--no-sync"], folder)
     port = _free_port()
     options = (f"-c port={port} -c listen_addresses='' -c unix_socket_directories={folder} -c fsync=off "
                "-c max_connections=100 -c shared_buffers=128MB")
-    subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                                    str(folder / "server.log"), "-w", "start"]),
-                   check=True, capture_output=True, text=True)
+    _as_server([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w",
+                "start"], folder)
     cluster = Cluster(folder, port, bindir)
     for _ in range(50):
         try:
@@ -127,6 +126,9 @@ def start(parent: str | os.PathLike | None = None) -> Cluster:
 
 def stop(cluster: Cluster) -> None:
     """Stop the server and remove its folder."""
-    subprocess.run(_as_server_user([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.folder / "data"), "-m",
-                                    "immediate", "-w", "stop"]), capture_output=True, text=True)
+    try:
+        _as_server([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.folder / "data"), "-m", "immediate", "-w",
+                    "stop"], cluster.folder)
+    except subprocess.CalledProcessError:  # already stopped: the folder goes anyway
+        pass
     shutil.rmtree(cluster.folder, ignore_errors=True)
