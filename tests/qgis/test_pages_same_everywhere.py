@@ -27,6 +27,10 @@ def _words(pdf: Path, store: Path) -> str:
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     text = " ".join(text.split())
+    # a font's ligatures come back as one character (QGIS 3.44 sets "ff" in a checksum as U+FB00): spell them out
+    for ligature, letters in (("\ufb00", "ff"), ("\ufb01", "fi"), ("\ufb02", "fl"), ("\ufb03", "ffi"),
+                              ("\ufb04", "ffl")):
+        text = text.replace(ligature, letters)
     text = text.replace(store.name, "<store>").replace(__version__, "<version>")
     text = re.sub(r"\b[0-9a-f]{16}\b", "<checksum>", text)
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", "<date>", text)
