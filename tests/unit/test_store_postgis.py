@@ -274,7 +274,7 @@ def test_network_filesystems_are_recognised(tmp_path):
     assert network_filesystem("/mnt/lis/team/store.gpkg", mounts) == "SMB/CIFS"
     assert network_filesystem("/srv/nfs/store.gpkg", mounts) == "NFS"
     assert network_filesystem("/mnt/lis/local/store.gpkg", mounts) is None
-    assert network_filesystem("/home/me/store.gpkg", mounts) is None
+    assert network_filesystem("/data/team/store.gpkg", mounts) is None
     assert network_filesystem(str(tmp_path / "s.gpkg")) is None  # this machine's temporary folder is local
 
 
