@@ -118,7 +118,6 @@ def store_state(path: str | os.PathLike) -> dict:
     geometry layer through OGR (feature count, codes, names, geometry), after checking that the file is sound and
     that catalogue and layers agree. Opening it rolls back a hot journal that a killed writer left, as any
     reader's first open does."""
-    from osgeo import ogr
 
     from lis_workbench.core.store import Store
     from lis_workbench.core.store.address import is_database_address
@@ -145,31 +144,13 @@ def store_state(path: str | os.PathLike) -> dict:
         conn.close()
     layer_tables = {t for t in names if t.startswith(("geo_", "pts_"))}
     assert layer_tables == set(geographies["layer_name"]), "a layer the catalogue does not list, or the reverse"
-    layers = {}
-    ds = ogr.Open(str(path))
-    try:
-        for row in geographies.itertuples(index=False):
-            lyr = ds.GetLayerByName(row.layer_name)
-            assert lyr is not None, f"layer {row.layer_name} of geography {row.name} is missing"
-            digest, codes = hashlib.sha256(), []
-            for feature in lyr:
-                codes.append(feature.GetField("area_code"))
-                digest.update(str(feature.GetField("area_code")).encode())
-                digest.update(str(feature.GetField("area_name")).encode())
-                digest.update(bytes(feature.GetGeometryRef().ExportToIsoWkb()))
-            assert len(codes) == row.feature_count == lyr.GetFeatureCount()
-            assert sorted(codes) == areas[row.name]
-            layers[row.layer_name] = digest.hexdigest()
-    finally:
-        ds = None
-    return {"tables": tables, "layers": layers, "audit": audit}
+    return {"tables": tables, "layers": _layer_digests(str(path), geographies, areas), "audit": audit}
 
 
 def _database_state(uri: str, geographies: pd.DataFrame) -> dict:
     """store_state of a PostGIS store: every lis_ table's rows through psycopg2, every layer through OGR's
     PostgreSQL driver."""
     import psycopg2
-    from osgeo import ogr
 
     from lis_workbench.core.store.address import parse
 
@@ -201,8 +182,16 @@ def _database_state(uri: str, geographies: pd.DataFrame) -> dict:
         conn.close()
     layer_tables = {t for t in names if t.startswith(("geo_", "pts_"))}
     assert layer_tables == set(geographies["layer_name"]), "a layer the catalogue does not list, or the reverse"
+    return {"tables": tables, "layers": _layer_digests(where.ogr_source(), geographies, areas), "audit": audit}
+
+
+def _layer_digests(source: str, geographies: pd.DataFrame, areas: dict) -> dict:
+    """A digest of every geography layer's features (code, name, geometry; in feature id order) read through OGR
+    from a store file or PostGIS (PG:...), after checking each layer against the catalogue and lis_area."""
+    from osgeo import ogr
+
     layers = {}
-    ds = ogr.Open(where.ogr_source())
+    ds = ogr.Open(source)
     try:
         for row in geographies.itertuples(index=False):
             lyr = ds.GetLayerByName(row.layer_name)
@@ -218,4 +207,4 @@ def _database_state(uri: str, geographies: pd.DataFrame) -> dict:
             layers[row.layer_name] = digest.hexdigest()
     finally:
         ds = None
-    return {"tables": tables, "layers": layers, "audit": audit}
+    return layers
