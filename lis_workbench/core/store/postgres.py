@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -361,25 +360,11 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
 
 
-def is_store(conn: PgConnection) -> bool:
-    return has_table(conn, "lis_meta")
-
-
 def has_table(conn: PgConnection, name: str) -> bool:
     """Whether the store's schema has the table (whether or not this user may read it)."""
     return conn.execute("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
                         "c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')",
                         (conn.address.schema, name)).fetchone() is not None
-
-
-def wait_free(conn: PgConnection, seconds: float) -> bool:
-    """Whether the store's write lock is free within `seconds` (for tests and lock-info)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if holder(conn) is None:
-            return True
-        time.sleep(0.05)
-    return holder(conn) is None
 
 
 def quote(name: str) -> str:

@@ -30,8 +30,17 @@ CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "g
                     "row_count", "imported_at")
 
 
-def _kind_of(path: str) -> str:
-    return address.parse(path).kind
+def _upgrade(conn, version: int, shown: str, transaction) -> None:
+    """Bring a store from `version` up to schema.SCHEMA_VERSION, one migration per transaction (transaction(what):
+    the backend's all-or-nothing write on conn)."""
+    while version < schema.SCHEMA_VERSION:
+        migrate = schema.MIGRATIONS.get(version)
+        if migrate is None:
+            raise StoreError(f"{shown} has store version {version}, which cannot be upgraded.")
+        with transaction(f"upgrading the store from version {version}"):
+            migrate(conn)
+            version += 1
+            conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
 
 
 @dataclass
@@ -139,12 +148,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                 raise StoreError(
                     f"{where.shown} was made by a newer LIS Workbench (store version {version}; this one reads up "
                     f"to {schema.SCHEMA_VERSION}). Update the plugin to open it.")
-            while version < schema.SCHEMA_VERSION:
-                migrate = schema.MIGRATIONS[version]
-                with postgres.write_transaction(conn, f"upgrading the store from version {version}", where):
-                    migrate(conn)
-                    version += 1
-                    conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+            _upgrade(conn, version, where.shown, lambda what: postgres.write_transaction(conn, what, where))
         except BaseException:
             conn.close()
             raise
@@ -192,14 +196,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
             conn.close()
             raise StoreError(f"The store {path} is damaged: its version record reads {version}.")
         try:
-            while version < schema.SCHEMA_VERSION:
-                migrate = schema.MIGRATIONS.get(version)
-                if migrate is None:
-                    raise StoreError(f"{path} has store version {version}, which cannot be upgraded.")
-                with write_transaction(conn, f"upgrading the store from version {version}", path):
-                    migrate(conn)
-                    version += 1
-                    conn.execute("UPDATE lis_meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+            _upgrade(conn, version, path, lambda what: write_transaction(conn, what, path))
         except BaseException:
             conn.close()
             raise
