@@ -292,28 +292,34 @@ def test_addresses_hide_passwords_and_reject_bad_schemas():
 
 
 def test_values_travel_exactly_into_postgis(pg_store, tmp_path):
-    """Imports go in with a binary COPY built by numpy: the values read back (through psycopg2, not the engine)
-    are the very doubles of the file, missing ones NULL, text with accents, quotes and tabs intact."""
+    """Imports go in with one binary COPY built by numpy: the values read back (through psycopg2, not the engine)
+    are the very doubles of the file, missing ones NULL, text with accents, quotes and tabs intact; a frame out of
+    key order is sorted, and the fids are new, distinct and after the ones already used."""
     import pandas as pd
 
     from lis_workbench.core.store.address import parse
-    from lis_workbench.core.store.postgres import PgConnection, _binary_copy, connect
+    from lis_workbench.core.store.postgres import PgConnection, connect
 
-    frame = pd.DataFrame({"indicator": ["t_x", "t_x", "t_x", "t_y"], "area_code": ["É1", "a\tb", 'q"', ""],
-                          "period": ["2020", "2020", "2021", "2020"], "value": [0.1 + 0.2, float("nan"), -1e300, 5.0],
-                          "suppressed": [0, 1, 0, 1]})
-    assert _binary_copy(frame) is not None
+    columns = ("indicator", "area_code", "period", "value", "suppressed")
+    first = pd.DataFrame({"indicator": ["t_x", "t_x", "t_x"], "area_code": ["É1", "a\tb", 'q"'],
+                          "period": ["2020", "2020", "2021"], "value": [0.1 + 0.2, float("nan"), -1e300],
+                          "suppressed": [0, 1, 0]})
+    second = pd.DataFrame({"indicator": ["t_y"], "area_code": [""], "period": ["2020"], "value": [5.0],
+                           "suppressed": [1]})
+    used = rows(pg_store, "SELECT MAX(fid) FROM lis_value")[0][0] or 0
     conn: PgConnection = connect(parse(pg_store))
     try:
         conn.execute("BEGIN")
-        conn.copy_frame("lis_value", frame)
+        assert conn.copy_values(iter([first, second]), [3, 1], columns) == 4
         conn.execute("COMMIT")
     finally:
         conn.close()
     got = rows(pg_store, "SELECT indicator, area_code, period, value, suppressed FROM lis_value WHERE indicator "
-                         "LIKE 't\\_%' ORDER BY indicator, period, area_code")
+                         "LIKE 't\\_%' ORDER BY fid")
     assert got == [("t_x", "a\tb", "2020", None, 1), ("t_x", "É1", "2020", 0.30000000000000004, 0),
                    ("t_x", 'q"', "2021", -1e300, 0), ("t_y", "", "2020", 5.0, 1)]
+    fids = [r[0] for r in rows(pg_store, "SELECT fid FROM lis_value WHERE indicator LIKE 't\\_%'")]
+    assert len(set(fids)) == 4 and min(fids) > used
 
 
 def test_a_pg_service_entry_names_the_store(built_stores, pg_cluster, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ become one plain sentence naming the store (busy, not allowed, cannot connect)."
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -104,27 +105,42 @@ class PgConnection:
         cursor.copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN', buffer)
         return count
 
-    def copy_frame(self, table: str, frame) -> int:
-        if table == "lis_value" and len(frame):  # in the unique key's order: the index is appended to in runs
-            frame = frame.sort_values(["indicator", "period", "area_code"], kind="stable")
-        return self._copy_frame(table, frame)
+    def copy_values(self, frames: Iterable, sizes: Sequence[int], columns: Sequence[str]) -> int:
+        """Append values to lis_value in one binary COPY inside the caller's transaction: `frames` (of the given sizes,
+        the same `columns`, one per indicator) are made and encoded while the server takes in the one before, so
+        building and indexing overlap; rows go in the unique key's order (the index takes them in runs), numbered
+        from one reserved range of fids (one round trip instead of a sequence call per row)."""
+        import numpy as np
 
-    def _copy_frame(self, table: str, frame) -> int:
-        """Append a frame's rows (columns named as the table's) with COPY, inside the caller's transaction; NaN and
-        None are NULL. Built with numpy in COPY's binary format (numbers travel as IEEE doubles: nothing to
-        format or parse), or else as text written by pandas; text needing escapes goes the slow way (copy_rows)."""
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in frame.columns)
-        binary = _binary_copy(frame)
-        if binary is not None:
-            self.raw.cursor().copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN WITH (FORMAT binary)',
-                                          io.BytesIO(binary), size=1 << 20)
-            return len(frame)
-        for column in frame.columns:
-            if frame[column].dtype == object and _NEEDS_ESCAPE.search("".join(map(str, pd.unique(frame[column])))):
-                return self.copy_rows(table, list(frame.columns),
-                                      frame.astype(object).where(frame.notna(), None).itertuples(index=False))
-        self.raw.cursor().copy_expert(f'COPY "{table}" ({quoted}) FROM STDIN', _FrameText(frame), size=1 << 20)
-        return len(frame)
+        total = sum(sizes)
+        if not total:
+            return 0
+        fids = iter(np.split(self.reserve_fids("lis_value", total), np.cumsum(sizes)[:-1]))
+
+        def bodies() -> Iterator[bytes]:
+            for frame in frames:
+                if not _in_key_order(frame):
+                    frame = frame.sort_values(["indicator", "period", "area_code"], kind="stable")
+                body = _binary_rows(frame.assign(fid=next(fids))[["fid", *columns]])
+                if body is None:  # not a value frame (text, numbers, flags): a programming error, not bad data
+                    raise TypeError(f"lis_value rows need text, number and integer columns: {list(frame.dtypes)}")
+                yield body
+
+        quoted = ", ".join(quote(c) for c in ("fid", *columns))
+        self.raw.cursor().copy_expert(f"COPY lis_value ({quoted}) FROM STDIN WITH (FORMAT binary)",
+                                      _Chunks([_BINARY_HEADER], bodies(), [_BINARY_TRAILER]), size=1 << 20)
+        return total
+
+    def reserve_fids(self, table: str, count: int):
+        """`count` new fids for a table, reserved at once from its identity sequence."""
+        import numpy as np
+
+        first = self.raw.cursor()
+        first.execute("SELECT nextval(pg_get_serial_sequence(%s, 'fid'))", (quote(table),))
+        start = first.fetchone()[0]
+        if count > 1:
+            first.execute("SELECT setval(pg_get_serial_sequence(%s, 'fid'), %s)", (quote(table), start + count - 1))
+        return np.arange(start, start + count, dtype=np.int64)
 
     @property
     def in_transaction(self) -> bool:
@@ -136,10 +152,48 @@ class PgConnection:
         self.raw.close()
 
 
-def _binary_copy(frame) -> bytes | None:
-    """A frame of text, float and integer columns (text -> TEXT, float -> DOUBLE PRECISION, integer -> INTEGER;
-    None/NaN -> NULL) in COPY's binary format, built with numpy: rows that share their text lengths and missing
-    values are laid out as one structured array. None for any other column type."""
+def _in_key_order(frame) -> bool:
+    """Whether a frame of values is already sorted by (indicator, period, area_code): an import's usually is."""
+    import numpy as np
+
+    key = [frame[c].to_numpy(dtype=object) for c in ("indicator", "period", "area_code")]
+    if len(frame) < 2:
+        return True
+    before, after = [k[:-1] for k in key], [k[1:] for k in key]
+    equal = np.ones(len(frame) - 1, dtype=bool)
+    ordered = np.zeros(len(frame) - 1, dtype=bool)
+    for b, a in zip(before, after):
+        ordered |= equal & (b < a)
+        equal &= b == a
+    return bool((ordered | equal).all())
+
+
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+class _Chunks:
+    """Pieces of bytes read as one file, each piece made only when the reader reaches it."""
+
+    def __init__(self, *pieces: Iterable[bytes]) -> None:
+        self.pieces = itertools.chain(*pieces)
+        self.pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self.pending) < size:
+            piece = next(self.pieces, None)
+            if piece is None:
+                break
+            self.pending += piece
+        if size < 0:
+            size = len(self.pending)
+        out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+
+def _binary_rows(frame) -> bytes | None:
+    """A frame's rows in COPY's binary format (no header), built with numpy: rows that share their text lengths
+    and missing values are laid out as one structured array. None for a column type other than text/number."""
     import numpy as np
 
     n = len(frame)
@@ -162,6 +216,8 @@ def _binary_copy(frame) -> bytes | None:
         elif series.dtype.kind == "f":
             values = series.to_numpy(dtype=float)
             columns.append(("f8", values, np.where(np.isnan(values), -1, 8)))
+        elif series.dtype.kind in "iub" and name == "fid":  # every store table's fid is a BIGINT identity
+            columns.append(("i8", series.to_numpy().astype(np.int64), np.full(n, 8)))
         elif series.dtype.kind in "iub":
             values = series.to_numpy().astype(np.int64)
             if values.size and (values.min() < -(2 ** 31) or values.max() >= 2 ** 31):
@@ -172,23 +228,24 @@ def _binary_copy(frame) -> bytes | None:
     if not columns:
         return None
     lengths = np.column_stack([c[2] for c in columns])
-    if len(columns) <= 5 and lengths.max() < 4095:  # one integer per row names its layout
+    varying = [j for j in range(len(columns)) if lengths[:, j].min() != lengths[:, j].max()]
+    if len(varying) <= 5 and lengths.max() < 4095:  # one integer per row names its layout
         key = np.zeros(n, dtype=np.int64)
-        for j in range(len(columns)):
+        for j in varying:
             key = (key << 12) | (lengths[:, j] + 1)
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
         shapes = lengths[first]
     else:
         shapes, group = np.unique(lengths, axis=0, return_inverse=True)
     group = np.asarray(group).reshape(-1)
-    parts = [b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")]
+    parts = []
     for g, shape in enumerate(shapes):
         rows = np.flatnonzero(group == g) if len(shapes) > 1 else slice(None)
         fields: list[tuple[str, str]] = [("count", ">i2")]
         for j, ((kind, _, _), length) in enumerate(zip(columns, shape)):
             fields.append((f"len{j}", ">i4"))
             if length > 0:
-                fields.append((f"data{j}", {"text": f"S{length}", "f8": ">f8", "i4": ">i4"}[kind]))
+                fields.append((f"data{j}", {"text": f"S{length}", "f8": ">f8", "i4": ">i4", "i8": ">i8"}[kind]))
         size = n if isinstance(rows, slice) else len(rows)
         block = np.empty(size, dtype=np.dtype(fields))
         block["count"] = len(columns)
@@ -197,35 +254,7 @@ def _binary_copy(frame) -> bytes | None:
             if length > 0:
                 block[f"data{j}"] = values[rows]
         parts.append(block.tobytes())
-    parts.append((-1).to_bytes(2, "big", signed=True))
     return b"".join(parts)
-
-
-_NEEDS_ESCAPE = re.compile(r'[\\\t\n\r"]')
-
-
-class _FrameText:
-    """A frame as COPY text, made a slice at a time as psycopg2 reads it, so the server takes in one slice while
-    the next is written."""
-
-    ROWS = 100_000
-
-    def __init__(self, frame) -> None:
-        self.frame, self.start, self.pending = frame, 0, ""
-
-    def read(self, size: int = -1) -> str:
-        while (size < 0 or len(self.pending) < size) and self.start < len(self.frame):
-            part = self.frame.iloc[self.start:self.start + self.ROWS]
-            self.start += self.ROWS
-            self.pending += part.to_csv(sep="\t", header=False, index=False, na_rep="\\N", quoting=3,
-                                        lineterminator="\n")
-        if size < 0:
-            out, self.pending = self.pending, ""
-        else:
-            out, self.pending = self.pending[:size], self.pending[size:]
-        return out
-
-    readline = read
 
 
 def _copy_text(value: Any) -> str:

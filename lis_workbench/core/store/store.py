@@ -421,12 +421,13 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                 periods = sorted(set(frame["period"]))
                 conn.execute(f"DELETE FROM lis_value WHERE indicator = ? AND period IN "  # nosec B608
                              f"({','.join('?' * len(periods))})", [ind, *periods])
-                present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
-                if self.is_database:  # COPY into the indicator's own partition (postgres.py)
-                    self._conn.copy_frame("lis_value", _value_frame(ind, frame, present))
-                else:
+                if not self.is_database:
+                    present = [c for c in VALUE_FIELDS if c == "value" or frame[c].notna().any()]
                     self._insert_rows("lis_value", ("indicator", "area_code", "period", *present, "suppressed"),
                                       _value_tuples(ind, frame, present))
+            if self.is_database:  # one COPY for every indicator, each encoded as the last goes in (postgres.py)
+                self._conn.copy_values((_value_frame(b.entry["id"], b.frame) for b in batches),
+                                       [len(b.frame) for b in batches], VALUE_COLUMNS)
             for batch in batches:
                 entry = dict(batch.entry)
                 ind = entry["id"]
@@ -499,11 +500,14 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         }
 
 
-def _value_frame(indicator: str, frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """The rows _value_tuples gives, as a frame (numbers stay numbers, missing values NaN)."""
+#: A value row's columns as a database store takes them (every number column, missing ones NULL).
+VALUE_COLUMNS = ("indicator", "area_code", "period", *VALUE_FIELDS, "suppressed")
+
+
+def _value_frame(indicator: str, frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"indicator": indicator, "area_code": frame["area_code"].astype(str).to_numpy(),
                         "period": frame["period"].astype(str).to_numpy()})
-    for column in columns:
+    for column in VALUE_FIELDS:
         out[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     out["suppressed"] = frame["suppressed"].astype(int).to_numpy()
     return out
