@@ -43,11 +43,12 @@ demo: setup
 		--save --out $(OUT)/wigan_vulnerability_index.png --csv $(OUT)/wigan_vulnerability_index.csv --sensitivity
 	$(QGIS_ENV) $(VENV)/bin/lis trend $(OUT)/wigan_store.gpkg claimant_rate --start 2015-01 --end 2017-10 \
 		--chart $(OUT)/claimant_trend.png --map $(OUT)/claimant_change.png --csv $(OUT)/claimant_trend.csv
-	$(VENV)/bin/lis compare $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
-		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv
+	$(QGIS_ENV) $(VENV)/bin/lis compare $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
+		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv --funnel $(OUT)/income_deprivation_funnel.png
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
 	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png,"
-	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv"
+	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv,"
+	@echo "  income_deprivation_funnel.png"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider

@@ -30,7 +30,10 @@ def compare_cmd(store: str = STORE_ARG,
                 period: str | None = typer.Option(None, help="Period of the indicator (default: the latest)."),
                 denominator_period: str | None = typer.Option(None, help="Period of the denominator (default: "
                                                                          "the latest)."),
-                csv: Path | None = typer.Option(None, "--csv", help="Write the comparison table here.")) -> None:
+                csv: Path | None = typer.Option(None, "--csv", help="Write the comparison table here."),
+                funnel: Path | None = typer.Option(None, "--funnel", help="Draw the comparison as a funnel plot "
+                                                                          "(.png): values against denominators with "
+                                                                          "the 95% and 99.8% limits.")) -> None:
     """Compare each area with a benchmark, Fingertips-style: confidence intervals, higher / similar / lower and
     better / worse."""
     from ..core.compare_study import compare_indicator
@@ -38,6 +41,12 @@ def compare_cmd(store: str = STORE_ARG,
     with open_store(store) as opened:
         result = compare_indicator(opened, indicator, denominator=denominator, kind=kind, multiplier=multiplier,
                                    benchmark=benchmark, period=period, denominator_period=denominator_period)
+        view = None
+        if funnel:
+            from ..core.compare_study import funnel as funnel_view
+
+            per = result.per or ""
+            view = funnel_view(result, denominator_words=opened.indicator(per)["title"] if per else "Denominator")
     for note in result.notes:
         console.print(note)
     console.print(f"[bold]{escape(result.title)}[/bold] {escape(result.headline)}", highlight=False)
@@ -55,3 +64,12 @@ def compare_cmd(store: str = STORE_ARG,
 
         write_csv(result.table, csv)
         console.print(f"Wrote {csv}")
+    if view is not None:
+        from ..qgis_bridge.app import start_qgis
+
+        start_qgis()
+        from ..qgis_bridge.funnel_chart import funnel_chart
+
+        funnel_chart(view, funnel, footer=view.method)
+        console.print(view.summary, markup=False, highlight=False)
+        console.print(f"Wrote {funnel}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .compare import KINDS, compare, total_benchmark
@@ -31,6 +32,7 @@ class CompareResult:
     headline: str  # "per pop2015_total as a proportion (%), Wilson score intervals; benchmark ...: <value>"
     counts: str  # "At 95%: 3 higher, 20 similar, 2 lower"
     notes: list[str]
+    per: str = ""  # the denominator indicator, when the values are per one
 
 
 def default_kind(kind: str | None, has_denominator: bool) -> str:
@@ -83,7 +85,7 @@ def compare_areas(frame: pd.DataFrame, *, kind: str | None = None, multiplier: f
     words = "At 95%: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("higher", "similar", "lower")) + \
         (f", {counts.get('not compared')} not compared" if counts.get("not compared") else "")
     return CompareResult(table, kind, scale, unit, float(table.attrs["benchmark"]), described,
-                         f"{title} ({period})" if title else "", headline, words, [])
+                         f"{title} ({period})" if title else "", headline, words, [], per or "")
 
 
 def compare_indicator(store, indicator: str, *, denominator: str | None = None, kind: str | None = None,
@@ -174,3 +176,65 @@ def _published(frame, code: str) -> dict | None:
     if rows.empty or rows["value"].isna().all():
         return None
     return rows.iloc[0].to_dict()
+
+
+@dataclass
+class FunnelView:
+    """A comparison as a funnel plot: the lines, the areas as points, and the same facts in words (the chart's
+    text alternative)."""
+
+    lines: pd.DataFrame  # denominator, lower_95, upper_95, lower_99_8, upper_99_8, benchmark
+    points: pd.DataFrame  # area_code, area_name, denominator, value, verdict (95%), side_99_8
+    title: str
+    subtitle: str
+    y_label: str
+    x_label: str
+    summary: str  # "Of 200 areas, 61 lie above the 99.8% limit (worse): ...; 70 below (better): ..."
+    outliers: list[str]  # names of the areas beyond the 99.8% limits, the furthest first
+    method: str  # how the limits were drawn, in a sentence
+
+
+def funnel(result: CompareResult, *, denominator_words: str = "denominator", limit_names: int = 8) -> FunnelView:
+    """The funnel plot of a comparison: each area's value against its denominator, with the 95% and 99.8% limits
+    around the benchmark that give exactly the comparison's verdicts (core.stats.funnel.comparison_funnel)."""
+    from .stats.funnel import comparison_funnel
+
+    table = result.table
+    if result.kind == "count" or "denominator" not in table:
+        raise AnalysisError("A funnel plot needs values with a denominator (a proportion or a rate); give a "
+                            "denominator.", option="denominator")
+    shown = table[table["reason"] == ""]
+    lines = comparison_funnel(result.kind, result.benchmark, result.multiplier, shown["denominator"])
+    verdict = table["assessment_95"] if table.attrs.get("polarity") else table["vs_benchmark_95"]
+    points = pd.DataFrame({"area_code": table["area_code"],
+                           "area_name": table.get("area_name", table["area_code"]).fillna(table["area_code"]),
+                           "denominator": table["denominator"], "value": table["value"], "verdict": verdict,
+                           "side_99_8": table["vs_benchmark_99_8"]})
+    points = points[table["reason"] == ""].reset_index(drop=True)
+    # the furthest out first: distance past the nearer 99.8% limit, in units of the 99.8% half-width there
+    upper = np.interp(points["denominator"], lines["denominator"], lines["upper_99_8"])
+    lower = np.interp(points["denominator"], lines["denominator"], lines["lower_99_8"])
+    past = np.where(points["value"] > upper, (points["value"] - upper) / np.maximum(upper - result.benchmark, 1e-12),
+                    (lower - points["value"]) / np.maximum(result.benchmark - lower, 1e-12))
+    outside = points["side_99_8"].isin(["higher", "lower"]).to_numpy()
+    beyond = points[outside].assign(_past=past[outside]).sort_values("_past", ascending=False)
+    outliers = [str(n) for n in beyond["area_name"]]
+    words = []
+    for side in ("higher", "lower"):
+        group = beyond[beyond["side_99_8"] == side]
+        if len(group):
+            judged_as = group["verdict"].iloc[0]
+            extra = f" ({judged_as})" if judged_as not in (side, "similar") else ""
+            names = ", ".join(str(n) for n in group["area_name"][:limit_names])
+            more = f" and {len(group) - limit_names} more" if len(group) > limit_names else ""
+            words.append(f"{len(group)} {'above' if side == 'higher' else 'below'} the 99.8% limits{extra}: "
+                         f"{names}{more}")
+    summary = (f"Of {len(points)} areas, " + "; ".join(words) if words
+               else f"All {len(points)} areas lie within the 99.8% limits") + \
+        f" (benchmark {result.benchmark_words}: {result.benchmark:,.4g} {result.unit})."
+    subtitle = f"Against {result.benchmark_words}; 95% and 99.8% limits ({table.attrs.get('method', '')} intervals)"
+    method = (f"Each area's {result.kind} ({result.unit}) against its denominator. The limits are where an area of "
+              f"that size stops being similar to the benchmark ({table.attrs.get('method', '')} intervals, as "
+              "Fingertips), so the colours and the limits always agree.")
+    return FunnelView(lines, points, result.title or "Funnel plot", subtitle, f"Value ({result.unit})",
+                      denominator_words, summary, outliers, method)

@@ -323,3 +323,25 @@ def test_cli_index_map_and_trend_chart_and_change_map(sample_store_path, tmp_pat
     from qgis.PyQt.QtGui import QImage
 
     assert QImage(str(chart)).width() == 2400
+
+
+def test_cli_compare_draws_the_funnel_and_says_it_in_words(sample_store_path, tmp_path):
+    """`lis compare --funnel`: the picture is written, and its text alternative names as many areas above and
+    below the 99.8% limits as the comparison table calls higher and lower at 99.8%."""
+    import pandas as pd
+
+    png, csv = tmp_path / "funnel.png", tmp_path / "compare.csv"
+    run = _lis("compare", sample_store_path, "iod2019_income_numerator", "--denominator", "pop2015_total",
+               "--benchmark", "england", "--csv", csv, "--funnel", png)
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(csv)
+    counts = table["vs_benchmark_99_8"].value_counts()
+    words = " ".join(run.stdout.split())
+    assert f"{counts['higher']} above the 99.8% limits (worse)" in words
+    assert f"{counts['lower']} below the 99.8% limits (better)" in words
+    assert _colours(png) > 5
+    from qgis.PyQt.QtGui import QImage
+
+    assert QImage(str(png)).width() == 2400
+    count = _lis("compare", sample_store_path, "census2011_no_qualifications", "--benchmark", "700", "--funnel", png)
+    assert count.returncode != 0 and "funnel plot needs values with a denominator" in " ".join(count.stderr.split())

@@ -92,3 +92,57 @@ def ratio_funnel(observed) -> pd.DataFrame:
         out[f"expected_lower_{name}"], out[f"ratio_lower_{name}"] = at_lower, o / at_lower
         out[f"expected_upper_{name}"], out[f"ratio_upper_{name}"] = at_upper, o / at_upper
     return out
+
+
+def comparison_funnel(kind: str, benchmark: float, multiplier: float, denominators, *,
+                      levels: tuple[float, ...] = (0.95, 0.998), points: int = 100, at=None) -> pd.DataFrame:
+    """The funnel around a benchmark that matches a comparison's verdicts, along Fingertips' axis of
+    denominators: for each denominator n the values at which an area of that size stops being "similar" at each
+    level. Proportions: the Wilson score limits (closed form; an area is outside exactly when the benchmark is
+    outside its Wilson interval). Rates: the counts whose interval (exact Poisson below 10 events, Byar's from 10,
+    as compare() gives it) just reaches the benchmark's expected count, found by bisection. `at`: these
+    denominators instead of the axis. Columns: denominator, lower_<L>, upper_<L> per level (L = 95, 99_8),
+    benchmark."""
+    from ..compare import _level_labels, poisson_interval
+
+    if kind not in ("proportion", "rate"):
+        raise AnalysisError("A funnel plot needs a proportion or a rate (values with a denominator); a plain count "
+                            "has no funnel.", option="kind")
+    n = np.asarray(denominators, dtype=float)
+    n = n[np.isfinite(n) & (n > 0)]
+    if not len(n):
+        raise AnalysisError("A funnel plot needs areas with a denominator above 0.")
+    if not (np.isfinite(benchmark) and benchmark >= 0 and multiplier > 0):
+        raise AnalysisError(f"The funnel's benchmark must be a value of 0 or more; got {benchmark!r}.")
+    axis = funnel_axis(float(n.min()), float(n.max()), points) if at is None else n
+    out = pd.DataFrame({"denominator": axis})
+    average = benchmark / multiplier
+    for level, label in zip(levels, _level_labels(levels)):
+        probability = 0.5 + level / 2
+        if kind == "proportion":
+            if average > 1:
+                raise AnalysisError(f"A proportion's benchmark cannot be above {multiplier:g}; got {benchmark:g}.")
+            out[f"lower_{label}"] = np.maximum(0.0, proportion_limit(average, axis, probability, "low", multiplier))
+            out[f"upper_{label}"] = np.minimum(multiplier, proportion_limit(average, axis, probability, "high",
+                                                                            multiplier))
+        else:
+            expected = average * axis
+            low = _count_where(lambda o, c=level: poisson_interval(o, c)[1], expected)  # its upper limit reaches it
+            high = _count_where(lambda o, c=level: poisson_interval(o, c)[0], expected)  # its lower limit reaches it
+            out[f"lower_{label}"] = low / axis * multiplier
+            out[f"upper_{label}"] = high / axis * multiplier
+    out["benchmark"] = benchmark
+    return out
+
+
+def _count_where(limit, target: np.ndarray) -> np.ndarray:
+    """The (continuous) count at which an increasing limit function of the count reaches `target`, by bisection;
+    0 where the limit at count 0 is already past it."""
+    lo = np.zeros_like(target)
+    hi = target + 10 * np.sqrt(target) + 30
+    past = limit(lo) >= target
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        above = limit(mid) >= target
+        hi, lo = np.where(above, mid, hi), np.where(above, lo, mid)
+    return np.where(past, 0.0, (lo + hi) / 2)
