@@ -13,6 +13,7 @@ import pandas as pd
 
 from .compare import KINDS, compare, total_benchmark
 from .errors import AnalysisError, ParameterError
+from .suppression import apply, store_rule
 
 ENGLAND = "E92000001"
 KIND_MULTIPLIERS = {"proportion": 100.0, "rate": 1000.0, "count": 1.0}
@@ -96,11 +97,11 @@ def compare_indicator(store, indicator: str, *, denominator: str | None = None, 
     (all the areas together), "england" or an area code with values stored as benchmarks, an area of the values,
     or a number."""
     entry = store.indicator(indicator)
-    values = store.get_values(indicator, period)
+    stored = store.get_values(indicator, period)
+    values, notes = apply(entry, stored, store_rule(store))  # the borough's total still counts every area
     used_period = str(values["period"].iloc[0]) if len(values) else str(period)
     frame = pd.DataFrame({"area_code": values["area_code"], "area_name": values["area_name"],
                           "suppressed": values["suppressed"]})
-    notes = []
     bench_num = bench_den = None
     if not denominator and not values["denominator"].notna().any() and entry.get("denominator"):
         denominator = entry["denominator"]  # the population the catalogue says this counts among
@@ -126,6 +127,10 @@ def compare_indicator(store, indicator: str, *, denominator: str | None = None, 
     chosen = default_kind(kind, has_denominator)
     scale = default_multiplier(chosen, multiplier)
     target, described = _benchmark(benchmark, frame, chosen, scale, bench_num, bench_den, denominator)
+    if target is None and values is not stored and chosen != "count":  # the total of every area, withheld or not
+        whole = frame.assign(numerator=stored["value" if denominator else "numerator"].to_numpy(float),
+                             suppressed=stored["suppressed"].to_numpy())
+        target = total_benchmark(whole, kind=chosen, multiplier=scale)
     result = compare_areas(frame, kind=chosen, multiplier=scale, benchmark=target, benchmark_words=described,
                            polarity=entry.get("polarity"), title=entry["title"], period=used_period, per=denominator)
     result.notes = notes + result.notes

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from osgeo import ogr
 
 from .errors import LisError
 from .safe_csv import write_csv
 from .store import Store
 from .store.layers import write_layer
+from .suppression import apply, store_rule
 from .whole_files import written_whole
 
 ogr.UseExceptions()
@@ -21,15 +23,20 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
     if suffix not in (".csv", ".gpkg"):
         raise LisError(f"{out}: export writes .csv or .gpkg files.")
     entry = store.indicator(indicator)
+    rule = store_rule(store)
     if suffix == ".csv":
         frame = store.get_series(indicator) if period == "all" else store.get_values(indicator, period)
+        if rule is not None and "period" in frame:  # each period withheld on its own
+            frame = pd.concat([apply(entry, part, rule)[0] for _, part in frame.groupby("period", sort=False)]) \
+                if len(frame) else frame
         frame.insert(0, "indicator", indicator)
         write_csv(frame, out)
         return len(frame)
     if period == "all":
         raise LisError("A GeoPackage export holds one period: name it, or give none for the latest.",
                        option="period")
-    frame = store.get_values(indicator, period, with_geometry=True)
+    frame, notes = apply(entry, store.get_values(indicator, period, with_geometry=True), rule)
+    entry = dict(entry, notes_out=" ".join(notes))
     fields = [("area_code", ogr.OFTString), ("area_name", ogr.OFTString), ("period", ogr.OFTString),
               ("value", ogr.OFTReal), ("numerator", ogr.OFTReal), ("denominator", ogr.OFTReal),
               ("lower_ci", ogr.OFTReal), ("upper_ci", ogr.OFTReal), ("suppressed", ogr.OFTInteger)]
@@ -55,5 +62,6 @@ def _describe(path: str, layer: str, entry: dict) -> None:
     ds = ogr.Open(path, update=1)
     lyr = ds.GetLayerByName(layer)
     lyr.SetMetadataItem("DESCRIPTION", f"{entry['title']}. Source: {entry.get('source') or 'unknown'}. "
-                                       f"Licence: {entry.get('licence') or 'unknown'}.")
+                                       f"Licence: {entry.get('licence') or 'unknown'}."
+                        + (f" {entry['notes_out']}" if entry.get("notes_out") else ""))
     ds = None

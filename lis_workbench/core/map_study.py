@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .classify import Classification, classify
+from .suppression import apply, store_rule
 
 POLARITY_WORDS = {"high_is_bad": "higher is worse", "high_is_good": "higher is better", "neutral": ""}
 METHOD_WORDS = {"quantile": "quantiles", "equal": "equal intervals", "jenks": "natural breaks (Fisher-Jenks)",
@@ -53,6 +54,7 @@ def map_for_indicator(store, indicator: str, period: str | None, spec: MapSpec) 
     (those not already given in `spec`). Returns (frame, catalogue entry with period and store, spec)."""
     entry = store.indicator(indicator)
     frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
+    frame, withheld = apply(entry, frame, store_rule(store))
     period = str(frame["period"].iloc[0]) if len(frame) else (period or "")
     entry.update(period=period, store=store.label, store_checksum=store.checksum())
     spec.title = spec.title or entry["title"]
@@ -62,7 +64,7 @@ def map_for_indicator(store, indicator: str, period: str | None, spec: MapSpec) 
     spec.value_type = spec.value_type or (entry.get("value_type") or "")
     spec.source = spec.source or (entry.get("source") or "")
     spec.licence = spec.licence or (entry.get("licence") or "")
-    spec.provenance = spec.provenance or provenance_line(entry)
+    spec.provenance = spec.provenance or " ".join([provenance_line(entry), *withheld])
     return frame, entry, spec
 
 

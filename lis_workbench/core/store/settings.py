@@ -20,6 +20,8 @@ SETTINGS = {
     "profile_indicators": "the indicators an area profile shows by default, comma-separated, in page order",
     "centroids": "a point layer of the small areas' population-weighted centroids (e.g. lsoa11_pwc): where siting "
                  "puts each small area's demand",
+    "suppress_below": "small-number suppression: counts from 1 to this minus 1 (e.g. 5 or 10) are withheld from "
+                      "maps, atlases, profiles, comparisons and exports, with secondary suppression; 0: none",
 }
 
 
@@ -37,6 +39,10 @@ class SettingsStore(StoreBase):
         if unknown:
             raise ParameterError(f"Unknown store setting(s) {', '.join(unknown)}; the settings are: "
                                  f"{', '.join(SETTINGS)}.")
+        if values.get("suppress_below"):
+            from ..suppression import parse_threshold
+
+            parse_threshold(values["suppress_below"])  # a threshold that is not a whole number >= 2 is refused now
         with self._write("changing the store's settings"):
             for key, value in values.items():
                 self._conn.execute("DELETE FROM lis_meta WHERE key = ?", (f"setting.{key}",))
