@@ -65,14 +65,18 @@ def dsr_cmd(table: Path = IN, count: str = typer.Option(..., "--count", help="Co
             standard: str = typer.Option("esp2013", "--standard", help="esp2013 (the 2013 European Standard "
                                                                        "Population) or a CSV of age,population."),
             multiplier: float = typer.Option(100_000, "--multiplier", help="Per how many."),
-            confidence: float = CONFIDENCE, out: Path = OUT) -> None:
+            confidence: float = CONFIDENCE,
+            events_per_person: str | None = typer.Option(None, "--events-per-person", help="Column of how many "
+                                                         "events each person had, when --count counts persons "
+                                                         "(events not independent)."),
+            out: Path = OUT) -> None:
     """Directly standardised rates with Dobson limits; not computed below 10 events (PHEindicatormethods
     phe_dsr)."""
     from ..core.stats.dsr import ESP2013, dsr, read_standard
 
     weights = ESP2013 if standard.lower() == "esp2013" else read_standard(_read(Path(standard)))
     _finish(dsr(_read(table), count, population, age, by=by or (), standard=weights, multiplier=multiplier,
-                confidence=confidence), by or [], out)
+                confidence=confidence, events_per_person=events_per_person), by or [], out)
 
 
 @app.command("isr")
@@ -99,6 +103,55 @@ def isr_cmd(table: Path = IN, count: str = typer.Option(..., "--count", help="Co
         raise LisError(f"{table.name} has no column '{age}' (--age).")
     _finish(isr(data, count, population, ref_count, ref_population, by=by or (), ratio=ratio, ref_value=ref_value,
                 multiplier=multiplier, confidence=confidence), by or [], out)
+
+
+@app.command("life-expectancy")
+def life_expectancy_cmd(table: Path = IN, deaths: str = typer.Option(..., "--deaths", help="Column of deaths."),
+                        population: str = typer.Option(..., "--population", help="Column of populations."),
+                        age: str = typer.Option(..., "--age", help="Column of age bands: 0 (under 1), 1-4, 5-9, "
+                                                                   "..., 85-89, 90+ (or their first ages)."),
+                        by: list[str] = BY,
+                        at: list[str] = typer.Option(None, "--at", help="Life expectancy at this age (repeat for "
+                                                                        "several, or 'all'); default 0, at birth."),
+                        open_age: int = typer.Option(90, "--open-age", help="First age of the open last band: 90 "
+                                                                            "(90+) or 85 (85+)."),
+                        confidence: float = CONFIDENCE, out: Path = OUT) -> None:
+    """Life expectancy from a Chiang II abridged life table with Silcocks' confidence limits; none for a total
+    population of 5,000 or fewer (PHEindicatormethods phe_life_expectancy)."""
+    from ..core.stats import life_expectancy
+
+    ages = None if at and any(a.strip().lower() == "all" for a in at) else (at or [0])
+    _finish(life_expectancy(_read(table), deaths, population, age, by=by or (), at=ages, open_age=open_age,
+                            confidence=confidence), [*(by or []), "age"], out)
+
+
+@app.command("sii")
+def sii_cmd(table: Path = IN, value: str = typer.Option(..., "--value", help="Column of each quantile's value."),
+            population: str = typer.Option(..., "--population", help="Column of each quantile's population."),
+            quantile: str = typer.Option(..., "--quantile", help="Column of quantiles: 1 (most deprived), 2, ... "
+                                                                 "(5 to 100 of them)."),
+            lower: str | None = typer.Option(None, "--lower", help="Column of the values' 95% lower limits."),
+            upper: str | None = typer.Option(None, "--upper", help="Column of the values' 95% upper limits."),
+            se: str | None = typer.Option(None, "--se", help="Column of standard errors, instead of --lower and "
+                                                             "--upper (of the log of a rate, logit of a proportion)."),
+            by: list[str] = BY,
+            value_type: str = typer.Option("0", "--value-type", help="0 (other), 1 (rate) or 2 (proportion, 0-1); "
+                                                                     "or other, rate, proportion."),
+            transform: bool = typer.Option(False, "--transform", help="Fit the logs of rates (logits of "
+                                                                      "proportions); the SII stays in their units."),
+            rii: bool = typer.Option(False, "--rii", help="Also the relative index of inequality."),
+            intercept: bool = typer.Option(False, "--intercept", help="Also the fitted value at rank 0."),
+            multiplier: float = typer.Option(1, "--multiplier", help="Scale the SII: 100 for %; negative flips it."),
+            reps: int = typer.Option(100_000, "--reps", help="Simulated draws for the limits (at least 1000)."),
+            seed: int = typer.Option(1, "--seed", help="Seed of the simulation: the same seed gives the same limits."),
+            confidence: float = CONFIDENCE, out: Path = OUT) -> None:
+    """Slope (and relative) index of inequality across deprivation quantiles, with simulated confidence limits
+    (PHEindicatormethods phe_sii)."""
+    from ..core.stats import sii
+
+    _finish(sii(_read(table), value, population, quantile, by=by or (), lower=lower, upper=upper, se=se,
+                value_type=value_type, transform=transform, rii=rii, intercept=intercept, multiplier=multiplier,
+                reps=reps, seed=seed, confidence=confidence), by or [], out)
 
 
 def _read(path: Path):

@@ -6,6 +6,8 @@ from .crude import mean, proportion, rate
 from .dsr import ESP2013, dsr
 from .funnel import funnel_axis, proportion_funnel, proportion_significance, ratio_funnel
 from .isr import isr
+from .life_expectancy import life_expectancy
+from .sii import sii
 
-__all__ = ["ESP2013", "dsr", "funnel_axis", "isr", "mean", "proportion", "proportion_funnel",
-           "proportion_significance", "rate", "ratio_funnel"]
+__all__ = ["ESP2013", "dsr", "funnel_axis", "isr", "life_expectancy", "mean", "proportion", "proportion_funnel",
+           "proportion_significance", "rate", "ratio_funnel", "sii"]

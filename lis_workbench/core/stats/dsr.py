@@ -1,7 +1,11 @@
 """Directly standardised rates (DSR) as Fingertips computes them (PHEindicatormethods phe_dsr): each group's
 age-specific rates weighted by a standard population (the 2013 European Standard Population by default), with
 Dobson's interval built on Byar's limits for the total count (Dobson et al., Stat Med 1991;10:457-62), and not
-computed - flagged, not zero - where the group's total count is below 10."""
+computed - flagged, not zero - where the group's total count is below 10.
+
+When one person can have several events (admissions, say), `events_per_person` names a column of how many events
+each person had; `count` then holds the number of persons with that many events in the band, and the variance is
+sum over f of f^2 * Var(DSR of the persons with f events) (phe_dsr's `independent_events = FALSE`)."""
 
 from __future__ import annotations
 
@@ -34,21 +38,23 @@ def band_start(label) -> int:
 
 def dsr(table: pd.DataFrame, count: str, population: str, age: str, *, by: Sequence[str] = (),
         standard: dict[int, float] | None = None, multiplier: float = 100_000,
-        confidence: float = 0.95) -> pd.DataFrame:
+        confidence: float = 0.95, events_per_person: str | None = None) -> pd.DataFrame:
     """The DSR of each group: sum(w * x / n) / sum(w) × multiplier over the standard's age bands (w its
     population); Dobson's limits from Byar's for the total count. Every group needs every band of the standard;
-    a band with no events may hold count 0 (or be empty). Output: the by columns, total_count, total_pop, value,
-    lower_ci, upper_ci, method and note."""
+    a band with no events may hold count 0 (or be empty). With events_per_person, x = sum of f × persons and every
+    row of a band repeats that band's population. Output: the by columns, total_count, total_pop, value, lower_ci,
+    upper_ci, method and note."""
     level = _level(confidence)
     _positive(multiplier, "multiplier")
     standard = dict(standard or ESP2013)
-    _check_columns(table, [count, population, age, *by])
+    _check_columns(table, [count, population, age, *by, *([events_per_person] if events_per_person else [])])
     frame = table[[*by]].copy()
     frame["_band"] = [band_start(v) for v in table[age]]
     frame["_x"] = pd.to_numeric(table[count], errors="coerce").fillna(0.0)
     frame["_n"] = pd.to_numeric(table[population], errors="coerce")
     if (frame["_x"] < 0).any():
         raise AnalysisError(f"Column '{count}' has negative counts; counts cannot be below 0.")
+    frame["_f"] = 1.0 if events_per_person is None else _frequencies(table, events_per_person)
     unknown = sorted(set(frame["_band"]) - set(standard))
     if unknown:
         raise AnalysisError(f"Age band(s) starting at {', '.join(map(str, unknown))} are not bands of the standard "
@@ -59,7 +65,10 @@ def dsr(table: pd.DataFrame, count: str, population: str, age: str, *, by: Seque
     for key, group in (frame.groupby(keys, sort=True, dropna=False) if keys else [((), frame)]):
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{c} = {v}" for c, v in zip(by, key)) or "The table"
-        bands = group.groupby("_band")[["_x", "_n"]].sum(min_count=1)
+        if events_per_person is None:
+            bands = group.groupby("_band")[["_x", "_n"]].sum(min_count=1)
+        else:
+            bands = _person_bands(group, label, population)
         missing = sorted(set(standard) - set(bands.index))
         if missing:
             raise AnalysisError(f"{label}: no rows for age band(s) starting at {', '.join(map(str, missing))}; "
@@ -74,7 +83,11 @@ def dsr(table: pd.DataFrame, count: str, population: str, age: str, *, by: Seque
         w = np.array([standard[b] for b in bands.index], dtype=float)
         total = float(x.sum())
         value = float((w * x / n).sum() / w.sum() * multiplier)
-        variance = float((w ** 2 * x / n ** 2).sum() / w.sum() ** 2)
+        if events_per_person is None:
+            variance = float((w ** 2 * x / n ** 2).sum() / w.sum() ** 2)
+        else:  # sum over f of f^2 x Var(the DSR of the persons with f events), all over the same standard
+            weight = group["_band"].map(dict(zip(bands.index, w / n))).to_numpy(float)
+            variance = float((group["_f"] ** 2 * group["_x"] * weight ** 2).sum() / w.sum() ** 2)
         if total >= MINIMUM_COUNT:
             low, high = byar_interval(total, level)
             spread = np.sqrt(variance / total) * multiplier
@@ -82,10 +95,34 @@ def dsr(table: pd.DataFrame, count: str, population: str, age: str, *, by: Seque
         else:
             value = lower = upper = np.nan
             note = f"total count {total:g} is below {MINIMUM_COUNT}: not computed"
+        method = "Dobson" if events_per_person is None else "Dobson, events not independent"
         rows.append({**dict(zip(by, key)), "total_count": total, "total_pop": float(n.sum()), "value": value,
-                     "lower_ci": lower, "upper_ci": upper, "method": "Dobson" if not note else "", "note": note})
+                     "lower_ci": lower, "upper_ci": upper, "method": "" if note else method, "note": note})
     out = pd.DataFrame(rows, columns=[*by, "total_count", "total_pop", *OUTPUT])
     return _finish(out, by, f"dsr per {multiplier:,g}", level)
+
+
+def _frequencies(table: pd.DataFrame, column: str) -> pd.Series:
+    """How many events each person in the row had: a number of at least 1 on every row."""
+    parsed = pd.to_numeric(table[column], errors="coerce")
+    bad = ~(parsed >= 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AnalysisError(f"Column '{column}', row {row + 2}: '{table[column].iloc[row]}' is not a number of events "
+                            "per person (1, 2, 3, ...).", option="events_per_person")
+    return parsed
+
+
+def _person_bands(group: pd.DataFrame, label: str, population: str) -> pd.DataFrame:
+    """Events (frequency × persons) summed per band, with the band's population, which every row of it repeats."""
+    spread = group.groupby("_band")["_n"].agg(lambda v: v.nunique(dropna=False))
+    if (spread > 1).any():
+        bad = ", ".join(str(b) for b in spread.index[spread > 1])
+        raise AnalysisError(f"{label}: the rows of age band(s) starting at {bad} give different populations "
+                            f"({population}); with events per person, each row of a band repeats the band's "
+                            "population.", option="events_per_person")
+    events = (group["_f"] * group["_x"]).groupby(group["_band"]).sum()
+    return pd.DataFrame({"_x": events, "_n": group.groupby("_band")["_n"].first()})
 
 
 def read_standard(table: pd.DataFrame, age: str = "age", population: str = "population") -> dict[int, float]:
