@@ -4,23 +4,18 @@ from 10), per group of a layer or table (core.stats.rate), as `lis stats rate`."
 from __future__ import annotations
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsFields,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..translation import QT_TRANSLATE_NOOP
-from .base import LisAlgorithm
+from .stats_base import StatsAlgorithm
 
 
-class CrudeRateAlgorithm(LisAlgorithm):
+class CrudeRateAlgorithm(StatsAlgorithm):
     NAME = "cruderate"
     DISPLAY_NAME = QT_TRANSLATE_NOOP("LisWorkbench", "Crude rate (Fingertips)")
     GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Public-health statistics")
@@ -63,17 +58,3 @@ class CrudeRateAlgorithm(LisAlgorithm):
                       confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context))
         feedback.pushInfo(f"{result.attrs['statistic']} for {len(result)} group(s)")
         return {self.OUTPUT: self.write_table(parameters, context, self.OUTPUT, result)}
-
-    def write_table(self, parameters, context, key: str, table) -> str:
-        """A result table as a layer without geometry: text columns as strings, the rest as numbers."""
-        from ..qgis_bridge.compat import make_field
-
-        fields = QgsFields()
-        for name in table.columns:
-            kind = QVariant.Type.String if table[name].dtype == object else QVariant.Type.Double
-            fields.append(make_field(str(name), kind))
-        dest = self.write_frame(parameters, context, key, table, fields, QgsWkbTypes.Type.NoGeometry,
-                                QgsCoordinateReferenceSystem())
-        if not dest:
-            raise QgsProcessingException(self.invalidSinkError(parameters, key))
-        return dest

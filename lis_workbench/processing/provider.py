@@ -28,10 +28,13 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .compare import CompareAlgorithm
         from .composite_index import CompositeIndexAlgorithm
         from .crude_rate import CrudeRateAlgorithm
+        from .dsr import DsrAlgorithm
         from .export_atlas import ExportAtlasAlgorithm
+        from .funnel import FunnelAlgorithm
         from .gistar import GiStarAlgorithm
         from .global_moran import GlobalMoranAlgorithm
         from .import_indicators import ImportIndicatorsAlgorithm
+        from .isr import IsrAlgorithm
         from .load_indicator import LoadIndicatorAlgorithm
         from .local_moran import LocalMoranAlgorithm
         from .lscp import LscpAlgorithm
@@ -45,5 +48,6 @@ class LisWorkbenchProvider(QgsProcessingProvider):
                           ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), TrendAlgorithm(),
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
-                          MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm()):
+                          MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm(),
+                          DsrAlgorithm(), IsrAlgorithm(), FunnelAlgorithm()):
             self.addAlgorithm(algorithm)
