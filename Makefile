@@ -45,10 +45,12 @@ demo: setup
 		--chart $(OUT)/claimant_trend.png --map $(OUT)/claimant_change.png --csv $(OUT)/claimant_trend.csv
 	$(QGIS_ENV) $(VENV)/bin/lis compare $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
 		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv --funnel $(OUT)/income_deprivation_funnel.png
+	$(QGIS_ENV) $(VENV)/bin/lis inequality $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
+		--chart $(OUT)/income_deprivation_inequality.png --csv $(OUT)/income_deprivation_inequality.csv
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
 	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png,"
 	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv,"
-	@echo "  income_deprivation_funnel.png"
+	@echo "  income_deprivation_funnel.png, income_deprivation_inequality.png (SII across IMD deciles)"
 
 test: setup
 	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider

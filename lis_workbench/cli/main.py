@@ -13,7 +13,21 @@ import typer
 
 from ..__about__ import __version__
 from ..core.errors import LisError, ParameterError
-from . import aggregate, compare, geography, hotspots, indicators, indices, maps, profiles, siting, stats, store, trends
+from . import (
+    aggregate,
+    compare,
+    geography,
+    hotspots,
+    indicators,
+    indices,
+    inequality,
+    maps,
+    profiles,
+    siting,
+    stats,
+    store,
+    trends,
+)
 from .console import err
 
 app = typer.Typer(help="LIS Workbench: the shared indicator store and its analyses, from the terminal.",
@@ -22,7 +36,7 @@ app.add_typer(store.app, name="store")
 app.add_typer(geography.app, name="geography")
 app.add_typer(geography.lookup_app, name="lookup")
 app.add_typer(store.sample_app, name="sample")
-for module in (indicators, maps, hotspots, siting, profiles, indices, trends, aggregate, compare, stats):
+for module in (indicators, maps, hotspots, siting, profiles, indices, trends, aggregate, compare, inequality, stats):
     module.register(app)
 
 

@@ -40,6 +40,7 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .lscp import LscpAlgorithm
         from .mclp import MclpAlgorithm
         from .pmedian import PMedianAlgorithm
+        from .sii import SiiAlgorithm
         from .spatial_weights import SpatialWeightsAlgorithm
         from .thematic_map import ThematicMapAlgorithm
         from .trend import TrendAlgorithm
@@ -49,5 +50,5 @@ class LisWorkbenchProvider(QgsProcessingProvider):
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
                           MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm(),
-                          DsrAlgorithm(), IsrAlgorithm(), FunnelAlgorithm()):
+                          DsrAlgorithm(), IsrAlgorithm(), FunnelAlgorithm(), SiiAlgorithm()):
             self.addAlgorithm(algorithm)

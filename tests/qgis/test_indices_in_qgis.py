@@ -345,3 +345,15 @@ def test_cli_compare_draws_the_funnel_and_says_it_in_words(sample_store_path, tm
     assert QImage(str(png)).width() == 2400
     count = _lis("compare", sample_store_path, "census2011_no_qualifications", "--benchmark", "700", "--funnel", png)
     assert count.returncode != 0 and "funnel plot needs values with a denominator" in " ".join(count.stderr.split())
+
+
+def test_cli_inequality_chart(sample_store_path, tmp_path):
+    """`lis inequality --chart`: the bars, their whiskers and the fitted line are drawn (many colours), 2,400 px."""
+    png = tmp_path / "inequality.png"
+    run = _lis("inequality", sample_store_path, "iod2019_income_numerator", "--denominator", "pop2015_total",
+               "--reps", "2000", "--chart", png)
+    assert run.returncode == 0, run.stderr
+    assert _colours(png) > 5
+    from qgis.PyQt.QtGui import QImage
+
+    assert QImage(str(png)).width() == 2400

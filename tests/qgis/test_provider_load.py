@@ -13,7 +13,7 @@ import sys
 HEAVY = {"pandas", "numpy", "scipy", "matplotlib", "osgeo"}
 ALGORITHMS = {"aggregate", "areaprofiles", "compare", "compositeindex", "exportatlas", "gistar", "globalmoran",
               "importindicators", "loadindicator", "localmoran", "lscp", "mclp", "pmedian", "spatialweights",
-              "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel"}
+              "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel", "sii"}
 
 #: run in a fresh interpreter, where nothing else has imported the engine yet
 LOAD = """
