@@ -322,6 +322,49 @@ def test_values_travel_exactly_into_postgis(pg_store, tmp_path):
     assert len(set(fids)) == 4 and min(fids) > used
 
 
+def _unique_keys(uri: str) -> list[tuple]:
+    schema = uri.rsplit("=", 1)[1]
+    return rows(uri, "SELECT pg_get_constraintdef(c.oid), c.oid FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                     "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = 'lis_value' "
+                     "AND c.contype = 'u'", (schema,))
+
+
+def test_a_bulk_import_builds_the_unique_key_afresh(pg_store, lsoa_codes, tmp_path, monkeypatch):
+    """An import as big as the stored values drops lis_value's unique key and builds it again after the COPY (as
+    at 200,000 values and more; the bound is lowered here): the key is there after, the values are in, and a
+    duplicate would still be refused; while a reader holds the table, the key stays and the import goes the
+    usual way, without waiting for the reader."""
+    monkeypatch.setattr(postgres, "BULK_ROWS", 10)
+    monkeypatch.setattr(postgres, "VALUE_ROW_BYTES", 10 ** 9)  # "as big as the table": always, here
+    [(definition, before)] = _unique_keys(pg_store)
+    assert definition == "UNIQUE (indicator, period, area_code)"
+    with Store.open(pg_store) as store:
+        import_file(store, str(_partner(tmp_path, lsoa_codes, name="bulk.csv")), ImportSpec(period="2030"))
+    [(definition, built)] = _unique_keys(pg_store)
+    assert definition == "UNIQUE (indicator, period, area_code)" and built != before  # a new key
+    assert rows(pg_store, "SELECT COUNT(*) FROM lis_value WHERE indicator = 'bulk'")[0][0] == len(lsoa_codes)
+    import psycopg2
+
+    from lis_workbench.core.store.address import parse
+
+    schema = pg_store.rsplit("=", 1)[1]
+    reader = psycopg2.connect(parse(pg_store).conninfo)
+    try:
+        cursor = reader.cursor()
+        cursor.execute(f"SELECT COUNT(*) FROM {schema}.lis_value")  # holds ACCESS SHARE until it ends
+        started = time.perf_counter()
+        with Store.open(pg_store) as store:
+            import_file(store, str(_partner(tmp_path, lsoa_codes, name="while_read.csv")), ImportSpec(period="2030"))
+        assert time.perf_counter() - started < 10
+        with pytest.raises(psycopg2.errors.UniqueViolation):
+            cursor.execute(f"INSERT INTO {schema}.lis_value (indicator, area_code, period) "
+                           f"SELECT indicator, area_code, period FROM {schema}.lis_value LIMIT 1")
+    finally:
+        reader.close()
+    assert _unique_keys(pg_store) == [("UNIQUE (indicator, period, area_code)", built)]  # kept: not set aside
+    assert rows(pg_store, "SELECT COUNT(*) FROM lis_value WHERE indicator = 'while_read'")[0][0] == len(lsoa_codes)
+
+
 def test_a_pg_service_entry_names_the_store(built_stores, pg_cluster, tmp_path, monkeypatch):
     """`service=NAME` as QGIS users set it up: the connection in pg_service.conf, the schema beside it."""
     sample = built_stores("postgis")  # schema "sample" on the cluster

@@ -116,6 +116,7 @@ class PgConnection:
         if not total:
             return 0
         fids = iter(np.split(self.reserve_fids("lis_value", total), np.cumsum(sizes)[:-1]))
+        key = self._set_key_aside(total)
 
         def bodies() -> Iterator[bytes]:
             for frame in frames:
@@ -129,7 +130,37 @@ class PgConnection:
         quoted = ", ".join(quote(c) for c in ("fid", *columns))
         self.raw.cursor().copy_expert(f"COPY lis_value ({quoted}) FROM STDIN WITH (FORMAT binary)",
                                       _Chunks([_BINARY_HEADER], bodies(), [_BINARY_TRAILER]), size=1 << 20)
+        if key is not None:  # the unique key built again in one sorted pass, checked as it is built
+            cursor = self.raw.cursor()
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BULK_SORT_MEMORY}'")
+            cursor.execute(f"ALTER TABLE lis_value ADD CONSTRAINT {quote(key)} UNIQUE (indicator, period, area_code)")
         return total
+
+    def _set_key_aside(self, rows: int) -> str | None:
+        """For a bulk import at least as big as the values already stored, drop lis_value's unique key (to be built
+        again after the COPY: a sorted build costs a fraction of a million index insertions) and return its name.
+        Only when the table can be locked at once: readers then wait for the import; if one holds it now (a
+        long-running read), the key stays and the import goes the usual way. None: the key stays."""
+        import psycopg2
+
+        cursor = self.raw.cursor()
+        cursor.execute("SELECT pg_relation_size('lis_value'), (SELECT conname FROM pg_constraint WHERE conrelid = "
+                       "'lis_value'::regclass AND contype = 'u')")
+        size, name = cursor.fetchone()
+        if name is None or rows < BULK_ROWS or rows * VALUE_ROW_BYTES < size:
+            return None
+        cursor.execute("SHOW lock_timeout")
+        waited = cursor.fetchone()[0]
+        cursor.execute("SAVEPOINT set_key_aside")
+        try:
+            cursor.execute("SET LOCAL lock_timeout = '1s'")
+            cursor.execute(f"ALTER TABLE lis_value DROP CONSTRAINT {quote(name)}")
+        except psycopg2.errors.LockNotAvailable:
+            cursor.execute("ROLLBACK TO SAVEPOINT set_key_aside")
+            return None
+        cursor.execute("RELEASE SAVEPOINT set_key_aside")
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (waited,))
+        return name
 
     def reserve_fids(self, table: str, count: int):
         """`count` new fids for a table, reserved at once from its identity sequence."""
@@ -150,6 +181,15 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+#: An import of at least this many values, and at least as big as lis_value already is, builds the unique key
+#: afresh after its COPY instead of inserting into it row by row (postgres.PgConnection._set_key_aside).
+BULK_ROWS = 200_000
+#: About how many bytes a value row takes in lis_value's heap (to compare an import with the table's size).
+VALUE_ROW_BYTES = 140
+#: Memory for sorting the unique key when it is built afresh (the default 64 MB spills England's to disk).
+BULK_SORT_MEMORY = "256MB"
 
 
 def _in_key_order(frame) -> bool:
