@@ -35,7 +35,12 @@ def site_cmd(store: str = STORE_ARG,
                                                                      "\"education_phase = 'Primary'\"."),
              existing: str | None = typer.Option(None, help="Store point layer of existing sites (always open)."),
              existing_filter: str | None = typer.Option(None, help="Attribute filter on the existing sites."),
-             capacity: str | None = typer.Option(None, help="Field holding each site's capacity (capacitated)."),
+             capacity: str | None = typer.Option(None, help="Field holding each site's capacity (capacitated). "
+                                                            "An area's demand may then be split between sites."),
+             single_source: bool = typer.Option(False, "--single-source",
+                                                help="With --capacity: serve each area whole by one site (each "
+                                                     "child attends one centre) instead of splitting its demand "
+                                                     "between sites. Slower to solve."),
              distance: str = typer.Option("euclidean", help="euclidean, network (--network) or matrix "
                                                             "(--cost-matrix)."),
              network: Path | None = typer.Option(None, help="Line layer (roads/paths, split at junctions)."),
@@ -58,7 +63,7 @@ def site_cmd(store: str = STORE_ARG,
     study = SitingStudy(demand=demand, candidates=candidates, model=model, p=p, radius=radius, share=share,
                         period=period, need=need, centroids=centroids, centroids_epsg=centroids_epsg,
                         candidates_filter=candidates_filter, existing=existing, existing_filter=existing_filter,
-                        capacity=capacity, distance=distance, network=lines, speed=speed,
+                        capacity=capacity, single_source=single_source, distance=distance, network=lines, speed=speed,
                         cost_matrix=str(cost_matrix) if cost_matrix else None,
                         save_costs=str(save_costs) if save_costs else None, quick=quick, time_limit=time_limit,
                         curve=curve is not None)

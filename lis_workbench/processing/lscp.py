@@ -13,4 +13,5 @@ class LscpAlgorithm(SitingAlgorithm):
     USES_P = False
     HELP = ("The fewest new sites from the candidates so that every demand area (or SHARE of the demand) is within "
             "RADIUS of an open site (existing sites always open). Solved exactly (HiGHS); OBJECTIVE = number of new "
-            "sites. An area out of reach of every candidate is named in the error." + SitingAlgorithm.DEMAND_HELP)
+            "sites. An area out of reach of every candidate is named in the error." + SitingAlgorithm.DEMAND_HELP
+            + SitingAlgorithm.CAPACITY_HELP)

@@ -12,4 +12,5 @@ class MclpAlgorithm(SitingAlgorithm):
     MODEL = "mclp"
     HELP = ("Choose P new sites from the candidates so that the most demand lies within RADIUS of an open site "
             "(existing sites always open). Solved exactly (HiGHS); OBJECTIVE = demand covered. Chosen candidates "
-            "carry selected = 1 and their rank (order of opening, largest gain first)." + SitingAlgorithm.DEMAND_HELP)
+            "carry selected = 1 and their rank (order of opening, largest gain first)." + SitingAlgorithm.DEMAND_HELP
+            + SitingAlgorithm.CAPACITY_HELP)

@@ -13,4 +13,5 @@ class PMedianAlgorithm(SitingAlgorithm):
     HELP = ("Choose P new sites from the candidates so that the total demand-weighted distance from each area to "
             "its nearest open site is smallest (existing sites always open). Solved exactly: a Lagrangian bound "
             "and reduced-cost fixing, then HiGHS; OBJECTIVE = total weighted distance. RADIUS only marks areas as "
-            "covered for the gap analysis." + SitingAlgorithm.DEMAND_HELP)
+            "covered for the gap analysis." + SitingAlgorithm.DEMAND_HELP
+            + SitingAlgorithm.CAPACITY_HELP)

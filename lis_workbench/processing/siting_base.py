@@ -40,6 +40,10 @@ class SitingAlgorithm(LisAlgorithm):
     DEMAND_HELP = ("\n\nDemand points are used where they are. Demand areas sit at their population-weighted "
                    "centroids when CENTROIDS gives them (points carrying the areas' codes, e.g. the store's "
                    "pts_lsoa11_pwc), as `lis site` and the dock place them; else at a point inside each polygon.")
+    CAPACITY_HELP = ("\n\nWith a CAPACITY field each site serves at most that much demand, and an area's demand may be "
+                     "split between sites; SINGLE_SOURCE serves each area whole by one site instead (each child "
+                     "attends one centre), as spopt's capacitated p-median does. That is slower to solve; the "
+                     "notes say which was used.")
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -66,6 +70,9 @@ class SitingAlgorithm(LisAlgorithm):
         self.addParameter(QgsProcessingParameterField("CAPACITY", "Capacity field (capacitated model)", None,
                                                       "CANDIDATES", QgsProcessingParameterField.DataType.Numeric,
                                                       optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "SINGLE_SOURCE", "Each area served whole by one site (single source; needs a capacity field)",
+            defaultValue=False))
         if self.USES_P:
             self.addParameter(QgsProcessingParameterNumber("P", "Number of new sites", defaultValue=3, minValue=0))
         else:
@@ -130,6 +137,7 @@ class SitingAlgorithm(LisAlgorithm):
             speed_kmh=None if speed in (None, "") else self.parameterAsDouble(parameters, "SPEED", context),
             cost_matrix=self.parameterAsFile(parameters, "COST_MATRIX", context) or None,
             quick=self.parameterAsBool(parameters, "QUICK", context),
+            single_source=self.parameterAsBool(parameters, "SINGLE_SOURCE", context),
             curve=self.USES_P and parameters.get("OUTPUT_CURVE") not in (None, ""))
         outcome = run_plan(plan, demand, sites, progress_from_feedback(feedback), cancelled_from_feedback(feedback))
         for note in outcome.notes:

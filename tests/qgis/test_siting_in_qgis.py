@@ -197,3 +197,65 @@ def test_results_open_styled_in_qgis(demand_layer, schools, tmp_path, monkeypatc
     assert labels == {"Within reach", "Beyond reach: a gap", "No demand counted"}
     services = {f["service"] for f in demand.getFeatures()}
     assert services <= labels and "Within reach" in services
+
+
+def _points(name: str, xy, fields: dict[str, list]) -> QgsVectorLayer:
+    """A point layer in British National Grid with numeric fields, owned by the project (as `schools` above)."""
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY
+    from qgis.PyQt.QtCore import QVariant
+
+    layer = QgsVectorLayer("Point?crs=EPSG:27700", name, "memory")
+    layer.dataProvider().addAttributes([QgsField("area_code", QVariant.Type.String)]
+                                       + [QgsField(key, QVariant.Type.Double) for key in fields])
+    layer.updateFields()
+    features = []
+    for i, (x, y) in enumerate(xy):
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y))))
+        feature.setAttributes([f"{name}{i}"] + [float(values[i]) for values in fields.values()])
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return QgsProject.instance().addMapLayer(layer, False)
+
+
+def test_single_source_capacitated_pmedian_matches_spopt(provider, tmp_path):
+    """SINGLE_SOURCE with a CAPACITY field: each area served whole by one site, the optimum spopt's capacitated
+    p-median (binary assignment) finds on the same points; without it an area's demand may be split, which here
+    costs less. Twelve demand points, five candidates holding 110% of half the demand each, p = 2."""
+    from spopt.locate import PMedian
+
+    rng = np.random.default_rng(1)
+    dxy = np.round(rng.uniform(0, 1000, (12, 2))) + [360_000, 405_000]
+    sxy = np.round(rng.uniform(0, 1000, (5, 2))) + [360_000, 405_000]
+    weights = rng.integers(1, 20, 12).astype(float)
+    capacity = np.full(5, np.ceil(weights.sum() / 2 * 1.1))
+    demand = _points("d", dxy, {"value": weights})
+    sites = _points("s", sxy, {"places": capacity})
+    cost = np.hypot(dxy[:, None, 0] - sxy[None, :, 0], dxy[:, None, 1] - sxy[None, :, 1])
+    model = PMedian.from_cost_matrix(cost, weights, p_facilities=2, facility_capacities=capacity)
+    model.solve(pulp.PULP_CBC_CMD(msg=False))
+    reference = model.problem.objective.value()
+
+    single = _run("pmedian", demand, sites, tmp_path, DEMAND=demand, P=2, CAPACITY="places", SINGLE_SOURCE=True)
+    assert single["OBJECTIVE"] == pytest.approx(reference, rel=1e-6)
+    rows = [(f["area_code"], f["assigned_site"], f["distance"]) for f in
+            QgsVectorLayer(single["OUTPUT_DEMAND"], "d", "ogr").getFeatures()]
+    assert len(rows) == 12 and all(site for _, site, _ in rows)
+    load = {}
+    for code, site, distance in rows:
+        i, j = int(code[1:]), sites.getFeature(int(site[1:]))["area_code"]
+        assert distance == pytest.approx(cost[i, int(j[1:])])
+        load[j] = load.get(j, 0.0) + weights[i]
+    assert len(load) == 2 and max(load.values()) <= capacity[0]
+    assert sum(weights[int(c[1:])] * d for c, _, d in rows) == pytest.approx(reference, rel=1e-6)
+
+    split = _run("pmedian", demand, sites, tmp_path, DEMAND=demand, P=2, CAPACITY="places",
+                 OUTPUT_DEMAND="memory:", OUTPUT_SITES="memory:", OUTPUT_ALLOCATION="memory:")
+    assert split["OBJECTIVE"] < reference * (1 - 1e-6)
+
+
+def test_single_source_needs_a_capacity_field(demand_layer, schools, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match=r"whole by one site.*capacities.*SINGLE_SOURCE"):
+        _run("pmedian", demand_layer, schools, tmp_path, P=2, SINGLE_SOURCE=True)

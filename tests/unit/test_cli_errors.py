@@ -129,6 +129,10 @@ CASES = {
     "site p 0": Case(
         lambda s, t, c: ["site", s, "--demand", "pop2016_age_0_4", "--candidates", "schools", "--p", "0",
                          "--out", t / "site.png"], 2, ("at least 1", "--p"), creates_nothing="site.png"),
+    "site single source without capacities": Case(
+        lambda s, t, c: ["site", s, "--demand", "pop2016_age_0_4", "--candidates", "schools", "--model", "pmedian",
+                         "--single-source", "--out", t / "site.png"], 2,
+        ("whole by one site", "capacities", "--single-source"), creates_nothing="site.png"),
     "geography add without a CRS": Case(
         lambda s, t, c: ["geography", "add", s, "wards_partner", _no_prj(t)], 1,
         ("coordinate reference system", "--crs")),

@@ -7,9 +7,10 @@ travel costs along lines) against independent references only:
 * spopt 0.7 + CBC (pulp) on the Wigan sample: demand = LSOA 2011 population-weighted centroids weighted by ages
   0-4 (mid-2016), candidates = primary schools (GIAS), radius 1,500 m. Our ``p`` counts NEW sites, spopt's
   ``p_facilities`` counts predefined (fixed) ones too, so spopt gets p + n_fixed;
-* capacitated models: spopt's capacitated LSCP lets demand split (continuous assignment, as ours), so it is
-  compared directly; spopt's capacitated p-median assigns each area whole (binary assignment, checked below),
-  and spopt has no capacitated MCLP, so those two are compared with small pulp/CBC models written here;
+* capacitated models: spopt's capacitated LSCP lets demand split (continuous assignment, as ours by default), so
+  it is compared directly; spopt's capacitated p-median assigns each area whole (binary assignment, checked
+  below), so our single-source p-median is compared with it directly and our split p-median, like the capacitated
+  MCLP (spopt has none) and the single-source MCLP and LSCP, with small pulp/CBC models written here;
 * network costs against networkx shortest paths on a noded, jittered grid of lines, nearest vertices found here.
 """
 
@@ -25,7 +26,7 @@ import pytest
 from unit_helpers import SAMPLE
 
 from lis_workbench.core import siting
-from lis_workbench.core.errors import LisError
+from lis_workbench.core.errors import LisError, ParameterError
 from lis_workbench.core.siting import SitingError
 from lis_workbench.core.siting.network import NetworkError, network_costs
 
@@ -459,28 +460,33 @@ def small_wigan(wigan_schools, n_areas=40, n_sites=12):
     return cost[np.ix_(rows, cols)], weights[rows]
 
 
-def pulp_capacitated(cost, weights, capacity, fixed, model, *, p=None, radius=None):
+def pulp_capacitated(cost, weights, capacity, fixed, model, *, p=None, radius=None, whole=False):
     """The capacitated model as documented in siting.capacitated, written here in pulp: open x_j binary, z_ij in
-    [0, 1] the share of area i served by j (split allowed), allowed pairs finite (and within the radius for MCLP),
-    sum_i w_i z_ij <= C_j x_j, z_ij <= x_j. p-median: every area with weight served in full, fixed + p sites,
-    minimise sum w d z. MCLP: sum_j z_ij <= 1, at most fixed + p sites, maximise sum w z. Returns the optimum."""
+    [0, 1] the share of area i served by j (split allowed; ``whole``: z_ij binary, each area served whole by one
+    site), allowed pairs finite (and within the radius for MCLP and LSCP), sum_i w_i z_ij <= C_j x_j, z_ij <= x_j.
+    p-median: every area with weight served in full, fixed + p sites, minimise sum w d z. MCLP: sum_j z_ij <= 1,
+    at most fixed + p sites, maximise sum w z. LSCP: every area with weight served in full, minimise the number of
+    sites (existing ones counted). Returns the optimum."""
     n, m = cost.shape
     sense = pulp.LpMaximize if model == "mclp" else pulp.LpMinimize
     prob = pulp.LpProblem("reference", sense)
     x = [pulp.LpVariable(f"x{j}", cat=pulp.LpBinary) for j in range(m)]
     pairs = [(i, j) for i in range(n) for j in range(m) if weights[i] > 0 and np.isfinite(cost[i, j])
              and (radius is None or cost[i, j] <= radius)]
-    z = {(i, j): pulp.LpVariable(f"z{i}_{j}", lowBound=0, upBound=1) for i, j in pairs}
+    z = {(i, j): pulp.LpVariable(f"z{i}_{j}", cat=pulp.LpBinary) if whole else
+         pulp.LpVariable(f"z{i}_{j}", lowBound=0, upBound=1) for i, j in pairs}
     if model == "mclp":
         prob += pulp.lpSum(weights[i] * z[i, j] for i, j in pairs)
         prob += pulp.lpSum(x) <= int(fixed.sum()) + p
+    elif model == "lscp":
+        prob += pulp.lpSum(x)
     else:
         prob += pulp.lpSum(weights[i] * cost[i, j] * z[i, j] for i, j in pairs)
         prob += pulp.lpSum(x) == int(fixed.sum()) + p
     for i in range(n):
         mine = [z[i, j] for j in range(m) if (i, j) in z]
         if weights[i] > 0:
-            prob += (pulp.lpSum(mine) == 1) if model == "pmedian" else (pulp.lpSum(mine) <= 1)
+            prob += (pulp.lpSum(mine) <= 1) if model == "mclp" else (pulp.lpSum(mine) == 1)
     for j in range(m):
         prob += pulp.lpSum(weights[i] * z[i, jj] for i, jj in pairs if jj == j) <= capacity[j] * x[j]
         if fixed[j]:
@@ -493,7 +499,8 @@ def pulp_capacitated(cost, weights, capacity, fixed, model, *, p=None, radius=No
 
 
 def test_spopt_capacitated_pmedian_does_not_split_demand():
-    """Why the capacitated p-median is checked against our own pulp model: spopt assigns areas whole (binary)."""
+    """Why our split capacitated p-median is checked against our own pulp model, and our single-source one
+    against spopt: spopt assigns areas whole (binary)."""
     from spopt.locate import PMedian
 
     cost = np.array([[1.0, 2.0], [2.0, 1.0], [1.5, 1.5]])
@@ -578,6 +585,258 @@ def test_capacitated_infeasible_raises():
     # enough capacity with both sites open
     res = siting.solve_pmedian(cost, weights, 2, capacity=np.array([6.0, 6.0]))
     assert res.objective == pytest.approx(100.0)
+
+
+# ------------------------------------------------------------------ capacitated, single source
+def spopt_single_source_pmedian(cost, weights, p, capacity, fixed):
+    """spopt's capacitated p-median (binary assignment: each area whole to one site), solved with CBC: (objective,
+    opened mask), or None when CBC proves it infeasible. spopt counts the predefined sites in p_facilities."""
+    from spopt.locate import PMedian
+
+    n_fixed = int(fixed.sum())
+    problem = PMedian.from_cost_matrix(cost, weights, p_facilities=p + n_fixed, facility_capacities=capacity,
+                                       predefined_facilities_arr=fixed.astype(int) if n_fixed else None)
+    assert problem.cli_assgn_vars[0, 0].cat == pulp.LpInteger
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        problem = problem.solve(pulp.PULP_CBC_CMD(msg=False))
+    if pulp.LpStatus[problem.problem.status] == "Infeasible":
+        return None
+    assert pulp.LpStatus[problem.problem.status] == "Optimal"
+    z = np.array([[v.value() for v in row] for row in problem.cli_assgn_vars], float)
+    assert np.allclose(z.sum(axis=1), 1) and np.allclose(z, np.round(z)), "spopt's areas are whole"
+    opened = np.array([v.value() > 0.5 for v in problem.fac_vars])
+    return float(problem.problem.objective.value()), opened
+
+
+def assert_single_source(result, cost, weights, capacity, fixed, p) -> float:
+    """Every area with demand is served whole by one open site (the one reported) within the capacities: the loads
+    and the weighted distance are worked out here from the reported assignment alone. Returns that distance."""
+    open_cols = np.flatnonzero(fixed).tolist() + [int(j) for j in result.selected]
+    assert len(result.selected) == p and not fixed[result.selected].any()
+    used = weights > 0
+    assigned = result.assigned[used]
+    assert np.isin(assigned, open_cols).all(), "an area is assigned to a site that is not open"
+    load = np.bincount(assigned, weights=weights[used], minlength=cost.shape[1])
+    assert (load <= capacity * (1 + 1e-9) + 1e-9).all(), f"capacities exceeded: {load} > {capacity}"
+    rows = np.flatnonzero(used)
+    assert np.array_equal(result.distance[rows], cost[rows, assigned])
+    return float((weights[used] * cost[rows, assigned]).sum())
+
+
+def single_source_case(seed: int, n_fixed: int):
+    """A random case (ties, zero weights) with p = 2 or 3 new sites and capacities of 1.05-1.6 times an equal share
+    of the demand, so spopt's own feasibility check passes and they usually bind."""
+    cost, weights, fixed, _ = random_case(seed, n_fixed)
+    rng = np.random.default_rng(100 + seed)
+    p = int(rng.integers(2, 4))
+    return cost, weights, fixed, p, weights.sum() / (p + n_fixed) * rng.uniform(1.05, 1.6, cost.shape[1])
+
+
+@pytest.mark.parametrize("n_fixed", [0, 2])
+@pytest.mark.parametrize("seed", range(12))
+def test_single_source_pmedian_equals_spopt(seed, n_fixed):
+    cost, weights, fixed, p, capacity = single_source_case(seed, n_fixed)
+    reference = spopt_single_source_pmedian(cost, weights, p, capacity, fixed)
+    assert reference is not None
+    ours = siting.solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, single_source=True)
+    assert ours.optimal and ours.bound == ours.objective
+    assert ours.objective == pytest.approx(reference[0], rel=REL)
+    assert assert_single_source(ours, cost, weights, capacity, fixed, p) == pytest.approx(reference[0], rel=REL)
+
+
+def test_single_source_random_cases_make_capacities_bind():
+    """The random cases above test something: in most of them whole areas cost more than the uncapacitated optimum
+    (brute force) and more than splitting (our pulp model): both rules give the same answer only where the
+    capacities barely bind."""
+    binding = differing = 0
+    for n_fixed, seed in itertools.product((0, 2), range(12)):
+        cost, weights, fixed, p, capacity = single_source_case(seed, n_fixed)
+        whole = spopt_single_source_pmedian(cost, weights, p, capacity, fixed)[0]
+        split = pulp_capacitated(cost, weights, capacity, fixed, "pmedian", p=p)
+        assert split <= whole * (1 + 1e-9)
+        binding += whole > brute_pmedian(cost, weights, p, fixed) * (1 + 1e-6)
+        differing += split < whole * (1 - 1e-6)
+    assert binding >= 15 and differing >= 15, (binding, differing)
+
+
+@pytest.mark.parametrize("with_fixed", [False, True])
+@pytest.mark.parametrize("p", [2, 4])
+def test_single_source_pmedian_equals_spopt_on_wigan(wigan_schools, p, with_fixed):
+    """A corner of Wigan (40 LSOAs, 12 primary schools, children aged 0-4), capacities as in the split test above:
+    the same optimum as spopt; splitting can only do as well or better (it is the same problem with the
+    whole-area rule dropped)."""
+    cost, weights = small_wigan(wigan_schools)
+    m = cost.shape[1]
+    fixed = np.zeros(m, bool)
+    if with_fixed:
+        fixed[[1, 6]] = True
+    capacity = np.full(m, weights.sum() / (p + fixed.sum()) * 1.15)
+    capacity[3] = weights.sum() / 10
+    reference = spopt_single_source_pmedian(cost, weights, p, capacity, fixed)
+    assert reference is not None
+    ours = siting.solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, single_source=True)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(reference[0], rel=REL)
+    assert assert_single_source(ours, cost, weights, capacity, fixed, p) == pytest.approx(reference[0], rel=REL)
+    split = pulp_capacitated(cost, weights, capacity, fixed, "pmedian", p=p)
+    assert split <= reference[0] * (1 + 1e-9)
+
+
+def test_split_and_single_source_differ_on_wigan(wigan_schools):
+    """Where capacities bind hard the two rules give different answers. The split optimum (our pulp model) is
+    below spopt's whole-area optimum, so the split answer must share some area between sites: an answer with
+    every area whole would be one spopt could choose too."""
+    cost, weights = small_wigan(wigan_schools)
+    m, p = cost.shape[1], 4
+    fixed = np.zeros(m, bool)
+    capacity = np.full(m, weights.sum() / p * 1.05)
+    whole = spopt_single_source_pmedian(cost, weights, p, capacity, fixed)
+    split_reference = pulp_capacitated(cost, weights, capacity, fixed, "pmedian", p=p)
+    assert whole is not None and split_reference < whole[0] * (1 - 1e-6)
+    split = siting.solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity)
+    single = siting.solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, single_source=True)
+    assert split.objective == pytest.approx(split_reference, rel=REL)
+    assert single.objective == pytest.approx(whole[0], rel=REL)
+    assert split.objective < single.objective * (1 - 1e-6)
+
+
+def test_split_and_single_source_differ_by_hand():
+    """Three areas of 2 children, two sites holding 3 and 4, both open. Area 2 is 4 from site 0 and 6 from site 1.
+    Split: site 0 takes area 0 and half of area 2, site 1 area 1 and the other half: 2*1 + 2*1 + 1*4 + 1*6 = 14.
+    Whole: site 0 can hold one area only, so site 1 takes two; the cheapest (every whole assignment tried below)
+    is area 0 at site 0, areas 1 and 2 at site 1: 2 + 2 + 12 = 16."""
+    cost = np.array([[1.0, 10.0], [10.0, 1.0], [4.0, 6.0]])
+    weights = np.array([2.0, 2.0, 2.0])
+    capacity = np.array([3.0, 4.0])
+    best_whole = min(sum(weights[i] * cost[i, j] for i, j in enumerate(choice))
+                     for choice in itertools.product(range(2), repeat=3)
+                     if all(weights[np.array(choice) == j].sum() <= capacity[j] for j in range(2)))
+    assert best_whole == 16.0
+    assert spopt_single_source_pmedian(cost, weights, 2, capacity, np.zeros(2, bool))[0] == pytest.approx(16.0)
+    assert pulp_capacitated(cost, weights, capacity, np.zeros(2, bool), "pmedian", p=2) == pytest.approx(14.0)
+    split = siting.solve_pmedian(cost, weights, 2, capacity=capacity)
+    single = siting.solve_pmedian(cost, weights, 2, capacity=capacity, single_source=True)
+    assert split.objective == pytest.approx(14.0) and single.objective == pytest.approx(16.0)
+    assert list(single.assigned) == [0, 1, 1]
+    # the split answer shown with each area's main site alone would overfill a site: area 2 really is shared
+    shown = np.bincount(split.assigned, weights=weights, minlength=2)
+    assert (shown > capacity).any() or split.objective < (weights * cost[np.arange(3), split.assigned]).sum()
+
+
+@pytest.mark.parametrize("with_fixed", [False, True])
+@pytest.mark.parametrize("p", [1, 3])
+def test_single_source_mclp_equals_pulp_reference(wigan_schools, p, with_fixed):
+    """MCLP with whole areas: each area is covered whole by one site within reach, or not at all."""
+    cost, weights = small_wigan(wigan_schools)
+    m = cost.shape[1]
+    fixed = np.zeros(m, bool)
+    if with_fixed:
+        fixed[[2]] = True
+    capacity = np.full(m, weights.sum() / 8)
+    reference = pulp_capacitated(cost, weights, capacity, fixed, "mclp", p=p, radius=800.0, whole=True)
+    assert reference <= pulp_capacitated(cost, weights, capacity, fixed, "mclp", p=p, radius=800.0) + 1e-6
+    ours = siting.solve_mclp(cost, weights, 800.0, p, fixed=fixed, capacity=capacity, single_source=True)
+    assert ours.optimal
+    assert ours.objective == pytest.approx(reference, rel=REL)
+    # what is covered is worked out here: whole areas, each at its reported open site within reach and capacity
+    open_cols = np.flatnonzero(fixed).tolist() + [int(j) for j in ours.selected]
+    served = ours.assigned >= 0
+    assert np.isin(ours.assigned[served], open_cols).all()
+    assert (cost[served, ours.assigned[served]] <= 800.0).all()
+    assert np.array_equal(served, ours.covered)
+    load = np.bincount(ours.assigned[served], weights=weights[served], minlength=m)
+    assert (load <= capacity + 1e-9).all()
+    assert weights[served].sum() == pytest.approx(reference, rel=REL)
+
+
+@pytest.mark.parametrize("with_fixed", [False, True])
+@pytest.mark.parametrize("capacity_share", [0.2, 0.35])
+def test_single_source_lscp_equals_pulp_reference(wigan_schools, capacity_share, with_fixed):
+    cost, weights = small_wigan(wigan_schools)
+    radius = 1200.0
+    keep = cost.min(axis=1) <= radius
+    cost, weights = cost[keep], weights[keep]
+    m = cost.shape[1]
+    fixed = np.zeros(m, bool)
+    if with_fixed:
+        fixed[[0, 5]] = True
+    capacity = np.full(m, weights.sum() * capacity_share)
+    reference = pulp_capacitated(cost, weights, capacity, fixed, "lscp", radius=radius, whole=True)
+    ours = siting.solve_lscp(cost, radius, weights=weights, fixed=fixed, capacity=capacity, single_source=True)
+    assert ours.optimal
+    assert ours.objective + fixed.sum() == pytest.approx(reference)
+    assert ours.covered.all()
+    load = np.bincount(ours.assigned, weights=weights, minlength=m)
+    assert (load <= capacity + 1e-9).all() and (cost[np.arange(len(weights)), ours.assigned] <= radius).all()
+    split = siting.solve_lscp(cost, radius, weights=weights, fixed=fixed, capacity=capacity)
+    assert split.objective <= ours.objective
+
+
+def test_capacitated_mclp_leaves_unserved_areas_without_a_site():
+    """An area no site serves (capacities full) is shown with no site, not with one it could have used."""
+    cost = np.array([[0.0, 50.0], [10.0, 50.0], [20.0, 50.0]])
+    weights = np.array([3.0, 3.0, 3.0])
+    for single_source in (False, True):
+        res = siting.solve_mclp(cost, weights, 30.0, 1, capacity=np.array([3.0, 3.0]), single_source=single_source)
+        assert res.objective == pytest.approx(3.0)
+        assert (res.assigned == 0).sum() == 1 and (res.assigned == -1).sum() == 2
+        assert list(res.covered) == list(res.assigned >= 0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: siting.solve_pmedian(np.ones((3, 2)), np.ones(3), 1, single_source=True),
+    lambda: siting.solve_mclp(np.ones((3, 2)), np.ones(3), 5.0, 1, single_source=True),
+    lambda: siting.solve_lscp(np.ones((3, 2)), 5.0, single_source=True),
+    lambda: siting.solve("pmedian", np.ones((3, 2)), np.ones(3), p=1, single_source=True),
+])
+def test_single_source_without_capacities_is_refused(call):
+    with pytest.raises(ParameterError, match="only applies when the sites have capacities") as caught:
+        call()
+    assert caught.value.option == "single_source" and "--" not in str(caught.value)
+
+
+def test_single_source_without_capacities_is_refused_by_the_plan():
+    from lis_workbench.core.siting.plan import SitingPlan, run_plan
+
+    demand = pd.DataFrame({"area_code": ["a", "b"], "weight": [1.0, 2.0], "x": [0.0, 100.0], "y": [0.0, 0.0]})
+    sites = pd.DataFrame({"site_id": ["s1", "s2"], "x": [50.0, 200.0], "y": [0.0, 0.0], "existing": [False, False]})
+    plan = SitingPlan(model="pmedian", p=1, radius=None, curve=False, single_source=True)
+    with pytest.raises(ParameterError, match="capacities") as caught:
+        run_plan(plan, demand, sites)
+    assert caught.value.option == "single_source"
+    outcome = run_plan(plan, demand, sites.assign(capacity=[3.0, 3.0]))
+    assert outcome.result.objective == pytest.approx(1 * 50.0 + 2 * 50.0)
+    assert any("served whole by one site" in note for note in outcome.notes)
+
+
+def test_the_answer_says_which_assignment_was_used():
+    cost = np.array([[1.0, 10.0], [10.0, 1.0], [4.0, 6.0]])
+    weights, capacity = np.array([2.0, 2.0, 2.0]), np.array([3.0, 4.0])
+    for model, call in (("pmedian", lambda s: siting.solve_pmedian(cost, weights, 2, capacity=capacity,
+                                                                    single_source=s)),
+                        ("mclp", lambda s: siting.solve_mclp(cost, weights, 8.0, 2, capacity=capacity,
+                                                             single_source=s)),
+                        ("lscp", lambda s: siting.solve_lscp(cost, 8.0, weights=weights, capacity=capacity,
+                                                             single_source=s))):
+        split, single = call(False), call(True)
+        assert split.method == "exact (capacitated, an area's demand may be split between sites)", model
+        assert single.method == "exact (capacitated, each area served whole by one site)", model
+        assert "may be split between sites" in " ".join(split.notes)
+        assert "whole by one site" in " ".join(single.notes) and "split" not in " ".join(single.notes), model
+    # uncapacitated answers say neither
+    assert "split" not in siting.solve_pmedian(cost, weights, 2).method
+
+
+def test_single_source_size_guard(monkeypatch):
+    from lis_workbench.core.siting import capacitated
+
+    monkeypatch.setattr(capacitated, "MAX_PAIRS_SINGLE", 5)
+    cost, weights, capacity = np.ones((3, 2)), np.ones(3), np.array([3.0, 3.0])
+    with pytest.raises(SitingError, match=r"6 area-site pairs .*at most 5.*split between sites") as caught:
+        siting.solve_pmedian(cost, weights, 1, capacity=capacity, single_source=True)
+    assert caught.value.option == "single_source"
+    assert siting.solve_pmedian(cost, weights, 1, capacity=capacity).objective == pytest.approx(3.0)
 
 
 # ------------------------------------------------------------------ errors

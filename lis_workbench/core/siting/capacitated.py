@@ -1,5 +1,6 @@
-"""Capacitated variants of the three models: each site serves at most its capacity; an area's demand may be split
-between sites."""
+"""Capacitated variants of the three models: each site serves at most its capacity. By default an area's demand
+may be split between sites (the share of area i served by site j is a number from 0 to 1); with ``single_source``
+each area is served whole by one site (that share is 0 or 1), as spopt's capacitated p-median assigns areas."""
 
 from __future__ import annotations
 
@@ -9,24 +10,37 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
-from .common import INFEASIBLE, OPTIMAL, SitingError, SitingResult, solve_milp
+from .common import INFEASIBLE, LIMIT, OPTIMAL, SitingError, SitingResult, solve_milp
+
+MAX_PAIRS = 3_000_000            # demand-site pairs when an area's demand may be split
+MAX_PAIRS_SINGLE = 250_000       # when each area is served whole: every pair is a yes/no choice, far harder
+
+
+def assignment_words(single_source: bool) -> str:
+    """How a capacitated model shares an area's demand between sites, in plain words."""
+    return "each area served whole by one site" if single_source else "an area's demand may be split between sites"
 
 
 def solve_capacitated(cost, weights, fixed, capacity, model, *, p=None, radius=None, share=1.0, time_limit=None,
-                 started=0.0) -> SitingResult:
-    """Capacitated variants with an assignment (demand may be split between sites): pairs allowed are
-    those within the radius for coverage models, all finite pairs for p-median."""
+                      started=0.0, single_source: bool = False) -> SitingResult:
+    """Capacitated variants with an assignment: pairs allowed are those within the radius for coverage models, all
+    finite pairs for p-median. ``single_source``: each area is served whole by one site (p-median, LSCP) or, for
+    MCLP, covered whole by one site or not at all; otherwise its demand may be split between sites."""
     n, m = cost.shape
     allowed = np.isfinite(cost) & (weights[:, None] > 0)
     if model in ("mclp", "lscp"):
         allowed &= cost <= radius
     pi, pj = np.nonzero(allowed)
     k = pi.size
-    if k > 3_000_000:
-        raise SitingError(f"The capacitated model would have {k:,} demand-site pairs; filter the candidates or "
-                          "give a radius so it stays under 3 million.")
+    limit = MAX_PAIRS_SINGLE if single_source else MAX_PAIRS
+    if k > limit:
+        choice = " (each a yes/no choice when every area is served whole by one site)" if single_source else ""
+        raise SitingError(f"The capacitated model would weigh {k:,} area-site pairs{choice}; it can take at most "
+                          f"{limit:,}. Filter the candidates" + (", give a smaller reach" if model != "pmedian" else "")
+                          + (", or let an area's demand be split between sites." if single_source else "."),
+                          option="single_source" if single_source else None)
     w = weights
-    # variables: x (m) then z (k pairs, share of demand i served by site j)
+    # variables: x (m) then z (k pairs, share of demand i served by site j; 0 or 1 when single source)
     zi = m + np.arange(k)
     cap_rows = sparse.csr_matrix((np.concatenate([w[pi], -capacity]), (np.concatenate([pj, np.arange(m)]),
                                  np.concatenate([zi, np.arange(m)]))), shape=(m, m + k))  # sum w z - C x <= 0
@@ -53,13 +67,25 @@ def solve_capacitated(cost, weights, fixed, capacity, model, *, p=None, radius=N
                             LinearConstraint(sparse.csr_matrix((w[pi], (np.zeros(k), zi)), shape=(1, m + k)),
                                              share * w.sum() - 1e-9, np.inf)]
     bounds = Bounds(np.concatenate([fixed.astype(float), np.zeros(k)]), np.ones(m + k))
-    res = solve_milp(c, np.concatenate([np.ones(m), np.zeros(k)]), bounds, constraints, time_limit)
+    integrality = np.concatenate([np.ones(m), np.full(k, 1.0 if single_source else 0.0)])
+    res = solve_milp(c, integrality, bounds, constraints, time_limit)
+    if res.x is None and res.status == LIMIT:
+        raise SitingError(f"The solver stopped at the time limit before finding any choice of sites that serves "
+                          f"the demand within the capacities ({res.message}). Allow it more time"
+                          + (", or let an area's demand be split between sites." if single_source else "."),
+                          option="time_limit")
     if res.status == INFEASIBLE or res.x is None:
-        raise SitingError(f"No choice of sites can serve the demand within the capacities given ({res.message}). "
-                          "Check the capacities against the total demand, or allow more sites.")
+        whole = " with each area served whole by one site" if single_source else ""
+        raise SitingError(f"No choice of sites can serve the demand within the capacities given{whole} "
+                          f"({res.message}). Check the capacities against the total demand, or allow more sites"
+                          + (", or let an area's demand be split between sites." if single_source else "."))
     open_sites = res.x[:m] > 0.5
     z = res.x[m:]
+    if single_source:
+        z = np.round(z)  # 0 or 1 up to the solver's tolerance
     share_ij = sparse.csr_matrix((z, (pi, pj)), shape=(n, m))
+    share_ij.data[share_ij.data < 1e-9] = 0
+    share_ij.eliminate_zeros()  # an area no site serves has no site, not the first pair it could have had
     assigned = np.where(share_ij.getnnz(axis=1) > 0, np.asarray(share_ij.argmax(axis=1)).ravel(), -1)
     served_share = np.asarray(share_ij.sum(axis=1)).ravel()
     distance = np.where(assigned >= 0, cost[np.arange(n), np.maximum(assigned, 0)], np.inf)
@@ -69,14 +95,27 @@ def solve_capacitated(cost, weights, fixed, capacity, model, *, p=None, radius=N
     elif model == "lscp":
         objective = float((open_sites & ~fixed).sum())
     else:
-        objective = float(res.fun)
+        objective = float((w[pi] * cost[pi, pj] * z).sum()) if single_source else float(res.fun)
     dual = getattr(res, "mip_dual_bound", None)
-    bound = objective if optimal else (abs(float(dual)) if dual is not None else np.nan)
+    if optimal:
+        bound = objective
+    elif dual is None or not np.isfinite(dual):
+        bound = np.nan
+    elif model == "lscp":
+        bound = float(dual) - float(fixed.sum())  # the solver counts the existing sites too
+    else:
+        bound = abs(float(dual))
     chosen = np.flatnonzero(open_sites & ~fixed)
     covered = (served_share > 1 - 1e-6) if model != "pmedian" else (
         distance <= radius if radius is not None else np.isfinite(distance))
+    if single_source:
+        how = ("each area is either covered whole by one site within reach or not covered" if model == "mclp" else
+               "each area is served whole by one site (single source)")
+        note = f"Capacitated: each site serves at most its capacity, and {how}."
+    else:
+        note = ("Capacitated: each site serves at most its capacity; an area's demand may be split between sites, "
+                "and it is shown with the site serving most of it.")
     return SitingResult(model=model, selected=chosen, gains=np.full(chosen.size, np.nan), objective=objective,
                         bound=bound, seconds=time.perf_counter() - started, optimal=optimal, assigned=assigned,
-                        distance=distance, covered=covered, method="exact (capacitated, demand may be split)",
-                        notes=["Capacitated: each site serves at most its capacity; an area's demand may be split "
-                               "between sites, and it is shown with the site serving most of it."])
+                        distance=distance, covered=covered,
+                        method=f"exact (capacitated, {assignment_words(single_source)})", notes=[note])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import milp
 
-from ..errors import SitingError
+from ..errors import ParameterError, SitingError
 
 MODELS = ("mclp", "lscp", "pmedian")
 
@@ -55,8 +55,17 @@ class SitingResult:
         return abs(self.objective - self.bound) / max(abs(self.objective), 1e-12)
 
 
+def check_single_source(single_source: bool, has_capacity: bool) -> None:
+    """Serving each area whole by one site is a way of sharing out capacities: without them it has no meaning."""
+    if single_source and not has_capacity:
+        raise ParameterError("Serving each area whole by one site (single source) only applies when the sites have "
+                             "capacities: give the field holding each site's capacity, or leave single source off.",
+                             option="single_source")
+
+
 def check_inputs(cost: np.ndarray, weights: np.ndarray, fixed: np.ndarray | None, p: int | None,
-           capacity: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           capacity: np.ndarray | None, single_source: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    check_single_source(single_source, capacity is not None)
     cost = np.asarray(cost, dtype=float)
     if cost.ndim != 2 or cost.shape[0] == 0:
         raise SitingError("There are no demand areas to serve.")

@@ -73,14 +73,15 @@ def _reduce_coverage(cover: sparse.csr_matrix, weights: np.ndarray, fixed: np.nd
 
 def solve_mclp(cost: np.ndarray, weights: np.ndarray, radius: float, p: int, *,
                fixed: np.ndarray | None = None, capacity: np.ndarray | None = None,
-               time_limit: float | None = None) -> SitingResult:
+               time_limit: float | None = None, single_source: bool = False) -> SitingResult:
     """Choose p new sites that bring the most demand within ``radius`` of an open site (existing sites fixed).
-    Objective = total demand covered (by existing and new sites)."""
-    cost, weights, fixed = check_inputs(cost, weights, fixed, p, capacity)
+    Objective = total demand covered (by existing and new sites). With capacities, ``single_source`` covers each
+    area whole by one site or not at all (otherwise an area's demand may be split between sites)."""
+    cost, weights, fixed = check_inputs(cost, weights, fixed, p, capacity, single_source)
     started = time.perf_counter()
     if capacity is not None:
         return solve_capacitated(cost, weights, fixed, capacity, "mclp", p=p, radius=radius, time_limit=time_limit,
-                            started=started)
+                                 started=started, single_source=single_source)
     cover = coverage_matrix(cost, radius)
     base = covered_weight(cost, weights, radius, fixed)
     groups, gweights, cand = _reduce_coverage(cover, weights, fixed)
@@ -117,13 +118,15 @@ def solve_mclp(cost: np.ndarray, weights: np.ndarray, radius: float, p: int, *,
 
 def solve_lscp(cost: np.ndarray, radius: float, *, weights: np.ndarray | None = None, share: float = 1.0,
                fixed: np.ndarray | None = None, capacity: np.ndarray | None = None,
-               time_limit: float | None = None, labels: Sequence[str] | None = None) -> SitingResult:
+               time_limit: float | None = None, labels: Sequence[str] | None = None,
+               single_source: bool = False) -> SitingResult:
     """Fewest new sites so that every demand area (or ``share`` of the demand) is within ``radius`` of an
     open site. Objective = number of new sites. ``labels`` (area codes, one per row) name the areas out of reach
-    when all of the demand cannot be covered; without them the first row is given."""
+    when all of the demand cannot be covered; without them the first row is given. With capacities,
+    ``single_source`` serves each area whole by one site (otherwise an area's demand may be split)."""
     cost = np.asarray(cost, dtype=float)
     weights = np.ones(cost.shape[0]) if weights is None else weights
-    cost, weights, fixed = check_inputs(cost, weights, fixed, None, capacity)
+    cost, weights, fixed = check_inputs(cost, weights, fixed, None, capacity, single_source)
     if not 0 < share <= 1:
         raise SitingError("The share of demand to cover must be above 0 and at most 1 (1 = all of it).")
     started = time.perf_counter()
@@ -147,7 +150,7 @@ def solve_lscp(cost: np.ndarray, radius: float, *, weights: np.ndarray | None = 
                           f"{share:.0%} cannot be covered.")
     if capacity is not None:
         return solve_capacitated(cost, weights, fixed, capacity, "lscp", radius=radius, share=share,
-                            time_limit=time_limit, started=started)
+                                 time_limit=time_limit, started=started, single_source=single_source)
     groups, gweights, cand = _reduce_coverage(cover, weights, fixed)
     need = share * total - covered_weight(cost, weights, radius, fixed)
     chosen = np.zeros(0, int)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .common import MODELS, SitingError, SitingResult
+from .common import MODELS, SitingError, SitingResult, check_single_source
 from .costs import euclidean_costs, read_cost_matrix, write_cost_matrix
 from .network import network_costs
 from .solve import coverage_curve, gap_areas, solve
@@ -35,6 +35,7 @@ class SitingPlan:
     curve: bool = True
     time_limit: float | None = None
     need_label: str = ""
+    single_source: bool = False           # capacitated: each area served whole by one site (else may be split)
 
     def check(self) -> None:
         """Refuse settings that have no meaning (they used to "succeed" with an empty answer)."""
@@ -90,6 +91,7 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
              progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> SitingOutcome:
     """Solve the plan for demand (area_code, weight, x, y, ...) and sites (site_id, x, y, existing[, capacity])."""
     plan.check()
+    check_single_source(plan.single_source, "capacity" in sites.columns)
     say = progress or (lambda fraction, message: None)
     say(0.05, "Travel costs")
     cost = _costs(plan, demand, sites)
@@ -101,7 +103,8 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     say(0.2, f"Solving {plan.model}")
     result = solve(plan.model, cost, weights, p=plan.p, radius=plan.radius, fixed=fixed, capacity=capacity,
                           share=plan.share, quick=plan.quick, time_limit=plan.time_limit,
-                          labels=demand["area_code"].astype(str).to_numpy(), cancelled=cancelled)
+                          labels=demand["area_code"].astype(str).to_numpy(), cancelled=cancelled,
+                          single_source=plan.single_source)
     curve = None
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")

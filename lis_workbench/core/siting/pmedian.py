@@ -88,15 +88,16 @@ def interchange(cost: np.ndarray, weights: np.ndarray, p: int, fixed: np.ndarray
 def solve_pmedian(cost: np.ndarray, weights: np.ndarray, p: int, *, fixed: np.ndarray | None = None,
                   capacity: np.ndarray | None = None, radius: float | None = None,
                   time_limit: float | None = None, progress: Progress | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> SitingResult:
+                  cancelled: Callable[[], bool] | None = None, single_source: bool = False) -> SitingResult:
     """Choose p new sites that minimise the demand-weighted distance to the nearest open site (existing
     sites fixed). Objective = total weighted distance; ``radius`` only marks areas as covered. `cancelled` is
-    asked between the steps of the proof (a model being solved runs to its end)."""
-    cost, weights, fixed = check_inputs(cost, weights, fixed, p, capacity)
+    asked between the steps of the proof (a model being solved runs to its end). With capacities,
+    ``single_source`` assigns each area whole to one site (otherwise an area's demand may be split)."""
+    cost, weights, fixed = check_inputs(cost, weights, fixed, p, capacity, single_source)
     started = time.perf_counter()
     if capacity is not None:
         return solve_capacitated(cost, weights, fixed, capacity, "pmedian", p=p, radius=radius, time_limit=time_limit,
-                            started=started)
+                                 started=started, single_source=single_source)
     used = weights > 0
     if not used.any():
         raise SitingError("All demand weights are zero: there is nothing to serve.")

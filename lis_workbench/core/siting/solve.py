@@ -9,7 +9,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import stop_if_cancelled
-from .common import MODELS, Progress, SitingError, SitingResult, check_inputs, make_result, order_by_gain
+from .common import (
+    MODELS,
+    Progress,
+    SitingError,
+    SitingResult,
+    check_inputs,
+    check_single_source,
+    make_result,
+    order_by_gain,
+)
 from .coverage import covered_weight, solve_lscp, solve_mclp
 from .pmedian import interchange, solve_pmedian, total_cost
 
@@ -84,9 +93,11 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
 def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = None, radius: float | None = None,
           fixed: np.ndarray | None = None, capacity: np.ndarray | None = None, share: float = 1.0,
           quick: bool = False, time_limit: float | None = None, progress: Progress | None = None,
-          labels: Sequence[str] | None = None, cancelled: Callable[[], bool] | None = None) -> SitingResult:
+          labels: Sequence[str] | None = None, cancelled: Callable[[], bool] | None = None,
+          single_source: bool = False) -> SitingResult:
     """Run one model by name ('mclp', 'lscp', 'pmedian'); ``quick`` gives the greedy/interchange answer;
-    ``labels`` name the demand rows in errors."""
+    ``labels`` name the demand rows in errors; ``single_source`` (capacitated only) serves each area whole by one
+    site instead of letting its demand be split between sites."""
     model = model.lower().replace("-", "")
     if model not in MODELS:
         raise SitingError(f"Unknown siting model '{model}'; choose one of {', '.join(MODELS)}.")
@@ -94,20 +105,22 @@ def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = 
         raise SitingError(f"The {model} model needs the number of new sites (p).")
     if model in ("mclp", "lscp") and radius is None:
         raise SitingError(f"The {model} model needs a radius.")
+    check_single_source(single_source, capacity is not None)
     # the asserts below restate the checks above for mypy
     if quick and model != "lscp" and capacity is None:
         p = _given(p, "p")
         return greedy(cost, weights, p, model, radius=radius, fixed=fixed)
     if model == "mclp":
         p, radius = _given(p, "p"), _given(radius, "radius")
-        return solve_mclp(cost, weights, radius, p, fixed=fixed, capacity=capacity, time_limit=time_limit)
+        return solve_mclp(cost, weights, radius, p, fixed=fixed, capacity=capacity, time_limit=time_limit,
+                          single_source=single_source)
     if model == "lscp":
         radius = _given(radius, "radius")
         return solve_lscp(cost, radius, weights=weights, share=share, fixed=fixed, capacity=capacity,
-                          time_limit=time_limit, labels=labels)
+                          time_limit=time_limit, labels=labels, single_source=single_source)
     p = _given(p, "p")
     return solve_pmedian(cost, weights, p, fixed=fixed, capacity=capacity, radius=radius, time_limit=time_limit,
-                         progress=progress, cancelled=cancelled)
+                         progress=progress, cancelled=cancelled, single_source=single_source)
 
 
 def gap_areas(distance: np.ndarray, need: np.ndarray, radius: float, threshold: float = 0.0) -> np.ndarray:

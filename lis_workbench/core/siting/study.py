@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .capacitated import assignment_words
+from .common import check_single_source
 from .demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
 from .plan import SitingOutcome, SitingPlan, run_plan
 
@@ -34,7 +36,8 @@ class SitingStudy:
     candidates_filter: str | None = None
     existing: str | None = None
     existing_filter: str | None = None
-    capacity: str | None = None
+    capacity: str | None = None             # a numeric field of the sites: each serves at most that much
+    single_source: bool = False             # with a capacity: each area served whole by one site (else may split)
     distance: str = "euclidean"
     network: Sequence[bytes] | None = None
     speed: float | None = None
@@ -80,8 +83,10 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     plan = SitingPlan(model=study.model, p=study.p if study.model != "lscp" else None, radius=study.radius,
                       share=study.share, distance=study.distance, network=study.network, speed_kmh=study.speed,
                       cost_matrix=study.cost_matrix, save_costs=study.save_costs, quick=study.quick,
-                      curve=study.curve, time_limit=study.time_limit, need_label=str(rule) if rule else "")
+                      curve=study.curve, time_limit=study.time_limit, need_label=str(rule) if rule else "",
+                      single_source=study.single_source)
     plan.check()  # before reading anything from the store
+    check_single_source(study.single_source, bool(study.capacity))
     entry = store.indicator(study.demand)
     values = store.get_values(study.demand, study.period, with_geometry=True, all_areas=True)
     need_values = store.get_values(rule.indicator) if rule else None
@@ -100,10 +105,13 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     need_words = (f" in areas where {need_title} {rule.op} {rule.threshold:g}" if rule and rule.op else
                   f" weighted by {need_title}" if rule else "")
     reach = f"reach {study.radius:,.0f} {unit}" if study.radius is not None else "no reach set"
+    capacity = f"; capacities from {study.capacity}, {assignment_words(study.single_source)}" if study.capacity \
+        else ""
     provenance = (f"Siting ({study.model}: {MODEL_WORDS[study.model]}); demand {study.demand} "
                   f"({table.attrs['located_by']}){need_words}; candidates {study.candidates}"
                   f"{f' where {study.candidates_filter}' if study.candidates_filter else ''}"
-                  f"{f'; existing {study.existing}' if study.existing else ''}; {study.distance} distance, {reach}; "
+                  f"{f'; existing {study.existing}' if study.existing else ''}"
+                  f"{capacity}; {study.distance} distance, {reach}; "
                   f"{'proven optimal' if outcome.result.optimal else 'not proven optimal'}. Store checksum "
                   f"{checksum[:16]}.")
     map_title = {"mclp": f"Where {study.p} new site(s) reach most need",
