@@ -1,4 +1,5 @@
-"""`lis trend`: each area's change between two periods and its straight-line trend, charts and change maps."""
+"""`lis trend`: each area's change between two periods, its straight-line trend and its Fingertips recent trend
+marker, charts and change maps."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def trend_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help=
               chart: Path | None = typer.Option(None, "--chart", help="Small multiples, one panel per area (.png)."),
               map_out: Path | None = typer.Option(None, "--map", help="A map page of the change (.png or .pdf); "
                                                                       "needs a polygon geography.")) -> None:
-    """Each area's change between two periods (absolute, percent, rank) and its straight-line trend over them."""
+    """Each area's change between two periods (absolute, percent, rank), its straight-line trend over them and its
+    recent trend marker (Fingertips method, last five points)."""
     from ..core.trend_study import TrendStudy, run_trend_study
 
     study = TrendStudy(indicator, start, end, areas.split(",") if areas else None, alpha)
@@ -38,14 +40,17 @@ def trend_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., help=
             shapes = opened.areas(geography)
     table = result.table
     listing = Table("area", f"{result.start}", f"{result.end}", "change", "% change", "rank change", "slope / year",
-                    "p", "trend", title=f"{result.entry['title']}: {result.start} to {result.end} ({len(table)} areas)")
+                    "p", "trend", "recent trend",
+                    title=f"{result.entry['title']}: {result.start} to {result.end} ({len(table)} areas)")
     for row in table.itertuples(index=False):
         listing.add_row(str(row.area_name or row.area_code), fmt(row.value_start, 2), fmt(row.value_end, 2),
                         fmt(row.change, 2), fmt(row.percent_change, 1), fmt(row.rank_change, 0),
                         fmt(row.slope, 3), fmt(row.p_value, 3),
-                        row.assessment if row.assessment != "not assessed" else row.direction)
+                        row.assessment if row.assessment != "not assessed" else row.direction,
+                        row.recent_trend.split(":", 1)[0])
     console.print(listing)
     console.print(result.summary)
+    console.print(result.recent_summary)
     if csv:
         from ..core.safe_csv import write_csv
 

@@ -6,6 +6,9 @@ Values held on smaller areas (LSOAs) reach the ward and the borough through the 
 geography.aggregate(): counts are summed, rates recomputed from numerators and denominators or, without them,
 population-weighted; ranks, deciles and scores are never combined. Every number carries the words saying how it
 was made (ProfileRow.method, .borough_method, .benchmark_method and .derivation), for the page and its footnotes.
+An indicator with several periods also gets each area's Fingertips recent trend marker (core.stats.trend_marker) over
+its last five periods to the one shown, from the area's values with their confidence intervals or numerators and
+denominators, where it has them.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from .borough import Borough, areas_within, choose_borough
 from .compare import compare
 from .errors import IndicatorNotFound, ProfileError
 from .geography import aggregate, aggregation_kind, area_label
+from .stats.trend_marker import marker_text, recent_trend
 from .store import Store
 
 ENGLAND = "E92000001"
+#: What a value may come with, for the recent trend marker (the store's value columns).
+PARTS = ("numerator", "denominator", "lower_ci", "upper_ci")
 NOT_COMBINABLE = {"rank": "ranks", "decile": "deciles", "quintile": "quintiles", "centile": "centiles",
                   "percentile": "percentiles", "score": "scores", "z-score": "z-scores", "index": "index values"}
 
@@ -60,6 +66,8 @@ class ProfileRow:
     series: list[tuple[str, float | None]] = field(default_factory=list)  # (period, value) when several periods
     derivation: str = ""  # one sentence per column: area, borough, benchmark, rank
     significance: str = ""  # counts of people: their share of the people counted among, Wilson 95% interval
+    recent_trend: str = ""  # several periods: the Fingertips recent trend marker ("Increasing and getting worse", ...)
+    recent_trend_note: str = ""  # why it could not be calculated (or that one point makes the trend)
 
 
 @dataclass
@@ -80,6 +88,7 @@ class _Level:
     methods: pd.Series
     incomplete: pd.Series
     via: str = ""  # the lookup (and weights) used, for the derivation text
+    parts: pd.DataFrame | None = None  # numerator, denominator, lower_ci, upper_ci by target area code, where known
 
 
 def build_profiles(store: Store, indicators: Sequence[str], geography: str | None = None,
@@ -235,7 +244,13 @@ class _Profiler:
             comparator_label = f"borough average per {self.label}"
         else:
             comparator, comparator_label = borough_value, "borough value"
-        series = self._series(entry, kind) if len(entry["periods"]) > 1 else {}
+        series: dict[str, list[tuple[str, float | None]]] = {}
+        recent: dict[str, tuple[str, str]] = {}
+        if len(entry["periods"]) > 1:
+            history = self._history(entry, kind)
+            series = {code: list(zip(rows["period"], map(_number, rows["value"])))
+                      for code, rows in history.groupby("area_code", sort=False)}
+            recent = self._recent(entry, history, period)
         tested = self._significance(entry, kind, values, level.incomplete)
         rows = {}
         for code in self.codes:
@@ -256,6 +271,8 @@ class _Profiler:
                 rank=rank, rank_of=len(valid), comparator=comparator, comparator_label=comparator_label,
                 comparison=_compare(value, comparator, entry["polarity"]), spine=spine,
                 series=series.get(code, []))
+            if code in recent:
+                rows[code].recent_trend, rows[code].recent_trend_note = recent[code]
             if code in tested:
                 rows[code].comparison, rows[code].significance = tested[code]
             rows[code].derivation = self._derivation(rows[code], level.via, bench_name)
@@ -314,7 +331,9 @@ class _Profiler:
             methods = pd.Series(f"as published for the {self.label}", index=index)
             methods[suppressed] = "suppressed in the source"
             methods[~suppressed & values.isna()] = f"no value in the source for this {self.label}"
-            return _Level(values.astype(float), methods, values.isna().astype(int))
+            parts = own[list(PARTS)].apply(pd.to_numeric, errors="coerce").reindex(index)
+            return _Level(values.astype(float), methods, values.isna().astype(int),
+                          parts=parts.where(~suppressed, np.nan))
         empty = pd.Series(np.nan, index=index)
         zero = pd.Series(0, index=index)
         if kind not in ("count", "rate"):
@@ -333,8 +352,9 @@ class _Profiler:
         via = f"through {described}"
         if result["method"].str.startswith("population-weighted").any():
             via += f", weighted by {weights_text}"
+        parts = result[["numerator", "denominator"]].reindex(index).assign(lower_ci=np.nan, upper_ci=np.nan)
         return _Level(result["value"].reindex(index).astype(float), methods,
-                      result["incomplete"].reindex(index).fillna(0).astype(int), via)
+                      result["incomplete"].reindex(index).fillna(0).astype(int), via, parts)
 
     def _borough(self, entry: dict, kind: str, frame: pd.DataFrame, period: str,
                  level: _Level) -> tuple[float | None, str, int]:
@@ -385,15 +405,30 @@ class _Profiler:
             return str(bench["area_name"].iloc[0])
         return "England" if self.benchmark_area == ENGLAND else self.benchmark_area
 
-    def _series(self, entry: dict, kind: str) -> dict[str, list[tuple[str, float | None]]]:
-        """Each target area's value in every period of the indicator (made the same way as the latest)."""
+    def _history(self, entry: dict, kind: str) -> pd.DataFrame:
+        """Each target area's value in every period of the indicator (made the same way as the latest), with its
+        numerator, denominator and limits where they are known: area_code, period, value and PARTS, by period."""
         full = self.store.get_series(entry["id"])
-        out: dict[str, list[tuple[str, float | None]]] = {code: [] for code in self.codes}
+        frames = []
         for period, frame in full.groupby("period", sort=True):
-            values = self._to_target(entry, kind, frame).values
-            for code in self.codes:
-                out[code].append((str(period), _number(values.get(code))))
-        return out
+            level = self._to_target(entry, kind, frame)
+            parts = level.parts if level.parts is not None else pd.DataFrame(np.nan, index=level.values.index,
+                                                                             columns=list(PARTS))
+            frames.append(parts.assign(value=level.values, period=str(period)).rename_axis("area_code")
+                          .reset_index())
+        history = pd.concat(frames, ignore_index=True)
+        history = history[history["area_code"].isin(self.codes)]
+        return history.sort_values(["area_code", "period"], kind="stable").reset_index(drop=True)
+
+    @staticmethod
+    def _recent(entry: dict, history: pd.DataFrame, period: str) -> dict[str, tuple[str, str]]:
+        """Each area's Fingertips recent trend marker and note, over its periods up to the one shown."""
+        shown = list(entry["periods"])
+        upto = history[history["period"].map(lambda p: shown.index(p) if p in shown else -1) <= shown.index(period)]
+        marks = recent_trend(upto, period="period", value="value", numerator="numerator", denominator="denominator",
+                             lower="lower_ci", upper="upper_ci", value_type=entry.get("value_type") or "",
+                             polarity=entry.get("polarity"), by=["area_code"])
+        return {row.area_code: (row.marker, row.note) for row in marks.itertuples(index=False)}
 
     # ------------------------------------------------------------------ helpers
     def _find_lookup(self, source: str, target: str) -> tuple[str, pd.DataFrame, str] | None:
@@ -452,6 +487,9 @@ class _Profiler:
         parts = [f"{area}: {row.method}" + (f" {via}" if via and row.value is not None else "") + "."]
         parts.append(f"Borough ({self.borough_name}): {row.borough_method}.")
         parts.append(f"{bench_name}: {row.benchmark_method}.")
+        if row.recent_trend:
+            parts.append(f"Recent trend (Fingertips method, last 5 points): "
+                         f"{_sentence(marker_text(row.recent_trend, row.recent_trend_note))}.")
         if row.rank is None:
             parts.append("Not ranked.")
         else:
@@ -460,6 +498,11 @@ class _Profiler:
             parts.append(f"Rank {row.rank} of the {row.rank_of} {_plural(self.label, row.rank_of)} with a value; "
                          f"{order.get(row.polarity, order['neutral'])}; ties share a rank.")
         return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """A marker inside a sentence: its first word in lower case."""
+    return text[:1].lower() + text[1:]
 
 
 def _number(value: object) -> float | None:

@@ -1,5 +1,6 @@
 """The profile table of one area as an SVG picture (pure Python): Indicator | area value | Borough | England |
-Rank | spine chart | trend sparkline, a key, and numbered notes saying how each value was derived.
+Rank | spine chart | trend sparkline with its Fingertips recent trend marker under it ("↑ worse", "no sig. change",
+"–"), a key, and numbered notes saying how each value was derived.
 
 Drawn for a ~1000 px wide picture placed on an A4 print layout: font 'DejaVu Sans' (the font QGIS ships on every
 platform), sizes in px, no text overlapping (titles wrap to two lines, numbers shrink to fit their column), only
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from html import escape
 
 from .profile import AreaProfile, ProfileRow, format_value
+from .stats.trend_marker import marker_symbol
 from .text_fit import text_width, wrap
 
 FONT = "'DejaVu Sans', sans-serif"
@@ -167,10 +169,17 @@ def _spine(out: list[str], y: float, row: ProfileRow) -> None:
 
 def _spark(out: list[str], y: float, row: ProfileRow) -> None:
     left, right = COLS["spark"]
+    marked = bool(row.recent_trend)
+    if marked:  # the recent trend marker on the row's last line, under the period labels
+        symbol = marker_symbol(row.recent_trend)
+        colour = WORSE if symbol.endswith("worse") else BETTER if symbol.endswith("better") else \
+            INK if symbol[:1] in "↑↓" else GREY
+        out.append(_fitted((left + right) / 2, y + 50, symbol, SMALL_SIZE, right - left, anchor="middle",
+                           fill=colour))
     known = [(i, v) for i, (_, v) in enumerate(row.series) if v is not None]
     if len(row.series) < 2 or len(known) < 2:
         return
-    top, bottom = y + 9, y + 34
+    top, bottom, labels = (y + 6, y + 24, y + 36) if marked else (y + 9, y + 34, y + 49)
     values = [v for _, v in known]
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
@@ -186,8 +195,8 @@ def _spark(out: list[str], y: float, row: ProfileRow) -> None:
     out.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="{INK}"/>')
     first, last = row.series[0][0], row.series[-1][0]
     if text_width(first, SMALL_SIZE) + text_width(last, SMALL_SIZE) + 6 <= right - left:
-        out.append(_text(left, y + 49, first, SMALL_SIZE, anchor="start", fill=GREY))
-    out.append(_text(right, y + 49, last, SMALL_SIZE, anchor="end", fill=GREY))
+        out.append(_text(left, labels, first, SMALL_SIZE, anchor="start", fill=GREY))
+    out.append(_text(right, labels, last, SMALL_SIZE, anchor="end", fill=GREY))
 
 
 def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaProfile) -> float:
@@ -225,6 +234,11 @@ def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaPro
         "is bad, the lowest where high is good (for neutral indicators, 1 = highest). Ties share a rank.",
         "n/a: not available - the notes say why (e.g. ranks and scores cannot be combined into ward values).",
     ]
+    if any(r.recent_trend for r in profile.rows):
+        remarks.append("Under a sparkline, the recent trend (OHID Fingertips trend marker: chi-squared test for trend "
+                       "over the last five yearly values, at 99.8%): ↑ / ↓ a significant increase / decrease, better "
+                       "or worse by the indicator's polarity; no sig. change: not significant; –: could not be "
+                       "calculated (the notes say why, e.g. monthly data or no confidence intervals).")
     for remark in remarks:
         for line in wrap(remark, WIDTH - 24, size):
             y += 14

@@ -1,5 +1,6 @@
 """The trend study: an indicator's change between two periods and its straight-line trend over them, per area,
-read from the store, with the words its chart and change map carry. `lis trend`, Processing "Trend" and the dock
+read from the store, with the words its chart and change map carry, and each area's Fingertips recent trend marker
+(core.stats.trend_marker: the last five points to the end period). `lis trend`, Processing "Trend" and the dock
 run it."""
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import AnalysisError, ParameterError
+from .stats.trend_marker import NOT_CALCULATED, marker_text, recent_trend
 from .trends import change, period_to_year, trend
+
+#: The recent-trend columns the study adds to its table (names unique in 10 characters, for shapefiles).
+RECENT_COLUMNS = ("recent_trend", "recent_gradient", "recent_chi2", "recent_p", "recent_periods")
 
 
 @dataclass
@@ -28,7 +33,7 @@ class TrendStudy:
 class TrendResult:
     """Per area: the change (absolute, percent, rank) and the trend; the series behind them, and the words."""
 
-    table: pd.DataFrame  # area_code, area_name, value_start, value_end, change, ..., slope, p_value, assessment
+    table: pd.DataFrame  # area_code, area_name, value_start, value_end, change, ..., assessment, recent_trend, ...
     window: pd.DataFrame  # the series in the window (area_code, area_name, period, value, ...)
     fitted: pd.DataFrame
     entry: dict
@@ -40,6 +45,7 @@ class TrendResult:
     footer: str
     map_title: str
     provenance: str
+    recent_summary: str = ""  # the recent trend markers counted, in one line
 
 
 def run_trend_study(store, study: TrendStudy) -> TrendResult:
@@ -67,6 +73,10 @@ def run_trend_study(store, study: TrendStudy) -> TrendResult:
     moved = change(window, start, end)
     fitted = trend(window, polarity=entry.get("polarity"), alpha=study.alpha)
     table = moved.merge(fitted, on="area_code")
+    upto = series[years <= period_to_year(end)]
+    recent = recent_markers(upto, entry)
+    table = table.merge(recent, on="area_code", how="left")
+    table["recent_trend"] = table["recent_trend"].fillna(f"{NOT_CALCULATED}: no values")
     table.insert(1, "area_name", table["area_code"].map(names))
     table = table.sort_values(["change", "area_code"], ascending=[False, True], na_position="last")
     table = table.reset_index(drop=True)
@@ -86,7 +96,39 @@ def run_trend_study(store, study: TrendStudy) -> TrendResult:
                         f"trend = least-squares line, tested at {study.alpha:g}"),
         footer=f"{source}{licence} {provenance}".strip(),
         map_title=f"Change in {name[0].lower() + name[1:] if name[1:2].islower() else name}",
-        provenance=provenance)
+        provenance=provenance, recent_summary=recent_summary(recent, end, len(table)))
+
+
+def recent_markers(series: pd.DataFrame, entry: dict) -> pd.DataFrame:
+    """Each area's Fingertips recent trend (its last five points; suppressed values count as missing), by the
+    catalogue's value type and polarity: area_code and RECENT_COLUMNS, the marker in words with its reason."""
+    values = series.copy()
+    hidden = values["suppressed"].eq(True) if "suppressed" in values else pd.Series(False, index=values.index)
+    for column in ("value", "numerator", "denominator", "lower_ci", "upper_ci"):
+        values[column] = pd.to_numeric(values[column], errors="coerce").where(~hidden)
+    marks = recent_trend(values, period="period", value="value", numerator="numerator", denominator="denominator",
+                         lower="lower_ci", upper="upper_ci", value_type=entry.get("value_type") or "",
+                         polarity=entry.get("polarity"), by=["area_code"])
+    return pd.DataFrame({"area_code": marks["area_code"],
+                         "recent_trend": [marker_text(m, n) for m, n in zip(marks["marker"], marks["note"])],
+                         "recent_gradient": marks["gradient"], "recent_chi2": marks["chi_squared"],
+                         "recent_p": marks["p_value"], "recent_periods": marks["periods"]})
+
+
+def recent_summary(recent: pd.DataFrame, end: str, areas: int) -> str:
+    """'Recent trend (Fingertips method, last 5 points to 2020): 3 increasing and getting worse, 22 could not be
+    calculated: monthly data (...)': the markers counted, with the reasons a marker could not be calculated."""
+    words = recent["recent_trend"].tolist() + [f"{NOT_CALCULATED}: no values"] * (areas - len(recent))
+    marks = pd.Series([w.split(":", 1)[0].split(" (", 1)[0] for w in words], dtype=object)
+    parts = [f"{n} {label.lower()}" for label, n in marks[marks != NOT_CALCULATED].value_counts().items()]
+    reasons = pd.Series([w.split(": ", 1)[1] for w in words if w.startswith(f"{NOT_CALCULATED}:")],
+                        dtype=object).value_counts()
+    if len(reasons) == 1:
+        parts.append(f"{reasons.iloc[0]} could not be calculated: {reasons.index[0]}")
+    elif len(reasons):
+        parts.append(f"{int(reasons.sum())} could not be calculated ("
+                     + "; ".join(f"{n}: {why}" for why, n in reasons.items()) + ")")
+    return f"Recent trend (Fingertips method, last 5 points to {end}): " + ", ".join(parts)
 
 
 def chosen_areas(items: list[str], names: dict) -> set[str]:

@@ -355,13 +355,33 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/crude_rate.py" line="25"/>
+        <location filename="../processing/crude_rate.py" line="20"/>
         <source>Crude rate (Fingertips)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/crude_rate.py" line="26"/>
+        <location filename="../processing/stats_base.py" line="17"/>
         <source>Public-health statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/dsr.py" line="21"/>
+        <source>Directly standardised rate (Fingertips)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/funnel.py" line="27"/>
+        <source>Funnel plot limits (Fingertips)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/isr.py" line="22"/>
+        <source>Indirectly standardised ratio or rate (Fingertips)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/sii.py" line="26"/>
+        <source>Slope index of inequality (Fingertips)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

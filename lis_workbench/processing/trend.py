@@ -85,6 +85,7 @@ class TrendAlgorithm(LisAlgorithm):
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         write_features(sink, table, fields)
         feedback.pushInfo(result.summary)
+        feedback.pushInfo(result.recent_summary)
         results = {self.OUTPUT: dest, self.SUMMARY: result.summary}
         chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
         if chart:

@@ -31,8 +31,10 @@ from tests.qgis.qgis_helpers import wait_for_task
 
 WINDOW = ("2015-01", "2017-10")
 TREND_NUMBERS = ["value_start", "value_end", "change", "percent_change", "rank_start", "rank_end", "rank_change",
-                 "n_periods", "slope", "intercept", "r_squared", "p_value"]
-TREND_WORDS = ["area_name", "first_period", "last_period", "direction", "assessment"]
+                 "n_periods", "slope", "intercept", "r_squared", "p_value", "recent_gradient", "recent_chi2",
+                 "recent_p"]
+TREND_WORDS = ["area_name", "first_period", "last_period", "direction", "assessment", "recent_trend",
+               "recent_periods"]
 COMPARE_NUMBERS = ["numerator", "denominator", "value", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
                    "benchmark"]
 COMPARE_WORDS = ["vs_benchmark_95", "assessment_95", "vs_benchmark_99_8", "assessment_99_8", "reason"]
@@ -140,6 +142,9 @@ def test_trend_gives_one_answer_from_the_cli_processing_and_the_dock(plugin, sto
     assert summary == ", ".join(f"{n} {label}" for label, n in counts.items()) + " (alpha 0.05, 34 periods)"
     assert summary in _lines(cli.stdout)
     assert dock.statusLabel.text().startswith(html.escape(f"{summary}. Chart: "))
+    # the recent trend marker: in every door's table (monthly data: not calculated, with the reason)
+    assert by_cli["recent_trend"].str.startswith("Could not be calculated: monthly data").all()
+    assert "Recent trend (Fingertips method, last 5 points to 2017-10): 25 could not be calculated" in cli.stdout
 
 
 # ------------------------------------------------------------------ compare

@@ -110,6 +110,133 @@ def test_trend_change_and_slopes_match_pandas_and_scipy(gpkg, tmp_path):
         assert table.loc[code, "n_periods"] == 25
     worsening = ((table["p_value"] < 0.05) & (table["slope"] > 0)).sum()
     assert f"{worsening} worsening" in result.stdout
+    # the recent trend marker: the claimant rate is monthly, without confidence intervals: not tested, and said so
+    reason = "monthly data (the method tests yearly data only); no confidence intervals"
+    assert (table["recent_trend"] == f"Could not be calculated: {reason}").all()
+    assert table["recent_chi2"].isna().all() and (table["recent_periods"].str.endswith("2017-05, 2017-06")).all()
+    assert (f"Recent trend (Fingertips method, last 5 points to 2017-06): 25 could not be calculated: {reason}"
+            in result.stdout)
+
+
+# ------------------------------------------------------------------ recent trend markers on yearly data
+CRITICAL_998 = stats.chi2.ppf(0.998, 1)
+
+
+def _yearly_rates(codes: list[str]) -> pd.DataFrame:
+    """Made-up yearly rates with 95% limits, 2012-2020: wards rising, falling and level (noise seeded); one ward with
+    three years only, one without a limit in 2019, one missing 2018."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i, code in enumerate(codes):
+        slope = (1.5, -1.5, 0.0)[i % 3]
+        for year in range(2012, 2021):
+            if (i == 3 and year < 2018) or (i == 6 and year == 2018):
+                continue
+            value = 50 + slope * (year - 2012) + rng.normal(0, 0.4)
+            half = 1.96 * 0.8
+            rows.append((code, str(year), round(value, 3), round(value - half, 3), round(value + half, 3)))
+    table = pd.DataFrame(rows, columns=["wd22cd", "period", "value", "lower_ci", "upper_ci"])
+    table.loc[(table["wd22cd"] == codes[4]) & (table["period"] == "2019"), ["lower_ci", "upper_ci"]] = np.nan
+    return table
+
+
+def _reference_marker(rows: pd.DataFrame) -> tuple[str, float]:
+    """The page's rule with numpy.polyfit: last five years, weighted least squares (weights from the limits), chi2 =
+    gradient^2 / its variance > the 99.8% point, the gradient's sign kept without each point; high is bad."""
+    last = rows.sort_values("period").tail(5)
+    years = last["period"].astype(int).to_numpy()
+    if len(last) < 5:
+        return f"Could not be calculated: fewer than 5 points ({len(last)})", np.nan
+    if not (np.diff(years) == 1).all():
+        missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        return f"Could not be calculated: a break in the series (no value for {', '.join(map(str, missing))})", np.nan
+    if last["lower_ci"].isna().any():
+        gap = last[last["lower_ci"].isna()]["period"].iloc[0]
+        return f"Could not be calculated: no confidence interval for {gap}", np.nan
+    se = (last["upper_ci"] - last["lower_ci"]).to_numpy(float) / (2 * stats.norm.ppf(0.975))
+
+    def fit(keep):
+        coef, cov = np.polyfit(years[keep] - 2018.0, last["value"].to_numpy(float)[keep], 1, w=1 / se[keep],
+                               cov="unscaled")
+        return coef[0], coef[0] ** 2 / cov[0, 0]
+
+    gradient, chi2 = fit(np.ones(5, bool))
+    if chi2 <= CRITICAL_998 or any(fit(np.arange(5) != j)[0] * np.sign(gradient) <= 0 for j in range(5)):
+        return "No significant change", chi2
+    return ("Increasing and getting worse" if gradient > 0 else "Decreasing and getting better"), chi2
+
+
+def test_recent_trend_markers_of_yearly_rates_with_limits(gpkg, tmp_path):
+    with Store.open(gpkg) as opened:
+        codes = sorted(opened.area_codes("ward22"))
+    source = _yearly_rates(codes)
+    path = tmp_path / "yearly_rates.csv"
+    source.to_csv(path, index=False)
+    imported = run_lis("import", gpkg, path, "--indicator", "yearly_rate", "--title", "Yearly rate", "--value-type",
+                       "rate", "--polarity", "high_is_bad", "--unit", "per 1,000")
+    assert imported.returncode == 0, imported.stderr
+    csv = tmp_path / "recent.csv"
+    result = run_lis("trend", gpkg, "yearly_rate", "--csv", csv)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(csv).set_index("area_code")
+    expected = {code: _reference_marker(rows) for code, rows in source.groupby("wd22cd")}
+    for code, (marker, chi2) in expected.items():
+        assert table.loc[code, "recent_trend"] == marker, code
+        if np.isfinite(chi2):
+            assert table.loc[code, "recent_chi2"] == pytest.approx(chi2, rel=1e-6)  # the CSV's 3-decimal inputs
+            assert table.loc[code, "recent_p"] == pytest.approx(stats.chi2.sf(chi2, 1), rel=1e-5)
+            assert table.loc[code, "recent_periods"] == "2016, 2017, 2018, 2019, 2020"
+        else:
+            assert np.isnan(table.loc[code, "recent_chi2"])
+    markers = pd.Series([m for m, _ in expected.values()])
+    assert {"Increasing and getting worse", "Decreasing and getting better"} <= set(markers)  # calculated both ways
+    assert markers.str.startswith("Could not be calculated").sum() == 3
+    counted = markers[~markers.str.startswith("Could not")].str.lower().value_counts()
+    line = next(x for x in result.stdout.splitlines() if x.startswith("Recent trend"))
+    assert line.startswith("Recent trend (Fingertips method, last 5 points to 2020): "
+                           + ", ".join(f"{n} {label}" for label, n in counted.items()))
+    assert line.endswith("3 could not be calculated (1: fewer than 5 points (3); 1: no confidence interval for 2019; "
+                         "1: a break in the series (no value for 2018))")
+
+
+def test_recent_trend_markers_of_yearly_proportions(gpkg, tmp_path):
+    """A proportion with numerators and denominators: the chi-squared test for trend written out here (the OHID
+    page's formula), the gradient of the log odds by scipy.stats.linregress."""
+    with Store.open(gpkg) as opened:
+        codes = sorted(opened.area_codes("ward22"))
+    rng = np.random.default_rng(5)
+    rows = []
+    for i, code in enumerate(codes):
+        step = (0.012, -0.012, 0.0)[i % 3]
+        for year in range(2014, 2021):
+            n = int(rng.integers(1500, 2500))
+            r = int(rng.binomial(n, 0.2 + step * (year - 2014)))
+            rows.append((code, str(year), round(r / n * 100, 4), r, n))
+    source = pd.DataFrame(rows, columns=["wd22cd", "period", "value", "numerator", "denominator"])
+    path = tmp_path / "yearly_share.csv"
+    source.to_csv(path, index=False)
+    imported = run_lis("import", gpkg, path, "--indicator", "yearly_share", "--title", "Yearly share",
+                       "--value-type", "proportion", "--polarity", "high_is_good", "--unit", "%")
+    assert imported.returncode == 0, imported.stderr
+    csv = tmp_path / "recent.csv"
+    assert run_lis("trend", gpkg, "yearly_share", "--start", "2015", "--csv", csv).returncode == 0
+    table = pd.read_csv(csv).set_index("area_code")
+    for code, group in source.groupby("wd22cd"):
+        last = group.tail(5)
+        t, r, n = last["period"].astype(float).to_numpy(), last["numerator"].to_numpy(float), \
+            last["denominator"].to_numpy(float)
+        big_n, big_r = n.sum(), r.sum()
+        chi2 = big_n * (big_n * (r * t).sum() - big_r * (n * t).sum()) ** 2 / (
+            big_r * (big_n - big_r) * (big_n * (n * t * t).sum() - (n * t).sum() ** 2))
+        gradient = stats.linregress(t, np.log(r / (n - r))).slope
+        assert table.loc[code, "recent_chi2"] == pytest.approx(chi2, rel=1e-9)
+        assert table.loc[code, "recent_gradient"] == pytest.approx(gradient, rel=1e-9)
+        kept = all(stats.linregress(t[keep], np.log(r[keep] / (n[keep] - r[keep]))).slope * gradient > 0
+                   for keep in (np.arange(5) != j for j in range(5)))
+        expected = "No significant change" if not (chi2 > CRITICAL_998 and kept) else \
+            "Increasing and getting better" if gradient > 0 else "Decreasing and getting worse"  # high is good
+        assert table.loc[code, "recent_trend"] == expected, code
+    assert {"Increasing and getting better", "Decreasing and getting worse"} <= set(table["recent_trend"])
 
 
 def test_trend_areas_filter_and_errors(gpkg):

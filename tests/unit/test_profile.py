@@ -223,6 +223,133 @@ def test_ward22_series_reach_2023_wards(profiles, wigan):
     assert row.borough_value == latest["count"].sum()
 
 
+# ------------------------------------------------------------------ the recent trend marker
+def test_monthly_series_say_why_they_have_no_recent_trend(profiles):
+    """The claimant count is monthly, a count and without limits: the page's criteria rule it out, and say so."""
+    row = row_of(profiles[WARD], "claimant_count")
+    assert row.recent_trend == "Could not be calculated"
+    assert row.recent_trend_note == ("monthly data (the method tests yearly data only); 'count' values are not tested "
+                                     "(only rates, proportions, ratios and the like); no confidence intervals")
+    assert ("Recent trend (Fingertips method, last 5 points): could not be calculated: monthly data (the method tests "
+            "yearly data only);") in row.derivation
+    assert row.derivation.index("Recent trend") < row.derivation.index("Rank ")  # kept in the page's notes
+    single = row_of(profiles[WARD], "pop2015_total")
+    assert single.recent_trend == "" and "Recent trend" not in single.derivation
+
+
+def _reference_marker(values, lower, upper, high_is_bad: bool) -> str:
+    """The OHID method with numpy.polyfit: last five years, weights from the 95% limits, chi2 = gradient^2 / its
+    variance against chi2(1) at 99.8% (scipy), the gradient's sign kept without each point."""
+    from scipy import stats
+
+    t = np.arange(5.0)
+    se = (np.asarray(upper[-5:]) - np.asarray(lower[-5:])) / (2 * stats.norm.ppf(0.975))
+    x = np.asarray(values[-5:], float)
+
+    def fit(keep):
+        coef, cov = np.polyfit(t[keep], x[keep], 1, w=1 / se[keep], cov="unscaled")
+        return coef[0], coef[0] ** 2 / cov[0, 0]
+
+    gradient, chi2 = fit(np.ones(5, bool))
+    if chi2 <= stats.chi2.ppf(0.998, 1) or any(fit(np.arange(5) != j)[0] * gradient <= 0 for j in range(5)):
+        return "No significant change"
+    return f"{'Increasing' if gradient > 0 else 'Decreasing'} and getting " + (
+        "worse" if (gradient > 0) == high_is_bad else "better")
+
+
+def test_yearly_ward_rates_with_limits_get_their_marker_on_the_page(copy, tmp_path):
+    """A rate published for the wards, 2013-2020, with 95% limits: each ward's marker as the method gives it, drawn
+    under its sparkline ("↑ worse", "↓ better", "no sig. change") and explained in the key."""
+    wards = sorted(copy.area_codes("ward23"))
+    rng = np.random.default_rng(8)
+    rows = []
+    for i, code in enumerate(wards):
+        slope = (1.2, -1.2, 0.0)[i % 3]
+        for year in range(2013, 2021):
+            value = round(40 + slope * (year - 2013) + rng.normal(0, 0.3), 2)
+            rows.append((code, str(year), value, round(value - 1.5, 2), round(value + 1.5, 2)))
+    source = pd.DataFrame(rows, columns=["wd23cd", "period", "value", "lower_ci", "upper_ci"])
+    source.to_csv(tmp_path / "yearly.csv", index=False)
+    import_file(copy, str(tmp_path / "yearly.csv"), ImportSpec(indicator="yearly_rate", defaults={
+        "title": "Yearly rate", "value_type": "rate", "unit": "%", "polarity": "high_is_bad"}))
+    pages = {p.area_code: p for p in build_profiles(copy, ["yearly_rate", "claimant_rate"])}
+    seen = set()
+    for code, rows_of in source.groupby("wd23cd"):
+        row = row_of(pages[code], "yearly_rate")
+        expected = _reference_marker(rows_of["value"], rows_of["lower_ci"], rows_of["upper_ci"], high_is_bad=True)
+        assert (row.recent_trend, row.recent_trend_note) == (expected, ""), code
+        assert f"Recent trend (Fingertips method, last 5 points): {expected[0].lower()}{expected[1:]}." in \
+            row.derivation
+        seen.add(expected)
+    assert seen == {"Increasing and getting worse", "Decreasing and getting better", "No significant change"}
+    symbols = {"Increasing and getting worse": "↑ worse", "Decreasing and getting better": "↓ better",
+               "No significant change": "no sig. change"}
+    for code in wards[:3]:
+        root = ET.fromstring(profile_svg(pages[code]))
+        row = row_of(pages[code], "yearly_rate")
+        shown = [t.text for t in root.find(f".//{SVG}g[@id='row-1']").iter(f"{SVG}text")]
+        assert symbols[row.recent_trend] in shown and "2013" in shown and "2020" in shown
+        assert "–" in [t.text for t in root.find(f".//{SVG}g[@id='row-2']").iter(f"{SVG}text")]  # monthly
+        texts = [t.text for t in _texts(root)]
+        assert any(t.startswith("Under a sparkline, the recent trend (OHID Fingertips trend marker") for t in texts)
+        _no_overlaps(root)
+
+
+def test_a_proportion_summed_to_wards_is_tested_on_its_numerators_and_denominators(copy, lsoas, tmp_path):
+    """LSOA numerators and denominators summed to the 2023 wards through the lookup (pandas here), then the chi-squared
+    test for trend as the OHID page writes it and the log-odds gradient (scipy.stats.linregress), per ward; the
+    marker is the one of the five periods to the period shown (rising to 2019, falling back in 2020)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    frames = []
+    for year, share in zip(range(2015, 2021), (0.10, 0.11, 0.12, 0.13, 0.14, 0.10)):
+        den = rng.integers(400, 900, len(lsoas))
+        num = rng.binomial(den, share)
+        frames.append(pd.DataFrame({"lsoa11cd": lsoas.index, "period": str(year), "numerator": num,
+                                    "denominator": den, "value": (num / den * 100).round(2)}))
+    source = pd.concat(frames)
+    source.to_csv(tmp_path / "share.csv", index=False)
+    import_file(copy, str(tmp_path / "share.csv"), ImportSpec(indicator="share", defaults={
+        "title": "Share", "value_type": "proportion", "unit": "%", "polarity": "high_is_good"}))
+    ward_of = copy.lookup("lsoa11_ward23").set_index("from_code")["to_code"]
+    source["ward"] = source["lsoa11cd"].map(ward_of)
+    sums = source.groupby(["ward", "period"])[["numerator", "denominator"]].sum()
+
+    def expected(ward: str, years: range) -> str:
+        r = np.array([sums.loc[(ward, str(y)), "numerator"] for y in years], float)
+        n = np.array([sums.loc[(ward, str(y)), "denominator"] for y in years], float)
+        t = np.array(years, float)
+        big_n, big_r = n.sum(), r.sum()
+        chi2 = big_n * (big_n * (r * t).sum() - big_r * (n * t).sum()) ** 2 / (
+            big_r * (big_n - big_r) * (big_n * (n * t * t).sum() - (n * t).sum() ** 2))
+        slope = [stats.linregress(t[k], np.log(r[k] / (n[k] - r[k]))).slope
+                 for k in [np.ones(5, bool)] + [np.arange(5) != j for j in range(5)]]
+        if chi2 <= stats.chi2.ppf(0.998, 1) or any(s * slope[0] <= 0 for s in slope[1:]):
+            return "No significant change"
+        return "Increasing and getting better" if slope[0] > 0 else "Decreasing and getting worse"
+
+    markers = {}
+    for period, years in (("2019", range(2015, 2020)), ("2020", range(2016, 2021))):
+        pages = {p.area_code: p for p in build_profiles(copy, ["share"], period=period)}
+        for ward, page in pages.items():
+            row = row_of(page, "share")
+            assert row.recent_trend == expected(ward, years), (ward, period)
+            assert len(row.series) == 6  # the sparkline keeps every period
+        markers[period] = {row_of(p, "share").recent_trend for p in pages.values()}
+    assert markers["2019"] == {"Increasing and getting better"} and markers["2020"] != markers["2019"]
+
+
+def _no_overlaps(root: ET.Element) -> None:
+    width, height = float(root.get("width")), float(root.get("height"))
+    boxes = [(_box(t), t.text) for t in _texts(root)]
+    for (left, top, right, bottom), text in boxes:
+        assert 0 <= left and right <= width and 0 <= top and bottom <= height, text
+    for i, ((l1, t1, r1, b1), a) in enumerate(boxes):
+        for (l2, t2, r2, b2), b in boxes[i + 1:]:
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"'{a}' overlaps '{b}'"
+
+
 def test_every_ward_has_a_profile_in_page_order(profiles, wigan):
     assert sorted(profiles) == sorted(wigan.area_codes("ward23"))
     for profile in profiles.values():
