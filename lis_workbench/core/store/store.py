@@ -416,6 +416,7 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                         "other periods.", option="replace")
         imported_at = now()
         with self._write(f"importing {basename(file) or 'indicators'}"):
+            catalogued = {r[0] for r in conn.execute("SELECT id FROM lis_catalogue")}  # read under the write lock
             for batch in batches:
                 ind, frame = batch.entry["id"], batch.frame
                 periods = sorted(set(frame["period"]))
@@ -439,8 +440,11 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
                     f"ON CONFLICT(id) DO UPDATE SET "
                     + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"),
                     [entry[c] for c in cols])
-                conn.execute("UPDATE lis_catalogue SET row_count = (SELECT COUNT(*) FROM lis_value "
-                             "WHERE indicator = ?) WHERE id = ?", (ind, ind))
+                if ind in catalogued:  # its other periods count too
+                    conn.execute("UPDATE lis_catalogue SET row_count = (SELECT COUNT(*) FROM lis_value "
+                                 "WHERE indicator = ?) WHERE id = ?", (ind, ind))
+                else:  # a new indicator holds just the rows written (validated: one per area and period)
+                    conn.execute("UPDATE lis_catalogue SET row_count = ? WHERE id = ?", (len(batch.frame), ind))
             total = sum(len(b.frame) for b in batches)
             self._audit("import", ",".join(b.entry["id"] for b in batches), file, checksum, total,
                         json.dumps(skipped) if skipped else None,
