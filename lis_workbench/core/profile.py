@@ -23,13 +23,16 @@ import pandas as pd
 from .borough import Borough, areas_within, choose_borough
 from .compare import compare
 from .errors import IndicatorNotFound, ProfileError
-from .geography import aggregate, aggregation_kind, area_label
+from .geography import aggregate, aggregation_kind, area_label, infer_rate_scale
 from .stats.trend_marker import marker_text, recent_trend
 from .store import Store
+from .suppression import store_rule, withheld
 
 ENGLAND = "E92000001"
 #: What a value may come with, for the recent trend marker (the store's value columns).
 PARTS = ("numerator", "denominator", "lower_ci", "upper_ci")
+#: value_types whose numerators are a subset of their denominators (Wilson intervals), the rest being rates.
+PROPORTION_TYPES = frozenset({"proportion", "percentage", "percent"})
 NOT_COMBINABLE = {"rank": "ranks", "decile": "deciles", "quintile": "quintiles", "centile": "centiles",
                   "percentile": "percentiles", "score": "scores", "z-score": "z-scores", "index": "index values"}
 
@@ -178,6 +181,7 @@ class _Profiler:
         self.benchmark_area = benchmark_area
         self._population_cache: dict[tuple[str, str], tuple[pd.Series | None, str]] = {}
         self.used_lookups: dict[str, dict] = {}
+        self.rule = store_rule(store)  # small-number suppression of what the pages show
 
     # ------------------------------------------------------------------ the whole run
     def run(self, indicators: list[str], period: str | Mapping[str, str] | None) -> list[AreaProfile]:
@@ -231,6 +235,7 @@ class _Profiler:
         frame = self.store.get_values(ind, period)
         level = self._to_target(entry, kind, frame)
         borough_value, borough_method, borough_missing = self._borough(entry, kind, frame, period, level)
+        self._withhold(kind, level)  # after the borough's value, which counts every area
         bench_value, bench_method, bench_name = self._benchmark(ind, period)
         values = level.values
         valid = values.dropna()
@@ -251,7 +256,8 @@ class _Profiler:
             series = {code: list(zip(rows["period"], map(_number, rows["value"])))
                       for code, rows in history.groupby("area_code", sort=False)}
             recent = self._recent(entry, history, period)
-        tested = self._significance(entry, kind, values, level.incomplete)
+        tested = (self._significance(entry, kind, values, level.incomplete) if kind == "count"
+                  else self._rate_significance(entry, level, borough_value))
         rows = {}
         for code in self.codes:
             value = _number(values.get(code))
@@ -318,6 +324,63 @@ class _Profiler:
                 f"share of {people} {row.value:.1%} ({row.lower_95:.1%} to "
                 f"{row.upper_95:.1%}, 95% Wilson) against "
                 f"the borough's {share:.1%}: {words[verdict]} it.")
+        return tested
+
+    def _withhold(self, kind: str, level: _Level) -> None:
+        """The store's small-number rule on the profile areas' own counts (a count's values, a rate's numerators):
+        withheld areas show no value, with the reason as their method (core.suppression)."""
+        if self.rule is None:
+            return
+        if kind == "count":
+            counts = level.values
+        elif level.parts is not None and level.parts["numerator"].notna().any():
+            counts = level.parts["numerator"].reindex(level.values.index)
+        else:
+            return
+        primary, secondary = withheld(counts.to_numpy(float), self.rule.threshold)
+        hide = pd.Series(primary | secondary, index=level.values.index)
+        if not hide.any():
+            return
+        level.values = level.values.where(~hide)
+        if level.parts is not None:
+            level.parts = level.parts.astype(float).where(~hide.reindex(level.parts.index, fill_value=False))
+        level.methods = level.methods.astype(object).where(~hide, pd.Series(
+            np.where(primary, f"withheld: a count below {self.rule.threshold} (the store's small-number rule)",
+                     "withheld so that the borough's total cannot reveal a small count (the store's small-number "
+                     "rule)"), index=level.values.index))
+
+    def _rate_significance(self, entry: dict, level: _Level, borough: float | None) -> dict[str, tuple[str, str]]:
+        """For a rate or proportion with a polarity whose areas have numerators and denominators (a plain rate of
+        them): each area's 95% interval - Wilson for proportions, exact Poisson below 10 events and Byar's from 10
+        for rates (core.compare, as Fingertips) - against the borough's value, so a difference carried by a few
+        events reads "similar". Empty otherwise (the areas are then only compared as higher or lower)."""
+        parts = level.parts
+        if (entry["polarity"] not in ("high_is_bad", "high_is_good") or borough is None or parts is None
+                or not parts["numerator"].notna().any()):
+            return {}
+        frame = pd.DataFrame({"area_code": level.values.index, "value": level.values.to_numpy(float),
+                              "numerator": parts["numerator"].reindex(level.values.index).to_numpy(float),
+                              "denominator": parts["denominator"].reindex(level.values.index).to_numpy(float)})
+        scale = infer_rate_scale(frame)
+        if scale is None:  # not a plain rate of its numerators (e.g. age-standardised): no test, not a wrong one
+            return {}
+        partial = level.incomplete.reindex(frame["area_code"]).fillna(0).to_numpy() > 0
+        frame.loc[partial | frame["value"].isna().to_numpy(), "numerator"] = np.nan
+        kind = "proportion" if str(entry.get("value_type") or "").lower() in PROPORTION_TYPES else "rate"
+        if kind == "proportion" and (frame["numerator"] > frame["denominator"]).any():
+            kind = "rate"
+        result = compare(frame.drop(columns="value"), borough, kind=kind, polarity=entry["polarity"],
+                         levels=(0.95,), multiplier=scale)
+        words = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
+        tested = {}
+        for row in result.itertuples(index=False):
+            if row.assessment_95 not in words:
+                continue
+            tested[row.area_code] = (
+                "same" if row.assessment_95 == "similar" else row.assessment_95,
+                f"{row.numerator:,.0f} / {row.denominator:,.0f}: 95% interval {row.lower_95:,.3g} to "
+                f"{row.upper_95:,.3g} ({row.method}) against the borough's {borough:,.3g}: "
+                f"{words[row.assessment_95]} it.")
         return tested
 
     def _to_target(self, entry: dict, kind: str, frame: pd.DataFrame) -> _Level:

@@ -210,8 +210,9 @@ def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaPro
         ("line", f"Borough value (for counts: the borough's average per {label})"),
         ("diamond", f"{bench_name} value (not drawn for counts: a national total is on another scale)"),
         ("better", f"This {label}: better than the borough (counts of people: significantly, as a share of the "
-                   "people counted among, 95% Wilson interval)"),
-        ("worse", f"This {label}: worse than the borough (counts of people: significantly, likewise)"),
+                   "people counted among, 95% Wilson interval; rates with numerators: significantly, exact Poisson "
+                   "below 10 events, Byar from 10)"),
+        ("worse", f"This {label}: worse than the borough (significantly, likewise)"),
         ("neutral", "No judgement: neutral indicator, equal to the borough, or not significantly different"),
         ("spark", f"Trend: the {label}'s value in each period (first and last period labelled)"),
     ]

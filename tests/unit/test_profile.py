@@ -391,6 +391,65 @@ def test_rate_with_numerator_and_denominator_and_tied_ranks(copy, lsoas, tmp_pat
     assert published.method == "as published for the ward" and published.derivation.startswith("Ward: as published")
 
 
+def test_a_ward_rate_is_judged_by_its_interval_and_a_few_events_read_similar(copy, tmp_path):
+    """A ward rate with numerators and denominators (per 1,000) is judged against the borough by its 95% interval,
+    as Fingertips: exact Poisson below 10 events, Byar's from 10 (both written out here with scipy). Abram's 6
+    events in 600 people (10 per 1,000, twice the borough) read "similar", not "worse"; a ward with the same rate
+    from 300 events reads "worse"."""
+    from scipy import stats
+
+    wards = sorted(copy.area_codes("ward23"))
+    big = next(w for w in wards if w != WARD)
+    counts = {w: (50, 10_000) for w in wards}
+    counts[WARD], counts[big] = (6, 600), (300, 30_000)
+    frame = pd.DataFrame([(w, "2021", x, n, x / n * 1000) for w, (x, n) in counts.items()],
+                         columns=["ward23cd", "period", "numerator", "denominator", "value"])
+    frame.to_csv(tmp_path / "admissions.csv", index=False)
+    import_file(copy, str(tmp_path / "admissions.csv"), ImportSpec(indicator="admissions", defaults={
+        "title": "Admissions", "value_type": "rate", "unit": "per 1,000", "polarity": "high_is_bad"}))
+    pages = {p.area_code: p for p in build_profiles(copy, ["admissions"])}
+    borough = sum(x for x, _ in counts.values()) / sum(n for _, n in counts.values()) * 1000
+    z = stats.norm.ppf(0.975)
+    for ward in (WARD, big):
+        x, n = counts[ward]
+        if x < 10:
+            low, high = stats.chi2.ppf(0.025, 2 * x) / 2, stats.chi2.ppf(0.975, 2 * x + 2) / 2
+        else:
+            low = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
+            high = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
+        low, high = low / n * 1000, high / n * 1000
+        expected = "worse" if low > borough else "better" if high < borough else "same"
+        row = row_of(pages[ward], "admissions")
+        assert row.value == pytest.approx(10.0) and row.borough_value == pytest.approx(borough)
+        assert row.comparison == expected, ward
+        assert f"{low:,.3g} to {high:,.3g}" in row.significance
+    assert row_of(pages[WARD], "admissions").comparison == "same"  # twice the borough's rate, from 6 events
+    assert "exact Poisson" in row_of(pages[WARD], "admissions").significance
+    big_row = row_of(pages[big], "admissions")
+    assert big_row.comparison == "worse" and "Byar" in big_row.significance
+
+
+def test_the_small_number_rule_withholds_ward_counts_but_not_the_borough_total(copy, tmp_path):
+    """With `suppress_below = 5`, a ward count of 3 is withheld, and so is the next smallest (12), or the borough's
+    total would give the 3 back; the borough's value still counts every ward; the rest are shown."""
+    wards = sorted(copy.area_codes("ward23"))
+    counts = {w: 40 + i for i, w in enumerate(wards)}
+    small, next_smallest = wards[3], wards[7]
+    counts[small], counts[next_smallest] = 3, 12
+    pd.DataFrame({"ward23cd": wards, "period": "2022", "value": [counts[w] for w in wards]}).to_csv(
+        tmp_path / "referrals.csv", index=False)
+    import_file(copy, str(tmp_path / "referrals.csv"), ImportSpec(indicator="referrals", defaults={
+        "title": "Referrals", "value_type": "count", "polarity": "high_is_bad"}))
+    copy.set_settings({"suppress_below": "5"})
+    pages = {p.area_code: p for p in build_profiles(copy, ["referrals"])}
+    shown = {w: row_of(pages[w], "referrals") for w in wards}
+    assert shown[small].value is None and "a count below 5" in shown[small].method
+    assert shown[next_smallest].value is None and "cannot reveal" in shown[next_smallest].method
+    assert all(shown[w].value == counts[w] for w in wards if w not in (small, next_smallest))
+    assert shown[wards[0]].borough_value == sum(counts.values())
+    assert shown[small].rank is None and shown[wards[0]].rank_of == len(wards) - 2
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"indicators": []}, ProfileError, "at least one indicator"),
     ({"indicators": ["pop2015_total", "pop2015_total"]}, ProfileError, "more than once"),
