@@ -51,12 +51,12 @@ def compare_cmd(store: str = STORE_ARG,
         console.print(note)
     console.print(f"[bold]{escape(result.title)}[/bold] {escape(result.headline)}", highlight=False)
     listing = Table("area", "numerator", "denominator", "value", "95% CI", "vs benchmark (95%)", "99.8%",
-                    "assessment")
+                    "assessment", "quintile")
     for r in result.table.sort_values("value", ascending=False, na_position="last").itertuples(index=False):
         interval = f"{fmt(r.lower_95, 2)} - {fmt(r.upper_95, 2)}" if r.lower_95 == r.lower_95 else ""
         listing.add_row(str(r.area_name or r.area_code), fmt(r.numerator), fmt(getattr(r, "denominator", None)),
                         fmt(r.value, 2), interval, r.vs_benchmark_95, r.vs_benchmark_99_8,
-                        r.assessment_95 if r.reason == "" else r.reason)
+                        r.assessment_95 if r.reason == "" else r.reason, r.quintile_words)
     console.print(listing)
     console.print(result.counts)
     if csv:

@@ -79,6 +79,7 @@ def compare_areas(frame: pd.DataFrame, *, kind: str | None = None, multiplier: f
     else:
         target, described = float(benchmark), benchmark_words or "as given"
     table = compare(frame, target, kind=kind, polarity=polarity, multiplier=scale)
+    table["quintile"], table["quintile_words"] = quintiles(table["value"], table.attrs.get("polarity"))
     unit = unit_words(kind, scale)
     headline = (f"per {per} " if per else "") + f"as a {kind} ({unit}), {table.attrs['method']} intervals; " \
         f"benchmark {described}: {table.attrs['benchmark']:,.4g}"
@@ -87,6 +88,30 @@ def compare_areas(frame: pd.DataFrame, *, kind: str | None = None, multiplier: f
         (f", {counts.get('not compared')} not compared" if counts.get("not compared") else "")
     return CompareResult(table, kind, scale, unit, float(table.attrs["benchmark"]), described,
                          f"{title} ({period})" if title else "", headline, words, [], per or "")
+
+
+#: Fingertips' words for the quintiles of the areas' values, lowest first: without a polarity, and with one
+#: (high is bad: the highest values are the worst).
+QUINTILE_WORDS = ("Lowest", "Low", "Middle", "High", "Highest")
+QUINTILE_JUDGEMENTS = ("Best", "Better", "Middle", "Worse", "Worst")
+
+
+def quintiles(values: pd.Series, polarity: str | None) -> tuple[pd.Series, pd.Series]:
+    """Each area's quintile among the areas with a value (1 = the lowest fifth of values ... 5 = the highest, as R's
+    dplyr::ntile: groups differ by at most one, the lower ones larger; ties in order of appearance) and its words,
+    as Fingertips' quintile colouring:
+    Lowest ... Highest without a polarity, Best ... Worst by polarity. Areas without a value: NaN and ""."""
+    ranked = values.rank(method="first")
+    n = int(values.notna().sum())
+    larger, smaller, n_larger = -(-n // 5), n // 5, n % 5  # the first n % 5 groups hold one more
+    threshold = larger * n_larger
+    quintile = pd.Series(np.where(ranked <= threshold, np.ceil(ranked / max(larger, 1)),
+                                  np.ceil((ranked - threshold) / max(smaller, 1)) + n_larger), index=values.index)
+    quintile = quintile.where(values.notna())
+    words = QUINTILE_WORDS if polarity not in ("high_is_bad", "high_is_good") else (
+        QUINTILE_JUDGEMENTS if polarity == "high_is_bad" else QUINTILE_JUDGEMENTS[::-1])
+    named = quintile.map(lambda q: "" if q != q else words[int(q) - 1])
+    return quintile, named
 
 
 def compare_indicator(store, indicator: str, *, denominator: str | None = None, kind: str | None = None,

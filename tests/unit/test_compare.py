@@ -343,3 +343,24 @@ def test_an_area_with_few_events_changes_judgement():
     assert list(result["vs_benchmark_95"]) == ["higher", "higher"]
     assert list(result["assessment_95"]) == ["worse", "worse"]
     assert list(result["method"]) == ["exact Poisson", "Byar"]
+
+
+def test_quintiles_of_the_areas_values_with_fingertips_words():
+    """Each area's fifth of the values, as R's dplyr::ntile (five groups of the sorted values, the first ones a
+    value larger when they cannot be equal: numpy's array_split as the reference), worded Lowest..Highest, or
+    Best..Worst by polarity; an area without a value has none."""
+    from lis_workbench.core.compare_study import quintiles
+
+    rng = np.random.default_rng(5)
+    values = pd.Series(rng.normal(10, 3, 53))
+    values[7] = np.nan
+    got, words = quintiles(values, None)
+    expected = pd.Series(np.nan, index=values.index)
+    for group, members in enumerate(np.array_split(values.dropna().sort_values(kind="stable").index, 5), start=1):
+        expected[members] = group
+    assert got.dropna().astype(int).tolist() == expected.dropna().astype(int).tolist()
+    assert np.isnan(got[7]) and words[7] == ""
+    assert words[values.idxmax()] == "Highest" and words[values.idxmin()] == "Lowest"
+    _, bad = quintiles(values, "high_is_bad")
+    _, good = quintiles(values, "high_is_good")
+    assert bad[values.idxmax()] == "Worst" and good[values.idxmax()] == "Best" and good[values.idxmin()] == "Worst"
