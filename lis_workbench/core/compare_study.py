@@ -128,14 +128,8 @@ def compare_indicator(store, indicator: str, *, denominator: str | None = None, 
     frame = pd.DataFrame({"area_code": values["area_code"], "area_name": values["area_name"],
                           "suppressed": values["suppressed"]})
     bench_num = bench_den = None
-    if not denominator and not values["denominator"].notna().any() and entry.get("denominator"):
-        denominator = entry["denominator"]  # the population the catalogue says this counts among
-        notes.append(f"Denominator: {denominator} (from the catalogue)")
+    denominator = resolve_denominator(store, entry, values, denominator, notes)
     if denominator:
-        den_entry = store.indicator(denominator)
-        if den_entry["geography"] != entry["geography"]:
-            raise AnalysisError(f"'{indicator}' is on {entry['geography']} but '{denominator}' is on "
-                                f"{den_entry['geography']}.", option="denominator")
         den_values = store.get_values(denominator, denominator_period)
         den_period = str(den_values["period"].iloc[0]) if len(den_values) else str(denominator_period)
         frame["numerator"] = values["value"].to_numpy(float)
@@ -160,6 +154,21 @@ def compare_indicator(store, indicator: str, *, denominator: str | None = None, 
                            polarity=entry.get("polarity"), title=entry["title"], period=used_period, per=denominator)
     result.notes = notes + result.notes
     return result
+
+
+def resolve_denominator(store, entry: dict, values: pd.DataFrame, denominator: str | None,
+                        notes: list[str]) -> str | None:
+    """The denominator indicator a count is out of: as given, else (when its values carry no denominators) the
+    population its catalogue entry names (said in `notes`); checked to be on the count's geography."""
+    if not denominator and not values["denominator"].notna().any() and entry.get("denominator"):
+        denominator = entry["denominator"]  # the population the catalogue says this counts among
+        notes.append(f"Denominator: {denominator} (from the catalogue)")
+    if denominator:
+        den_entry = store.indicator(denominator)
+        if den_entry["geography"] != entry["geography"]:
+            raise AnalysisError(f"'{entry['id']}' is on {entry['geography']} but '{denominator}' is on "
+                                f"{den_entry['geography']}.", option="denominator")
+    return denominator or None
 
 
 def _benchmark(text: str, frame, kind: str, scale: float, bench_num, bench_den,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .compare_study import default_kind, default_multiplier, unit_words
+from .compare_study import default_kind, default_multiplier, resolve_denominator, unit_words
 from .errors import AnalysisError
 from .stats.crude import proportion, rate
 from .stats.sii import sii
@@ -74,15 +74,9 @@ def inequality_indicator(store, indicator: str, *, denominator: str | None = Non
     entry = store.indicator(indicator)
     values = store.get_values(indicator, period)
     used_period = str(values["period"].iloc[0]) if len(values) else str(period)
-    notes = []
-    if not denominator and not values["denominator"].notna().any() and entry.get("denominator"):
-        denominator = entry["denominator"]
-        notes.append(f"Denominator: {denominator} (from the catalogue)")
+    notes: list[str] = []
+    denominator = resolve_denominator(store, entry, values, denominator, notes)
     if denominator:
-        den_entry = store.indicator(denominator)
-        if den_entry["geography"] != entry["geography"]:
-            raise AnalysisError(f"'{indicator}' is on {entry['geography']} but '{denominator}' is on "
-                                f"{den_entry['geography']}.", option="denominator")
         people = store.get_values(denominator).set_index("area_code")["value"]
         frame = pd.DataFrame({"area_code": values["area_code"], "numerator": values["value"].to_numpy(float)})
         frame["denominator"] = frame["area_code"].map(people).astype(float)

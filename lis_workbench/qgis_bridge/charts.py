@@ -75,11 +75,7 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, out: str | Path, *, 
     header, key_h = width * 0.075, width * 0.03
     footer_h = width * 0.045
     height = int(header + key_h + rows * panel_h + (rows - 1) * gap + footer_h + margin)
-    image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    image, painter = canvas(width, height)
     px = width / 2400  # sizes below are for a 2,400 px wide picture
 
     _text(painter, QRectF(margin, margin * 0.6, width - 2 * margin, 50 * px), title, 40 * px, bold=True)
@@ -96,9 +92,27 @@ def trend_chart(series: pd.DataFrame, trends: pd.DataFrame, out: str | Path, *, 
         _panel(painter, box, str(names.get(code) or code), area, fit, y_ticks, (x_lo, x_hi), px, start, end,
                left_axis=c == 0, bottom_axis=r == rows - 1 or i + cols >= len(areas))
 
-    made = f"Made with LIS Workbench {__version__} on {_dt.date.today().isoformat()}."
     _text(painter, QRectF(margin, height - footer_h - margin * 0.3, width - 2 * margin, footer_h),
-          (footer + "\n" if footer else "") + made, 18 * px, colour="#525252", wrap=True)
+          (footer + "\n" if footer else "") + made_line(), 18 * px, colour="#525252", wrap=True)
+    return save_png(image, painter, out)
+
+
+def canvas(width: int, height: int) -> tuple[QImage, QPainter]:
+    """A white picture and an antialiased painter on it, for a chart."""
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    return image, painter
+
+
+def made_line() -> str:
+    return f"Made with LIS Workbench {__version__} on {_dt.date.today().isoformat()}."
+
+
+def save_png(image: QImage, painter: QPainter, out: str | Path) -> Path:
+    """End the painting and write the chart (its folder made if need be); a clear error if it cannot be."""
     painter.end()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,16 +4,14 @@ comparison colours, the furthest areas beyond the 99.8% limits named, and the ch
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 import numpy as np
 from qgis.PyQt.QtCore import QPointF, QRectF, Qt
-from qgis.PyQt.QtGui import QColor, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+from qgis.PyQt.QtGui import QColor, QFontMetrics, QPainterPath, QPen
 
-from ..__about__ import __version__
 from ..core.errors import LisError
-from .charts import ASSESSMENT_COLOURS, _font, _text, _tick_text, _ticks
+from .charts import ASSESSMENT_COLOURS, _font, _text, _tick_text, _ticks, canvas, made_line, save_png
 
 LINE = "#404040"
 BENCHMARK = "#000000"
@@ -27,11 +25,7 @@ def funnel_chart(view, out: str | Path, *, footer: str = "", width: int = 2400, 
         raise LisError("There are no areas with values to draw in the funnel plot.")
     px = width / 2400
     height = int(1500 * px)
-    image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    image, painter = canvas(width, height)
     margin = 70 * px
     _text(painter, QRectF(margin, 40 * px, width - 2 * margin, 56 * px), view.title, 40 * px, bold=True)
     _text(painter, QRectF(margin, 100 * px, width - 2 * margin, 40 * px), view.subtitle, 25 * px, colour="#525252")
@@ -112,16 +106,11 @@ def funnel_chart(view, out: str | Path, *, footer: str = "", width: int = 2400, 
     painter.setClipping(False)
 
     _legend(painter, QRectF(plot.right() + 40 * px, plot.top(), legend_w - 50 * px, plot.height()), points, px)
-    made = f"Made with LIS Workbench {__version__} on {_dt.date.today().isoformat()}."
+    made = made_line()
     words = view.summary + ("\n" + footer if footer else "") + "\n" + made
     _text(painter, QRectF(margin, plot.bottom() + 95 * px, width - 2 * margin, height - plot.bottom() - 110 * px),
           words, 20 * px, colour="#404040", wrap=True, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-    painter.end()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
-        raise LisError(f"Could not write {out}.")
-    return out
+    return save_png(image, painter, out)
 
 
 def _legend(painter, box: QRectF, points, px: float) -> None:

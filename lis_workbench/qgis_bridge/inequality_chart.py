@@ -5,15 +5,13 @@ below it."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 from qgis.PyQt.QtCore import QPointF, QRectF, Qt
-from qgis.PyQt.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from qgis.PyQt.QtGui import QColor, QPainterPath, QPen
 
-from ..__about__ import __version__
 from ..core.errors import LisError
-from .charts import _text, _tick_text, _ticks
+from .charts import _text, _tick_text, _ticks, canvas, made_line, save_png
 
 BAR = "#9ecae1"
 BAR_EDGE = "#4292c6"
@@ -28,11 +26,7 @@ def inequality_chart(result, out: str | Path, *, width: int = 2400) -> Path:
         raise LisError("There are no quantiles to draw.")
     px = width / 2400
     height = int(1330 * px)
-    image = QImage(width, height, QImage.Format.Format_RGB32)
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    image, painter = canvas(width, height)
     margin = 70 * px
     _text(painter, QRectF(margin, 40 * px, width - 2 * margin, 56 * px), result.title, 40 * px, bold=True)
     _text(painter, QRectF(margin, 100 * px, width - 2 * margin, 40 * px), result.subtitle, 25 * px,
@@ -103,13 +97,8 @@ def inequality_chart(result, out: str | Path, *, width: int = 2400) -> Path:
     painter.setPen(QPen(QColor(LINE), 2.5 * px))
     painter.drawLine(QPointF(margin + 1150 * px, key_y + 2 * px), QPointF(margin + 1150 * px, key_y + 28 * px))
     _text(painter, QRectF(margin + 1170 * px, key_y, 700 * px, 30 * px), "95% confidence interval", 20 * px)
-    made = f"Made with LIS Workbench {__version__} on {_dt.date.today().isoformat()}."
+    made = made_line()
     words = "\n".join([result.summary, *result.notes, made])
     _text(painter, QRectF(margin, key_y + 50 * px, width - 2 * margin, height - key_y - 60 * px), words, 20 * px,
           colour="#404040", wrap=True, align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-    painter.end()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
-        raise LisError(f"Could not write {out}.")
-    return out
+    return save_png(image, painter, out)

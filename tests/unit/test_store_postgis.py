@@ -324,8 +324,9 @@ def test_values_travel_exactly_into_postgis(pg_store, tmp_path):
 
 def _unique_keys(uri: str) -> list[tuple]:
     schema = uri.rsplit("=", 1)[1]
-    return rows(uri, "SELECT pg_get_constraintdef(c.oid), c.oid FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                     "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = 'lis_value' "
+    return rows(uri, "SELECT pg_get_constraintdef(c.oid), c.oid FROM pg_constraint c JOIN pg_class t "
+                     "ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+                     "WHERE n.nspname = ? AND t.relname = 'lis_value' "
                      "AND c.contype = 'u'", (schema,))
 
 

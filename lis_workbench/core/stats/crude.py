@@ -154,3 +154,13 @@ def _finish(out: pd.DataFrame, by: Sequence[str], statistic: str, level: float) 
     out["method"] = out["method"].astype(object)
     out.attrs.update(statistic=statistic, confidence=level)
     return out
+
+
+def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as numbers; a cell that is text is named (column and row)."""
+    parsed = pd.to_numeric(table[column], errors="coerce")
+    bad = table[column].notna() & parsed.isna() & (table[column].astype(str).str.strip() != "")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AnalysisError(f"Column '{column}', row {row + 2}: '{table[column].iloc[row]}' is not a number.")
+    return parsed.to_numpy(float)

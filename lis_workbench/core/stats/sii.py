@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import expit, logit, ndtri
 
 from ..errors import AnalysisError
-from .crude import OUTPUT, _check_columns, _finish, _level
+from .crude import OUTPUT, _check_columns, _finish, _level, _numbers
 
 #: PHEindicatormethods' bounds: at least 5 quantiles (quintiles), at most 100 (centiles).
 MIN_QUANTILES, MAX_QUANTILES = 5, 100
@@ -218,15 +218,6 @@ def _check_settings(reps: int, seed: int, multiplier: float) -> None:
             or multiplier == 0:
         raise AnalysisError(f"The multiplier must be a number other than 0 (1, 100, or -1 to flip the polarity); "
                             f"got {multiplier!r}.", option="multiplier")
-
-
-def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
-    parsed = pd.to_numeric(table[column], errors="coerce")
-    bad = table[column].notna() & parsed.isna() & (table[column].astype(str).str.strip() != "")
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise AnalysisError(f"Column '{column}', row {row + 2}: '{table[column].iloc[row]}' is not a number.")
-    return parsed.to_numpy(float)
 
 
 def _order_quantiles(labels: pd.Series, column: str) -> list:

@@ -29,7 +29,7 @@ from scipy.special import chdtrc, chdtri, ndtri
 
 from ..compare import normalise_polarity
 from ..errors import AnalysisError
-from .crude import _check_columns, _level
+from .crude import _check_columns, _level, _numbers
 
 SOURCE = ("https://fingertips.phe.org.uk/static-reports/public-health-technical-guidance/Presentation/"
           "Trend_markers.html")
@@ -268,16 +268,6 @@ def _check_proportions(recent: pd.DataFrame, label: str) -> None:
         if bad.any():
             raise AnalysisError(f"{label}, period {recent['_period'].iloc[int(np.flatnonzero(bad)[0])]}: {words}; "
                                 "a proportion lies between 0 and 1.")
-
-
-def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
-    """A column as numbers; a cell that is text is named."""
-    parsed = pd.to_numeric(table[column], errors="coerce")
-    bad = table[column].notna() & parsed.isna() & (table[column].astype(str).str.strip() != "")
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise AnalysisError(f"Column '{column}', row {row + 2}: '{table[column].iloc[row]}' is not a number.")
-    return parsed.to_numpy(float)
 
 
 def _parse(period: str) -> tuple[float, str, int]:
