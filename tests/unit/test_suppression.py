@@ -84,3 +84,26 @@ def test_the_rule_is_applied_to_exports_maps_and_comparisons(store, lsoa_codes, 
     exported = pd.read_csv(out, dtype={"area_code": str}).set_index("area_code")
     assert set(exported.index[exported["suppressed"] == 1]) == {lsoa_codes[5], lsoa_codes[3]}
     assert store.get_values("referrals").set_index("area_code")["value"].equals(before)  # stored: unchanged
+
+
+def test_the_rule_is_applied_to_trends_period_by_period(store, lsoa_codes, tmp_path):
+    """A count over three years: the small counts of each year (and the next smallest, where a total could give one
+    back) are withheld from the trend's series; the change from a withheld year is not worked out."""
+    from lis_workbench.core.trend_study import TrendStudy, run_trend_study
+
+    years = {"2019": [2, 30, 40, 50, 60], "2020": [20, 30, 40, 50, 60], "2021": [25, 3, 4, 50, 60]}
+    lines = [f"{code},{year},{count}\n" for year, counts in years.items() for code, count in zip(lsoa_codes, counts)]
+    path = tmp_path / "visits.csv"
+    path.write_text("lsoa11cd,period,value\n" + "".join(lines))
+    import_file(store, str(path), ImportSpec(defaults={"value_type": "count", "title": "Visits"}))
+    store.set_settings({"suppress_below": "5"})
+    result = run_trend_study(store, TrendStudy("visits"))
+    window = result.window.pivot(index="area_code", columns="period", values="value")
+    first = lsoa_codes[0]
+    assert np.isnan(window.loc[first, "2019"]) and window.loc[first, "2020"] == 20
+    assert np.isnan(window.loc[lsoa_codes[1], "2019"])  # 2019: the 2 alone, so the next smallest (30) goes too
+    assert np.isnan(window.loc[lsoa_codes[1], "2021"]) and np.isnan(window.loc[lsoa_codes[2], "2021"])  # 3 and 4
+    assert window.loc[lsoa_codes[3], "2021"] == 50
+    change = result.table.set_index("area_code")["change"]
+    assert np.isnan(change[first]) and change[lsoa_codes[3]] == 0
+    assert "counts from 1 to 4 are not published" in result.footer
