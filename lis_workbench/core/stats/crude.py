@@ -164,3 +164,12 @@ def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise AnalysisError(f"Column '{column}', row {row + 2}: '{table[column].iloc[row]}' is not a number.")
     return parsed.to_numpy(float)
+
+
+def _groups(frame: pd.DataFrame, by: Sequence[str]):
+    """(key as a tuple, rows) per group of `by` in sorted order, missing keys kept; the whole frame with key ()
+    when there is no `by`. One column is grouped on by name: pandas 1.5 warns on a list of one."""
+    if not by:
+        return [((), frame)]
+    grouped = frame.groupby(by[0] if len(by) == 1 else list(by), sort=True, dropna=False)
+    return [((key,) if len(by) == 1 else key, group) for key, group in grouped]

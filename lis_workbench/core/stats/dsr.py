@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..compare import byar_interval
 from ..errors import AnalysisError
-from .crude import OUTPUT, _check_columns, _finish, _level, _positive
+from .crude import OUTPUT, _check_columns, _finish, _groups, _level, _positive
 
 #: The 2013 European Standard Population (Eurostat 2013): 19 five-year bands, 0-4 ... 85-89 and 90+, by the
 #: first age of each band.
@@ -60,10 +60,8 @@ def dsr(table: pd.DataFrame, count: str, population: str, age: str, *, by: Seque
         raise AnalysisError(f"Age band(s) starting at {', '.join(map(str, unknown))} are not bands of the standard "
                             f"population (which starts its bands at {', '.join(map(str, sorted(standard)))}).",
                             option="age")
-    keys = list(by) if by else None
     rows = []
-    for key, group in (frame.groupby(keys, sort=True, dropna=False) if keys else [((), frame)]):
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group in _groups(frame, by):
         label = ", ".join(f"{c} = {v}" for c, v in zip(by, key)) or "The table"
         if events_per_person is None:
             bands = group.groupby("_band")[["_x", "_n"]].sum(min_count=1)

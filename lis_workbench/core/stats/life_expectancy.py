@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisError
-from .crude import OUTPUT, _check_columns, _finish, _level
+from .crude import OUTPUT, _check_columns, _finish, _groups, _level
 from .dsr import band_start
 
 #: Fingertips gives no life expectancy for a group of this many people or fewer (Toson & Baker, ONS 2003).
@@ -51,9 +51,7 @@ def life_expectancy(table: pd.DataFrame, deaths: str, population: str, age: str,
 
     z = float(ndtri(0.5 + level / 2))
     rows = []
-    groups = frame.groupby(list(by), sort=True, dropna=False) if by else [((), frame)]
-    for key, group in groups:
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group in _groups(frame, list(by)):
         summed = group.groupby("_band")[["_d", "_p"]].sum(min_count=1).reindex(bands)
         d, p = summed["_d"].to_numpy(float), summed["_p"].to_numpy(float)
         note = _rule(d, p, bands, open_age)

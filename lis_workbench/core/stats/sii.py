@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import expit, logit, ndtri
 
 from ..errors import AnalysisError
-from .crude import OUTPUT, _check_columns, _finish, _level, _numbers
+from .crude import OUTPUT, _check_columns, _finish, _groups, _level, _numbers
 
 #: PHEindicatormethods' bounds: at least 5 quantiles (quintiles), at most 100 (centiles).
 MIN_QUANTILES, MAX_QUANTILES = 5, 100
@@ -75,8 +75,7 @@ def sii(table: pd.DataFrame, value: str, population: str, quantile: str, *, by: 
 
     method = f"simulation {reps:,} reps" + {0: "", 1: " (log)", 2: " (logit)"}[kind if transform else 0]
     rows = []
-    for key, group in (frame.groupby(list(by), sort=True, dropna=False) if by else [((), frame)]):
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group in _groups(frame, by):
         group = group.sort_values("_qi")
         missing = sorted(set(range(len(labels))) - set(group["_qi"]))
         no_value = group.loc[group["_v"].isna(), "_qi"].tolist()

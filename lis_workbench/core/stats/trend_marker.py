@@ -29,7 +29,7 @@ from scipy.special import chdtrc, chdtri, ndtri
 
 from ..compare import normalise_polarity
 from ..errors import AnalysisError
-from .crude import _check_columns, _level, _numbers
+from .crude import _check_columns, _groups, _level, _numbers
 
 SOURCE = ("https://fingertips.phe.org.uk/static-reports/public-health-technical-guidance/Presentation/"
           "Trend_markers.html")
@@ -89,9 +89,7 @@ def recent_trend(table: pd.DataFrame, *, period: str, value: str | None = None, 
     for name in by:
         frame[name] = table[name]
     rows = []
-    groups = frame.groupby(by, sort=True, dropna=False) if by else [((), frame)]
-    for key, group in groups:
-        key = key if isinstance(key, tuple) else (key,)
+    for key, group in _groups(frame, list(by)):
         label = ", ".join(f"{c} = {v}" for c, v in zip(by, key)) or "The table"
         repeated = group["_period"][group["_period"].duplicated()]
         if len(repeated):
