@@ -385,7 +385,8 @@ def test_a_model_chains_load_indicator_into_the_funnel(provider, sample_store_pa
         model.addChildAlgorithm(child)
     model.updateDestinationParameters()
     out = tmp_path / "income_funnel.gpkg"
-    processing.run(model, {"funnel:areas": str(out)})
+    [destination] = [p.name() for p in model.destinationParameterDefinitions()]  # "funnel:areas" on QGIS 3.22,
+    processing.run(model, {destination: str(out)})  # named after its description on 3.44
 
     with sqlite3.connect(sample_store_path) as db:
         figures = {}
