@@ -14,29 +14,13 @@ from qgis.core import QgsFeature, QgsField, QgsProcessingException, QgsVectorLay
 from qgis.PyQt.QtCore import QVariant
 from scipy import stats as sp
 
+# PHEindicatormethods' published funnel figures, transcribed once (testdata_funnel_*_outputs.csv)
+from tests.unit.test_stats_funnel import AXIS_END, AXIS_START, PROPORTION_ROWS, RATIO_ROWS
+
 #: Eurostat (2013), Revision of the European Standard Population: the ESP 2013 per 100,000, bands 0-4 ... 90+.
 PUBLISHED_ESP2013 = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000,
                      2500, 1500, 1000]
 BANDS = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
-#: PHEindicatormethods testdata_funnel_prop_outputs.csv (average 80.642448%): Population, Lower2s0025limit,
-#: Upper2s0025limit, Lower3s0001limit, Upper3s0001limit - as in tests/unit/test_stats_funnel.py.
-PROPORTION_ROWS = [
-    (1, 3.204264, 100, 0, 100), (2, 25.885383, 100, 0, 100), (3, 35.933491, 100, 10.150815, 100),
-    (10, 56.154344, 100, 42.03259, 100), (18, 62.390093, 98.894803, 51.864359, 100),
-    (41, 68.548635, 92.73626, 61.574398, 99.710497), (102, 72.974925, 88.309971, 68.553233, 92.731663),
-    (1008, 78.203374, 83.081521, 76.796814, 84.488082), (9998, 79.867989, 81.416907, 79.421375, 81.863521),
-    (110000, 80.408963, 80.875933, 80.274317, 81.010578)]
-#: the same file's axis (denominators 16,386 to 102,950): its first 16 and last 5 populations
-AXIS_START = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 18]
-AXIS_END = [72486, 80452, 89294, 99108, 110000]
-#: testdata_funnel_ratio_outputs.csv: Observed_events, lower_2s_exp_events, lower_2s_isr, upper_2s_exp_events,
-#: upper_2s_isr, lower_3s_exp_events, lower_3s_isr, upper_3s_exp_events, upper_3s_isr.
-RATIO_ROWS = [
-    (1, 5.571644585, 17.94802207, 0.025317898, 3949.774946, 9.233410143, 10.83023482, 0.001000547, 99945.32721),
-    (2, 7.224687515, 27.6828582, 0.242209467, 825.7315569, 11.22886836, 17.81123382, 0.04540199, 4405.093268),
-    (10, 18.39035799, 54.3763205, 4.795387629, 208.5337156, 24.13397235, 41.43536693, 2.960519925, 337.778507),
-    (100, 121.6268111, 82.21871402, 81.36400699, 122.9044681, 134.9243187, 74.11562345, 71.92139974, 139.0406755),
-    (716, 770.4222128, 92.93605352, 664.5083011, 107.7488421, 802.60414, 89.20960712, 636.1521174, 112.5516964)]
 
 
 def _table(fields: list[tuple[str, object]], rows: list[tuple]) -> QgsVectorLayer:
