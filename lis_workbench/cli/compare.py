@@ -10,6 +10,9 @@ from rich.table import Table
 
 from .console import STORE_ARG, console, fmt, open_store
 
+#: Areas listed on the terminal (England's 32,844 LSOAs would take half a minute to print); the CSV has them all.
+SHOWN = 250
+
 
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare_cmd)
@@ -52,12 +55,15 @@ def compare_cmd(store: str = STORE_ARG,
     console.print(f"[bold]{escape(result.title)}[/bold] {escape(result.headline)}", highlight=False)
     listing = Table("area", "numerator", "denominator", "value", "95% CI", "vs benchmark (95%)", "99.8%",
                     "assessment", "quintile")
-    for r in result.table.sort_values("value", ascending=False, na_position="last").itertuples(index=False):
+    ordered = result.table.sort_values("value", ascending=False, na_position="last")
+    for r in ordered.head(SHOWN).itertuples(index=False):
         interval = f"{fmt(r.lower_95, 2)} - {fmt(r.upper_95, 2)}" if r.lower_95 == r.lower_95 else ""
         listing.add_row(str(r.area_name or r.area_code), fmt(r.numerator), fmt(getattr(r, "denominator", None)),
                         fmt(r.value, 2), interval, r.vs_benchmark_95, r.vs_benchmark_99_8,
                         r.assessment_95 if r.reason == "" else r.reason, r.quintile_words)
     console.print(listing)
+    if len(ordered) > SHOWN:
+        console.print(f"(the {SHOWN} highest of {len(ordered):,} areas shown; --csv writes them all)")
     console.print(result.counts)
     if csv:
         from ..core.safe_csv import write_csv

@@ -229,7 +229,7 @@ class FunnelView:
     y_label: str
     x_label: str
     summary: str  # "Of 200 areas, 61 lie above the 99.8% limit (worse): ...; 70 below (better): ..."
-    outliers: list[str]  # names of the areas beyond the 99.8% limits, the furthest first
+    outliers: list[str]  # codes of the areas beyond the 99.8% limits, the furthest first (points' label names them)
     method: str  # how the limits were drawn, in a sentence
 
 
@@ -250,6 +250,9 @@ def funnel(result: CompareResult, *, denominator_words: str = "denominator", lim
                            "denominator": table["denominator"], "value": table["value"], "verdict": verdict,
                            "side_99_8": table["vs_benchmark_99_8"]})
     points = points[table["reason"] == ""].reset_index(drop=True)
+    shared = points["area_name"].duplicated(keep=False)  # names several areas share are told apart by code
+    points["label"] = points["area_name"].astype(str).where(~shared, points["area_name"].astype(str) + " ("
+                                                              + points["area_code"].astype(str) + ")")
     # the furthest out first: distance past the nearer 99.8% limit, in units of the 99.8% half-width there
     upper = np.interp(points["denominator"], lines["denominator"], lines["upper_99_8"])
     lower = np.interp(points["denominator"], lines["denominator"], lines["lower_99_8"])
@@ -257,14 +260,14 @@ def funnel(result: CompareResult, *, denominator_words: str = "denominator", lim
                     (lower - points["value"]) / np.maximum(result.benchmark - lower, 1e-12))
     outside = points["side_99_8"].isin(["higher", "lower"]).to_numpy()
     beyond = points[outside].assign(_past=past[outside]).sort_values("_past", ascending=False)
-    outliers = [str(n) for n in beyond["area_name"]]
+    outliers = [str(n) for n in beyond["area_code"]]
     words = []
     for side in ("higher", "lower"):
         group = beyond[beyond["side_99_8"] == side]
         if len(group):
             judged_as = group["verdict"].iloc[0]
             extra = f" ({judged_as})" if judged_as not in (side, "similar") else ""
-            names = ", ".join(str(n) for n in group["area_name"][:limit_names])
+            names = ", ".join(str(n) for n in group["label"][:limit_names])
             more = f" and {len(group) - limit_names} more" if len(group) > limit_names else ""
             words.append(f"{len(group)} {'above' if side == 'higher' else 'below'} the 99.8% limits{extra}: "
                          f"{names}{more}")

@@ -87,8 +87,10 @@ def funnel_chart(view, out: str | Path, *, footer: str = "", width: int = 2400, 
         painter.drawEllipse(at(row.denominator, row.value), radius, radius)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     placed: list[QRectF] = []
-    for name in view.outliers[:named]:
-        row = points[points["area_name"] == name].iloc[0]
+    labels = points.set_index("area_code")
+    for code in view.outliers[:named]:
+        row = labels.loc[code]
+        name = str(row["label"])
         point = at(float(row["denominator"]), float(row["value"]))
         right = point.x() < plot.right() - 300 * px
         width_text = QFontMetrics(_font(19 * px)).horizontalAdvance(name) + 6 * px

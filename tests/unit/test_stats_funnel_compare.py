@@ -81,3 +81,13 @@ def test_a_count_has_no_funnel():
         funnel(compare_areas(frame, benchmark=10.0))
     with pytest.raises(AnalysisError, match="proportion or a rate"):
         comparison_funnel("count", 1.0, 1.0, [10])
+
+
+def test_areas_that_share_a_name_are_told_apart_by_code():
+    """England's LSOAs carry their district's name: the funnel's words name an outlier with its code when others
+    share its name, and the outliers are codes, so the chart labels the right point."""
+    frame = pd.DataFrame({"area_code": ["A1", "A2", "B1", "C1"], "area_name": ["Leeds", "Leeds", "York", "Hull"],
+                          "numerator": [900, 100, 500, 480], "denominator": [1000, 1000, 1000, 1000]})
+    view = funnel(compare_areas(frame, kind="proportion"))
+    assert view.outliers[:2] == ["A1", "A2"] or set(view.outliers[:2]) == {"A1", "A2"}
+    assert "Leeds (A1)" in view.summary and "Leeds (A2)" in view.summary and "York (" not in view.summary
