@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from osgeo import ogr
 
 from .errors import LisError
 from .safe_csv import write_csv
 from .store import Store
 from .store.layers import write_layer
-from .suppression import apply, store_rule
+from .suppression import apply, apply_by_period, store_rule
 from .whole_files import written_whole
 
 ogr.UseExceptions()
@@ -26,9 +25,7 @@ def export_indicator(store: Store, indicator: str, out: str, period: str | None 
     rule = store_rule(store)
     if suffix == ".csv":
         frame = store.get_series(indicator) if period == "all" else store.get_values(indicator, period)
-        if rule is not None and "period" in frame:  # each period withheld on its own
-            frame = pd.concat([apply(entry, part, rule)[0] for _, part in frame.groupby("period", sort=False)]) \
-                if len(frame) else frame
+        frame, _ = apply_by_period(entry, frame, rule)
         frame.insert(0, "indicator", indicator)
         write_csv(frame, out)
         return len(frame)

@@ -99,3 +99,14 @@ def apply(entry: dict, frame: pd.DataFrame, rule: SuppressionRule | None) -> tup
     note = (f"{rule.words} Withheld here: {int(primary.sum())} area(s) with a small count"
             + (f" and {int(secondary.sum())} more so the total cannot reveal them." if secondary.any() else "."))
     return out, [note]
+
+
+def apply_by_period(entry: dict, frame: pd.DataFrame, rule: SuppressionRule | None) -> tuple[pd.DataFrame, list[str]]:
+    """apply() to each period of a series on its own (every period is published beside its own total); the notes:
+    the rule, and how many periods it withheld values in. Rows keep their order within each period."""
+    if rule is None or frame.empty:
+        return frame, []
+    parts = [apply(entry, part, rule) for _, part in frame.groupby("period", sort=False)]
+    hidden = sum(note != rule.words for _, notes in parts for note in notes)
+    return pd.concat([part for part, _ in parts]), [rule.words + (f" Withheld here: {hidden} period(s) with "
+                                                                  "small counts." if hidden else "")]

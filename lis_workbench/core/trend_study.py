@@ -11,7 +11,7 @@ import pandas as pd
 
 from .errors import AnalysisError, ParameterError
 from .stats.trend_marker import NOT_CALCULATED, marker_text, recent_trend
-from .suppression import apply, store_rule
+from .suppression import apply_by_period, store_rule
 from .trends import change, period_to_year, trend
 
 #: The recent-trend columns the study adds to its table (names unique in 10 characters, for shapefiles).
@@ -65,7 +65,7 @@ def run_trend_study(store, study: TrendStudy) -> TrendResult:
     if period_to_year(start) >= period_to_year(end):
         raise ParameterError(f"The first period ({start}) must come before the last ({end}).", option="start")
     names = store.area_codes(entry["geography"])
-    series, withheld = _published(store, entry, store.get_series(study.indicator))
+    series, withheld = apply_by_period(entry, store.get_series(study.indicator), store_rule(store))
     series = series.assign(area_name=series["area_code"].map(names))
     if study.areas:
         series = series[series["area_code"].isin(chosen_areas(study.areas, names))]
@@ -98,18 +98,6 @@ def run_trend_study(store, study: TrendStudy) -> TrendResult:
         footer=" ".join([f"{source}{licence} {provenance}".strip(), *withheld]),
         map_title=f"Change in {name[0].lower() + name[1:] if name[1:2].islower() else name}",
         provenance=provenance, recent_summary=recent_summary(recent, end, len(table)))
-
-
-def _published(store, entry: dict, series: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The series as the store's small-number rule lets it be published, period by period, and what it says."""
-    rule = store_rule(store)
-    if rule is None or series.empty:
-        return series, []
-    parts = [apply(entry, part, rule) for _, part in series.groupby("period", sort=False)]
-    notes = [note for _, said in parts for note in said]
-    hidden = sum(note != rule.words for note in notes)
-    return pd.concat([part for part, _ in parts]), [rule.words + (f" Withheld here: {hidden} period(s) with "
-                                                                  "small counts." if hidden else "")]
 
 
 def recent_markers(series: pd.DataFrame, entry: dict) -> pd.DataFrame:
