@@ -475,6 +475,7 @@ class _Profiler:
         frames = []
         for period, frame in full.groupby("period", sort=True):
             level = self._to_target(entry, kind, frame)
+            self._withhold(kind, level)  # a sparkline publishes every period's values, as the table the latest
             parts = level.parts if level.parts is not None else pd.DataFrame(np.nan, index=level.values.index,
                                                                              columns=list(PARTS))
             frames.append(parts.assign(value=level.values, period=str(period)).rename_axis("area_code")

@@ -448,6 +448,17 @@ def test_the_small_number_rule_withholds_ward_counts_but_not_the_borough_total(c
     assert all(shown[w].value == counts[w] for w in wards if w not in (small, next_smallest))
     assert shown[wards[0]].borough_value == sum(counts.values())
     assert shown[small].rank is None and shown[wards[0]].rank_of == len(wards) - 2
+    # a second, earlier period: the sparklines publish it too, so its small count is withheld there as well
+    earlier = {w: counts[w] + 5 for w in wards}
+    earlier[next_smallest] = 2  # 2021: the 2 and the next smallest (8, the ward small in 2022) withheld
+    pd.DataFrame({"ward23cd": wards, "period": "2021", "value": [earlier[w] for w in wards]}).to_csv(
+        tmp_path / "referrals_2021.csv", index=False)
+    import_file(copy, str(tmp_path / "referrals_2021.csv"), ImportSpec(indicator="referrals"))
+    pages = {p.area_code: p for p in build_profiles(copy, ["referrals"])}
+    series = {w: dict(row_of(pages[w], "referrals").series) for w in wards}
+    assert series[next_smallest]["2021"] is None and series[small]["2021"] is None
+    assert series[small]["2022"] is None and series[next_smallest]["2022"] is None
+    assert all(series[w] == {"2021": earlier[w], "2022": counts[w]} for w in wards if w not in (small, next_smallest))
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
