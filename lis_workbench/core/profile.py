@@ -33,6 +33,8 @@ ENGLAND = "E92000001"
 PARTS = ("numerator", "denominator", "lower_ci", "upper_ci")
 #: value_types whose numerators are a subset of their denominators (Wilson intervals), the rest being rates.
 PROPORTION_TYPES = frozenset({"proportion", "percentage", "percent"})
+#: A tested comparison in words, by its 95% assessment.
+VERDICT_WORDS = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
 NOT_COMBINABLE = {"rank": "ranks", "decile": "deciles", "quintile": "quintiles", "centile": "centiles",
                   "percentile": "percentiles", "score": "scores", "z-score": "z-scores", "index": "index values"}
 
@@ -311,19 +313,18 @@ class _Profiler:
             return {}
         share = float(usable["numerator"].sum() / usable["denominator"].sum())
         result = compare(frame, share, kind="proportion", polarity=entry["polarity"], levels=(0.95,))
-        words = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
         tested = {code: ("same", f"not tested: {_of_its(int(incomplete[code]))} no value, so its share would be "
                                  "understated.")
                   for code in values.index[partial & values.notna().to_numpy()]}
         for row in result.itertuples(index=False):
             verdict = row.assessment_95
-            if verdict not in words:
+            if verdict not in VERDICT_WORDS:
                 continue
             tested[row.area_code] = (
                 "same" if verdict == "similar" else verdict,
                 f"share of {people} {row.value:.1%} ({row.lower_95:.1%} to "
                 f"{row.upper_95:.1%}, 95% Wilson) against "
-                f"the borough's {share:.1%}: {words[verdict]} it.")
+                f"the borough's {share:.1%}: {VERDICT_WORDS[verdict]} it.")
         return tested
 
     def _withhold(self, kind: str, level: _Level) -> None:
@@ -371,16 +372,15 @@ class _Profiler:
             kind = "rate"
         result = compare(frame.drop(columns="value"), borough, kind=kind, polarity=entry["polarity"],
                          levels=(0.95,), multiplier=scale)
-        words = {"better": "significantly better than", "worse": "significantly worse than", "similar": "similar to"}
         tested = {}
         for row in result.itertuples(index=False):
-            if row.assessment_95 not in words:
+            if row.assessment_95 not in VERDICT_WORDS:
                 continue
             tested[row.area_code] = (
                 "same" if row.assessment_95 == "similar" else row.assessment_95,
                 f"{row.numerator:,.0f} / {row.denominator:,.0f}: 95% interval {row.lower_95:,.3g} to "
                 f"{row.upper_95:,.3g} ({row.method}) against the borough's {borough:,.3g}: "
-                f"{words[row.assessment_95]} it.")
+                f"{VERDICT_WORDS[row.assessment_95]} it.")
         return tested
 
     def _to_target(self, entry: dict, kind: str, frame: pd.DataFrame) -> _Level:
