@@ -24,6 +24,8 @@ from .borough import Borough, areas_within, choose_borough
 from .compare import compare
 from .errors import IndicatorNotFound, ProfileError
 from .geography import aggregate, aggregation_kind, area_label, infer_rate_scale
+from .number_text import format_number, number_style, period_text, unit_text
+from .outlines import area_outlines
 from .stats.trend_marker import marker_text, recent_trend
 from .store import Store
 from .suppression import store_rule, withheld
@@ -73,6 +75,10 @@ class ProfileRow:
     significance: str = ""  # counts of people: their share of the people counted among, Wilson 95% interval
     recent_trend: str = ""  # several periods: the Fingertips recent trend marker ("Increasing and getting worse", ...)
     recent_trend_note: str = ""  # why it could not be calculated (or that one point makes the trend)
+    number_style: str = ""  # how its numbers are printed (core.number_text.STYLES); "" = from kind and unit
+    unit_text: str = ""  # the unit as printed beside the numbers ("% of households" for a proportion shown as %)
+    period_text: str = ""  # the period as people read it ("Oct 2017" for 2017-10)
+    via: str = ""  # the lookup (and weights) the area's value came through, e.g. "through lookup x (best fit)"
 
 
 @dataclass
@@ -83,6 +89,9 @@ class AreaProfile:
     area_name: str | None
     rows: list[ProfileRow]
     provenance: dict
+    #: the borough's areas as simplified polygons for a locator map (core.outlines), shared by every page
+    outlines: dict[str, list[list[list[tuple[float, float]]]]] | None = field(default=None, repr=False,
+                                                                              compare=False)
 
 
 @dataclass
@@ -121,21 +130,12 @@ def build_profiles(store: Store, indicators: Sequence[str], geography: str | Non
         list(indicators), period)
 
 
-def format_value(value: float | None, kind: str = "rate") -> str:
-    """A number as a profile shows it: counts with thousands separators, rates to three significant places or so;
-    "n/a" when missing."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    if kind == "count":
-        return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    if size >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+def format_value(value: float | None, kind: str = "rate", unit: str | None = None,
+                 value_type: str | None = None) -> str:
+    """A number as a profile shows it (core.number_text): counts with thousands separators, proportions as
+    percentages, other numbers to about three significant figures, never in scientific notation; "n/a" when
+    missing."""
+    return format_number(value, number_style(kind, unit, value_type))
 
 
 def _source_label(source: str) -> str:
@@ -202,7 +202,11 @@ class _Profiler:
             for code in self.codes:
                 per_area[code].append(rows[code])
         provenance = self._provenance(entries, used_periods)
-        return [AreaProfile(code, self.areas[code], per_area[code], dict(provenance, area_code=code))
+        try:
+            outlines = area_outlines(self.store, self.geography, self.codes)
+        except Exception:  # a locator map is a nicety: a geography whose shapes cannot be read still gets pages
+            outlines = None
+        return [AreaProfile(code, self.areas[code], per_area[code], dict(provenance, area_code=code), outlines)
                 for code in self.codes]
 
     def _provenance(self, entries: list[dict], periods: dict[str, str | None]) -> dict:
@@ -231,6 +235,7 @@ class _Profiler:
     def _indicator_rows(self, entry: dict, period: str | None) -> dict[str, ProfileRow]:
         ind = entry["id"]
         kind = aggregation_kind(entry["value_type"], entry["unit"])
+        style = number_style(kind, entry["unit"], entry["value_type"])
         if not entry["periods"]:
             raise IndicatorNotFound(f"Indicator '{ind}' has no values.")
         period = str(period) if period is not None else entry["periods"][-1]
@@ -268,22 +273,24 @@ class _Profiler:
             rows[code] = ProfileRow(
                 indicator=ind, title=entry["title"], unit=entry["unit"], polarity=entry["polarity"], kind=kind,
                 period=period, value=value,
-                value_text=format_value(value, kind) + ("*" if incomplete and value is not None else ""),
+                value_text=format_number(value, style) + ("*" if incomplete and value is not None else ""),
                 method=str(level.methods.get(code)), incomplete=incomplete,
                 borough_value=borough_value,
-                borough_text=format_value(borough_value, kind) + ("*" if borough_missing and borough_value is not None
-                                                                   else ""),
+                borough_text=format_number(borough_value, style) + ("*" if borough_missing
+                                                                    and borough_value is not None else ""),
                 borough_method=borough_method, benchmark_value=bench_value,
-                benchmark_text=format_value(bench_value, kind), benchmark_method=bench_method,
+                benchmark_text=format_number(bench_value, style), benchmark_method=bench_method,
                 benchmark_comparable=kind != "count" and bench_value is not None,
                 rank=rank, rank_of=len(valid), comparator=comparator, comparator_label=comparator_label,
                 comparison=_compare(value, comparator, entry["polarity"]), spine=spine,
-                series=series.get(code, []))
+                series=series.get(code, []), number_style=style, unit_text=unit_text(entry["unit"], style),
+                period_text=period_text(period))
             if code in recent:
                 rows[code].recent_trend, rows[code].recent_trend_note = recent[code]
             if code in tested:
                 rows[code].comparison, rows[code].significance = tested[code]
             rows[code].derivation = self._derivation(rows[code], level.via, bench_name)
+            rows[code].via = level.via if rows[code].value is not None else ""
         return rows
 
     def _significance(self, entry: dict, kind: str, values: pd.Series,
@@ -373,13 +380,16 @@ class _Profiler:
         result = compare(frame.drop(columns="value"), borough, kind=kind, polarity=entry["polarity"],
                          levels=(0.95,), multiplier=scale)
         tested = {}
+        style = number_style(aggregation_kind(entry["value_type"], entry["unit"]), entry["unit"],
+                             entry["value_type"])
         for row in result.itertuples(index=False):
             if row.assessment_95 not in VERDICT_WORDS:
                 continue
             tested[row.area_code] = (
                 "same" if row.assessment_95 == "similar" else row.assessment_95,
-                f"{row.numerator:,.0f} / {row.denominator:,.0f}: 95% interval {row.lower_95:,.3g} to "
-                f"{row.upper_95:,.3g} ({row.method}) against the borough's {borough:,.3g}: "
+                f"{row.numerator:,.0f} / {row.denominator:,.0f}: 95% interval {format_number(row.lower_95, style)} "
+                f"to {format_number(row.upper_95, style)} ({row.method}) against the borough's "
+                f"{format_number(borough, style)}: "
                 f"{VERDICT_WORDS[row.assessment_95]} it.")
         return tested
 

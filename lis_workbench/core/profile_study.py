@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from .borough import Borough, choose_borough
 from .errors import ProfileError
+from .geography import aggregation_kind
 from .profile import AreaProfile, build_profiles
 
 #: Indicators a profile shows when neither the user nor the store says (those the store has, in this order).
 FALLBACK_INDICATORS = ("pop2016_total", "pop2016_age_0_4", "iod2019_income_numerator", "iod2019_idaci_numerator",
                        "iod2019_employment_numerator", "census2011_no_qualifications",
                        "census2011_lone_parents_not_employed", "iod2019_overcrowding", "iod2019_staying_on_post16",
-                       "iod2019_years_life_lost", "iod2019_no2", "claimant_count", "imd2019_imd_rank")
+                       "iod2019_years_life_lost", "iod2019_no2", "claimant_count")
 
 
 @dataclass
@@ -43,32 +44,65 @@ class ProfileResult:
 
     @property
     def summary(self) -> str:
-        """What every door reports once the pages are drawn: how many, for which borough, of how many indicators."""
-        return f"{len(self.profiles)} pages for {self.borough.name} ({len(self.indicators)} indicators)"
+        """What every door reports once the pages are drawn: how many, for which borough, of how many indicators
+        (the book ends with its methods pages)."""
+        label = str((self.profiles[0].provenance or {}).get("area_label") or "area") if self.profiles else "area"
+        return (f"{len(self.profiles)} {label} pages for {self.borough.name} ({_count(len(self.indicators))}) "
+                "and the methods")
 
 
-def chosen_indicators(store, asked: Sequence[str] | None) -> list[str]:
-    """The indicators asked for, else the store's profile indicators, else those of FALLBACK_INDICATORS it has."""
+def chosen_indicators(store, asked: Sequence[str] | None, geography: str | None = None) -> list[str]:
+    """The indicators asked for, else the store's profile indicators, else those of FALLBACK_INDICATORS it has.
+
+    Of a default list, indicators whose values cannot be combined into the profile areas (ranks, deciles and
+    scores of smaller areas: every page would print "n/a") are left out; named ones are always shown."""
     if asked:
         return [str(i).strip() for i in asked if str(i).strip()]
-    known = set(store.catalogue()["id"])
-    setting = store.setting("profile_indicators")
-    listed = [i.strip() for i in setting.split(",")] if setting else list(FALLBACK_INDICATORS)
-    chosen = [i for i in listed if i in known]
-    if not chosen:
+    chosen = _listed(store)
+    skipped = set(not_combinable(store, chosen, geography))
+    shown = [i for i in chosen if i not in skipped]
+    if not shown:
         raise ProfileError("The store does not say which indicators a profile shows, and has none of the usual "
-                           "ones; name the indicators.", option="indicators")
-    return chosen
+                           "ones that can be given for its areas; name the indicators.", option="indicators")
+    return shown
+
+
+def not_combinable(store, indicators: Sequence[str], geography: str | None = None) -> dict[str, str]:
+    """{id: reason} of the indicators held on other areas whose values cannot be combined into the profile
+    areas (geography: default the store's area geography): ranks, deciles, scores and the like."""
+    geography = geography or store.setting("area_geography")
+    out = {}
+    for ind in indicators:
+        entry = store.indicator(ind)
+        if entry["geography"] != geography and \
+                aggregation_kind(entry["value_type"], entry["unit"]) not in ("count", "rate"):
+            out[ind] = f"{entry['title']}: {entry['value_type'] or 'its'} values of {entry['geography']} areas " \
+                       f"cannot be combined into {geography} values"
+    return out
 
 
 def run_profile_study(store, study: ProfileStudy) -> ProfileResult:
     """Build the profile pages of a study, with their subtitle and provenance line."""
-    indicators = chosen_indicators(store, study.indicators)
+    indicators = chosen_indicators(store, study.indicators, study.geography)
+    skipped = [] if study.indicators else list(not_combinable(store, _listed(store), study.geography).values())
     borough = choose_borough(store, study.borough)
     profiles = build_profiles(store, indicators, geography=study.geography, lookup=study.lookup,
                               period=study.period, borough=borough.code)
     first = profiles[0].provenance if profiles else {}
     provenance = (f"Store {store.label}, checksum "
                   f"{str(first.get('store_checksum', ''))[:16]}; lookup {first.get('lookup')}.")
-    subtitle = f"Area profile: {len(indicators)} indicators compared with {borough.name} and England"
-    return ProfileResult(profiles, indicators, borough, subtitle, provenance)
+    subtitle = f"Area profile: {_count(len(indicators))} compared with {borough.name} and England"
+    notes = [f"Left out of the default profile: {reason}." for reason in skipped]
+    return ProfileResult(profiles, indicators, borough, subtitle, provenance, notes)
+
+
+def _listed(store) -> list[str]:
+    """The store's default profile list (setting, else FALLBACK_INDICATORS), as far as the store has them."""
+    known = set(store.catalogue()["id"])
+    setting = store.setting("profile_indicators")
+    listed = [i.strip() for i in setting.split(",")] if setting else list(FALLBACK_INDICATORS)
+    return [i for i in listed if i in known]
+
+
+def _count(n: int) -> str:
+    return f"{n} indicator" if n == 1 else f"{n} indicators"

@@ -2,10 +2,12 @@
 Rank | spine chart | trend sparkline with its Fingertips recent trend marker under it ("↑ worse", "no sig. change",
 "–"), a key, and numbered notes saying how each value was derived.
 
-Drawn for a ~1000 px wide picture placed on an A4 print layout: font 'DejaVu Sans' (the font QGIS ships on every
-platform), sizes in px, no text overlapping (titles wrap to two lines, numbers shrink to fit their column), only
-SVG features Qt's SVG renderer draws (no CSS, no dominant-baseline). Text widths are estimated from DejaVu Sans
-advance widths, so wrapping does not depend on any font being installed where the SVG is made.
+Drawn for a ~1000 px wide picture placed across A4 portrait (190 mm, so 1 px is 0.19 mm and 13 px, the smallest
+text, prints at 7 pt): font 'DejaVu Sans' (the font QGIS ships on every platform), sizes in px, no text overlapping
+(titles wrap to two lines, numbers shrink to fit their column, never below 13 px), only plain SVG elements (g,
+title, rect, line, circle, polyline, polygon, text with x, y, font-size, font-weight, font-style, text-anchor and
+fill; no CSS, no dominant-baseline), which qgis_bridge/svg_painter.py paints as real PDF text. Text widths are
+estimated from DejaVu Sans advance widths, so wrapping does not depend on any font being installed here.
 
 Spine chart: a light bar from the borough's lowest to highest area value, a darker band for the middle half
 (25th-75th percentile), a black line for the borough value (for counts, the average per area), a diamond for the
@@ -19,7 +21,8 @@ import re
 from collections.abc import Iterable
 from html import escape
 
-from .profile import AreaProfile, ProfileRow, format_value
+from .number_text import format_number, number_style, period_text, unit_text
+from .profile import AreaProfile, ProfileRow
 from .stats.trend_marker import marker_symbol
 from .text_fit import text_width, wrap
 
@@ -30,19 +33,23 @@ BAR, BAND, INK, GREY, RULE, SHADE = "#e3e3e3", "#a8a8a8", "#1a1a1a", "#595959", 
 #: columns: (left, right) in px
 COLS = {"indicator": (12, 318), "value": (322, 404), "borough": (408, 494), "benchmark": (498, 588),
         "rank": (592, 662), "spine": (674, 872), "spark": (888, 988)}
-ROW_H = 56
-#: font sizes in px (at 1000 px across A4 portrait, 1 px is about 0.19 mm: 14 px prints at about 7.5 pt)
-TITLE_SIZE, UNIT_SIZE, NUMBER_SIZE, HEAD_SIZE = 14.0, 11.0, 14.0, 12.5
-NOTE_SIZE, KEY_SIZE, SMALL_SIZE = 11.0, 11.5, 10.0
+ROW_H = 62
+#: font sizes in px (at 1000 px across A4 portrait, 1 px is 0.19 mm = 0.539 pt: 13 px prints at 7 pt, the least)
+TITLE_SIZE, UNIT_SIZE, NUMBER_SIZE, HEAD_SIZE = 15.0, 13.0, 15.0, 13.5
+NOTE_SIZE, KEY_SIZE, SMALL_SIZE = 13.0, 13.0, 13.0
+SMALLEST = 13.0  # px: 7 pt in print
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def profile_svg(profile: AreaProfile, *, title: str | None = None, notes: bool = True) -> str:
+def profile_svg(profile: AreaProfile, *, title: str | None = None, notes: bool = True, key: bool = True,
+                first_row: int = 1) -> str:
     """The profile table of one area as an SVG document (a string), about 1000 px wide.
 
     title: the heading above the table (default: the area's name and code; "" for none). notes: add the numbered
-    "How the values were derived" list and the provenance line under the key."""
+    "How the values were derived" list and the provenance line under the key. key: draw the key under the
+    table (a table split over pages draws it once, under its last part). first_row: the number of the first
+    row (its group id and shading), for a part of a longer table."""
     prov = profile.provenance or {}
     label = str(prov.get("area_label") or "area")
     area_word = label if not label.islower() else label.capitalize()
@@ -57,11 +64,12 @@ def profile_svg(profile: AreaProfile, *, title: str | None = None, notes: bool =
             out.append(_text(12, y, line, 18, weight="bold"))
         y += 8
     y = _header(out, y, area_word, bench_name, borough_name)
-    for number, row in enumerate(profile.rows, start=1):
+    for number, row in enumerate(profile.rows, start=first_row):
         _row(out, y, number, row, shade=number % 2 == 0)
         y += ROW_H
     out.append(_line(12, y, WIDTH - 12, y, RULE, 1))
-    y = _key(out, y + 14, label, bench_name, profile)
+    if key:
+        y = _key(out, y + 14, label, bench_name, profile)
     if notes:
         y = _notes(out, y + 6, profile, prov)
     height = int(round(y + 12))
@@ -86,13 +94,13 @@ def _header(out: list[str], y: float, area_word: str, bench_name: str, borough_n
              "rank": "Rank in borough", "spine": f"Where the {area_word.lower()} sits among {borough_name}'s "
              f"{area_word.lower()}s", "spark": "Trend"}
     lines = {k: wrap(v, COLS[k][1] - COLS[k][0], HEAD_SIZE, max_lines=2, bold=True) for k, v in heads.items()}
-    height = 14 + 14 * max(len(v) for v in lines.values())
+    height = 16 + 16 * max(len(v) for v in lines.values())
     for key, texts in lines.items():
         left, right = COLS[key]
         anchor, x = ("end", right) if key in ("value", "borough", "benchmark") else \
             ("middle", (left + right) / 2) if key in ("rank", "spine", "spark") else ("start", left)
         for i, text in enumerate(texts):
-            out.append(_text(x, y + 15 + 14 * i, text, HEAD_SIZE, weight="bold", anchor=anchor))
+            out.append(_text(x, y + 16 + 16 * i, text, HEAD_SIZE, weight="bold", anchor=anchor))
     y += height
     out.append(_line(12, y, WIDTH - 12, y, INK, 1.2))
     return y
@@ -106,18 +114,19 @@ def _row(out: list[str], y: float, number: int, row: ProfileRow, shade: bool) ->
     left, right = COLS["indicator"]
     title_lines = wrap(row.title, right - left, TITLE_SIZE, max_lines=2)
     for i, line in enumerate(title_lines):
-        out.append(_text(left, y + 19 + 17 * i, line, TITLE_SIZE, fill=INK))
-    unit = f"{row.unit or ''}{', ' if row.unit and row.period else ''}{row.period or ''}"
+        out.append(_text(left, y + 20 + 18 * i, line, TITLE_SIZE, fill=INK))
+    unit_words, period = row_unit(row), row.period_text or period_text(row.period)
+    unit = f"{unit_words}{', ' if unit_words and period else ''}{period}"
     if unit:
         unit_line = wrap(unit, right - left, UNIT_SIZE, max_lines=1)[0]
-        out.append(_text(left, y + (51 if len(title_lines) == 2 else 36), unit_line, UNIT_SIZE, fill=GREY))
+        out.append(_text(left, y + (55 if len(title_lines) == 2 else 38), unit_line, UNIT_SIZE, fill=GREY))
     for key, text in (("value", row.value_text), ("borough", row.borough_text), ("benchmark", row.benchmark_text)):
         col_l, col_r = COLS[key]
-        out.append(_fitted(col_r, y + 33, text, NUMBER_SIZE, col_r - col_l, anchor="end",
+        out.append(_fitted(col_r, y + 35, text, NUMBER_SIZE, col_r - col_l, anchor="end",
                            weight="bold" if key == "value" else None, fill=INK if text != "n/a" else GREY))
     col_l, col_r = COLS["rank"]
     rank = f"{row.rank} of {row.rank_of}" if row.rank is not None else "–"
-    out.append(_fitted((col_l + col_r) / 2, y + 33, rank, NUMBER_SIZE - 1, col_r - col_l, anchor="middle",
+    out.append(_fitted((col_l + col_r) / 2, y + 35, rank, NUMBER_SIZE - 1, col_r - col_l, anchor="middle",
                        fill=INK if row.rank is not None else GREY))
     _spine(out, y, row)
     _spark(out, y, row)
@@ -126,9 +135,9 @@ def _row(out: list[str], y: float, number: int, row: ProfileRow, shade: bool) ->
 
 def _spine(out: list[str], y: float, row: ProfileRow) -> None:
     left, right = COLS["spine"]
-    mid = y + 24
+    mid = y + 26
     if not row.spine:
-        out.append(_text((left + right) / 2, y + 33, "not available", KEY_SIZE, anchor="middle", fill=GREY,
+        out.append(_text((left + right) / 2, y + 35, "not available", KEY_SIZE, anchor="middle", fill=GREY,
                          style="italic"))
         return
     spread = row.spine
@@ -161,10 +170,10 @@ def _spine(out: list[str], y: float, row: ProfileRow) -> None:
     if england is not None:  # drawn last and hollow, so it shows even where it falls on the area's circle
         _diamond(out, x_of(england), mid)
     # the borough's lowest and highest values under the ends of the bar, when both fit without touching
-    low, high = _short(spread["min"], row.kind), _short(spread["max"], row.kind)
+    low, high = _short(spread["min"], row), _short(spread["max"], row)
     if text_width(low, SMALL_SIZE) + text_width(high, SMALL_SIZE) + 6 <= bar_r - bar_l + 20:
-        out.append(_text(max(bar_l, left), y + 49, low, SMALL_SIZE, anchor="start", fill=GREY))
-        out.append(_text(min(bar_r, right), y + 49, high, SMALL_SIZE, anchor="end", fill=GREY))
+        out.append(_text(max(bar_l, left), y + 53, low, SMALL_SIZE, anchor="start", fill=GREY))
+        out.append(_text(min(bar_r, right), y + 53, high, SMALL_SIZE, anchor="end", fill=GREY))
 
 
 def _spark(out: list[str], y: float, row: ProfileRow) -> None:
@@ -174,12 +183,12 @@ def _spark(out: list[str], y: float, row: ProfileRow) -> None:
         symbol = marker_symbol(row.recent_trend)
         colour = WORSE if symbol.endswith("worse") else BETTER if symbol.endswith("better") else \
             INK if symbol[:1] in "↑↓" else GREY
-        out.append(_fitted((left + right) / 2, y + 50, symbol, SMALL_SIZE, right - left, anchor="middle",
+        out.append(_fitted((left + right) / 2, y + 56, symbol, SMALL_SIZE, right - left, anchor="middle",
                            fill=colour))
     known = [(i, v) for i, (_, v) in enumerate(row.series) if v is not None]
     if len(row.series) < 2 or len(known) < 2:
         return
-    top, bottom, labels = (y + 6, y + 24, y + 36) if marked else (y + 9, y + 34, y + 49)
+    top, bottom, labels = (y + 6, y + 24, y + 39) if marked else (y + 9, y + 34, y + 53)
     values = [v for _, v in known]
     lo, hi = min(values), max(values)
     span = hi - lo or 1.0
@@ -193,28 +202,27 @@ def _spark(out: list[str], y: float, row: ProfileRow) -> None:
                'stroke-linejoin="round"/>')
     lx, ly = xy(*known[-1])
     out.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="{INK}"/>')
-    first, last = row.series[0][0], row.series[-1][0]
+    first, last = period_text(row.series[0][0]), period_text(row.series[-1][0])
     if text_width(first, SMALL_SIZE) + text_width(last, SMALL_SIZE) + 6 <= right - left:
         out.append(_text(left, labels, first, SMALL_SIZE, anchor="start", fill=GREY))
     out.append(_text(right, labels, last, SMALL_SIZE, anchor="end", fill=GREY))
 
 
 def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaProfile) -> float:
-    """The key under the table: the spine's marks, then the notes on *, ranks and n/a."""
-    out.append(_text(12, y + 14, "Key", 13, weight="bold"))
-    y += 22
+    """The key under the table: the spine's marks, then what *, ranks, n/a and the trend marker mean, in short
+    (the methods say how each comparison is tested)."""
+    out.append(_text(12, y + 15, "Key", 15, weight="bold"))
+    y += 24
     plural = f"{label}s"
     items = [
-        ("bar", f"Range of the borough's {plural}: lowest to highest value (printed under the bar)"),
-        ("band", f"Middle half of the borough's {plural} (25th to 75th percentile)"),
-        ("line", f"Borough value (for counts: the borough's average per {label})"),
-        ("diamond", f"{bench_name} value (not drawn for counts: a national total is on another scale)"),
-        ("better", f"This {label}: better than the borough (counts of people: significantly, as a share of the "
-                   "people counted among, 95% Wilson interval; rates with numerators: significantly, exact Poisson "
-                   "below 10 events, Byar from 10)"),
-        ("worse", f"This {label}: worse than the borough (significantly, likewise)"),
-        ("neutral", "No judgement: neutral indicator, equal to the borough, or not significantly different"),
-        ("spark", f"Trend: the {label}'s value in each period (first and last period labelled)"),
+        ("bar", f"Range of the borough's {plural} (lowest to highest value)"),
+        ("band", f"Middle half of the borough's {plural} (25th-75th percentile)"),
+        ("line", f"Borough value (for counts: the average per {label})"),
+        ("diamond", f"{bench_name} value (not drawn for counts)"),
+        ("better", f"This {label}: better than the borough (tested where possible)"),
+        ("worse", f"This {label}: worse than the borough (tested where possible)"),
+        ("neutral", "No judgement: neutral, or no significant difference"),
+        ("spark", f"Trend: the {label}'s value in each period"),
     ]
     column_w, size = (WIDTH - 24) / 2, KEY_SIZE
     for i in range(0, len(items), 2):
@@ -224,25 +232,22 @@ def _key(out: list[str], y: float, label: str, bench_name: str, profile: AreaPro
             _mark(out, x, y + 6, mark)
             lines = wrap(text, column_w - 44, size)
             for k, line in enumerate(lines):
-                out.append(_text(x + 36, y + 10 + 14 * k, line, size, fill=INK))
-            heights.append(14 * len(lines))
+                out.append(_text(x + 36, y + 11 + 16 * k, line, size, fill=INK))
+            heights.append(16 * len(lines))
         y += max(heights) + 6
     n = max((r.rank_of for r in profile.rows), default=0)
     remarks = [
-        "* Some of the small areas behind this value are missing or suppressed; the value uses the rest "
-        "(see the notes).",
-        f"Rank: 1 = most in need among the {n} {plural} of the borough with a value - the highest value where high "
-        "is bad, the lowest where high is good (for neutral indicators, 1 = highest). Ties share a rank.",
-        "n/a: not available - the notes say why (e.g. ranks and scores cannot be combined into ward values).",
+        "* Made from only some of its small areas (the others missing or suppressed). n/a: not available (the "
+        "methods say why).",
+        f"Rank: 1 = most in need of the {n} {plural} with a value (neutral indicators: the highest); ties share a "
+        "rank.",
     ]
     if any(r.recent_trend for r in profile.rows):
-        remarks.append("Under a sparkline, the recent trend (OHID Fingertips trend marker: chi-squared test for trend "
-                       "over the last five yearly values, at 99.8%): ↑ / ↓ a significant increase / decrease, better "
-                       "or worse by the indicator's polarity; no sig. change: not significant; –: could not be "
-                       "calculated (the notes say why, e.g. monthly data or no confidence intervals).")
+        remarks.append("Under a trend line, the recent trend (Fingertips method): ↑ / ↓ a significant rise / fall, "
+                       "coloured better or worse; no sig. change; – not calculated.")
     for remark in remarks:
         for line in wrap(remark, WIDTH - 24, size):
-            y += 14
+            y += 16
             out.append(_text(12, y, line, size, fill=INK))
     return y + 6
 
@@ -285,12 +290,12 @@ def derivation_notes(profile: AreaProfile) -> list[str]:
 
 def _notes(out: list[str], y: float, profile: AreaProfile, prov: dict) -> float:
     """Numbered notes: how each row's values were derived; then where the numbers come from."""
-    out.append(_text(12, y + 14, "How the values were derived", 13, weight="bold"))
-    y += 16
+    out.append(_text(12, y + 15, "How the values were derived", 15, weight="bold"))
+    y += 18
     for note in derivation_notes(profile):
         lines = wrap(note, WIDTH - 24, NOTE_SIZE)
         for line in lines:
-            y += 14
+            y += 16
             out.append(_text(12, y, line, NOTE_SIZE, fill=INK))
         y += 2
     checksum = str(prov.get("store_checksum") or "")
@@ -299,7 +304,7 @@ def _notes(out: list[str], y: float, profile: AreaProfile, prov: dict) -> float:
               + ". Sources: " + "; ".join(sorted({str(v.get('source')) for v in
                                                   (prov.get("indicators") or {}).values() if v.get("source")})))
     for line in wrap(footer, WIDTH - 24, SMALL_SIZE):
-        y += 13
+        y += 16
         out.append(_text(12, y, line, SMALL_SIZE, fill=GREY))
     return y
 
@@ -322,9 +327,9 @@ def _text(x: float, y: float, text: str, size: float, *, anchor: str = "start", 
 
 
 def _fitted(x: float, y: float, text: str, size: float, width: float, **options) -> str:
-    """Text shrunk (down to 8 px) until it fits its column."""
+    """Text shrunk (down to SMALLEST, 7 pt in print) until it fits its column."""
     bold = options.get("weight") == "bold"
-    while size > 8 and text_width(text, size, bold) > width - 4:
+    while size > SMALLEST and text_width(text, size, bold) > width - 4:
         size -= 0.5
     return _text(x, y, text, size, **options)
 
@@ -334,8 +339,18 @@ def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float)
             f'stroke-width="{width:g}"/>')
 
 
-def _short(value: float, kind: str) -> str:
-    return format_value(value, kind)
+def row_style(row: ProfileRow) -> str:
+    """How the row's numbers are printed (core.number_text), also for rows made before the style was kept."""
+    return row.number_style or number_style(row.kind, row.unit)
+
+
+def row_unit(row: ProfileRow) -> str:
+    """The row's unit as printed beside its numbers ("% of households" for a proportion shown as %)."""
+    return row.unit_text or unit_text(row.unit, row_style(row))
+
+
+def _short(value: float, row: ProfileRow) -> str:
+    return format_number(value, row_style(row))
 
 
 def _basename(path: str) -> str:

@@ -187,7 +187,8 @@ def test_rate_row_by_hand(profiles, wigan, lsoas, england_csv, indicator, column
     assert row.comparison == ("worse" if worse else "better") and row.comparator == row.borough_value
     assert row.method == f"population-weighted mean of {(ward_of == WARD).sum()} LSOAs"
     assert "weighted by population pop2015_total" in row.derivation
-    assert row.value_text == f"{wards[WARD]:.3f}" and "*" not in row.value_text
+    # both are proportions of one (catalogue unit "proportion ..."): printed as percentages to one decimal place
+    assert row.value_text == f"{wards[WARD] * 100:.1f}%" and "*" not in row.value_text
 
 
 def test_ranks_are_not_combined(profiles):
@@ -291,7 +292,7 @@ def test_yearly_ward_rates_with_limits_get_their_marker_on_the_page(copy, tmp_pa
         assert symbols[row.recent_trend] in shown and "2013" in shown and "2020" in shown
         assert "–" in [t.text for t in root.find(f".//{SVG}g[@id='row-2']").iter(f"{SVG}text")]  # monthly
         texts = [t.text for t in _texts(root)]
-        assert any(t.startswith("Under a sparkline, the recent trend (OHID Fingertips trend marker") for t in texts)
+        assert any(t.startswith("Under a trend line, the recent trend (Fingertips method)") for t in texts)
         _no_overlaps(root)
 
 
@@ -422,7 +423,8 @@ def test_a_ward_rate_is_judged_by_its_interval_and_a_few_events_read_similar(cop
         row = row_of(pages[ward], "admissions")
         assert row.value == pytest.approx(10.0) and row.borough_value == pytest.approx(borough)
         assert row.comparison == expected, ward
-        assert f"{low:,.3g} to {high:,.3g}" in row.significance
+        shown = [f"{v:.1f}" if v >= 10 else f"{v:.2f}" for v in (low, high)]  # as pages print a rate per 1,000
+        assert f"{shown[0]} to {shown[1]}" in row.significance
     assert row_of(pages[WARD], "admissions").comparison == "same"  # twice the borough's rate, from 6 events
     assert "exact Poisson" in row_of(pages[WARD], "admissions").significance
     big_row = row_of(pages[big], "admissions")
