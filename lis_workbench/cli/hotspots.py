@@ -57,7 +57,7 @@ def hotspot_cmd(store: str = STORE_ARG, indicator: str = typer.Argument(..., hel
     from ..qgis_bridge.maps import render_map, save_styled_gpkg
 
     layer = layer_from_frame(done.table, f"{done.entry['title']} ({done.page.period})")
-    style_clusters(layer, done.field)
+    style_clusters(layer, done.field, done.entry.get("polarity"))
     if gpkg:
         save_styled_gpkg(layer, gpkg, f"{indicator}_{statistic}")
     render_map([layer], done.page, None, out)

@@ -91,6 +91,7 @@ def _index_map(table, recipe, result, out: Path, checksum: str) -> None:
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
+    from ..core.index_recipe import index_credit
     from ..core.map_study import MapSpec
     from ..qgis_bridge.charts import style_index_deciles
     from ..qgis_bridge.layers import layer_from_frame
@@ -104,6 +105,7 @@ def _index_map(table, recipe, result, out: Path, checksum: str) -> None:
     periods = ", ".join(f"{k} {p}" for k, p in result.provenance.get("periods", {}).items())
     spec = MapSpec(field="index_decile", method="decile", title=recipe.title,
                    unit="Decile (1 = most in need)", period=str(result.provenance.get("period") or ""),
-                   source=f"LIS Workbench composite index, recipe {Path(recipe.path or 'recipe').name}",
+                   source=index_credit(recipe, result),
+                   licence="; ".join(sorted({v for v in result.provenance.get("sources", {}).values() if v})),
                    provenance=f"{result.method()}. Inputs: {periods}. Store checksum {checksum[:16]}.")
     render_map([layer], spec, classification, out)

@@ -399,7 +399,18 @@ def _auto_formatter(numbers: np.ndarray, exact: bool = False) -> Callable[[float
             def fixed(v: float, spec: str = spec) -> str:
                 return _no_minus_zero(spec.format(v))
             return fixed
-    return lambda v: _no_minus_zero(f"{v:,.6g}")
+    return lambda v: _no_minus_zero(plain_number(v))
+
+
+def plain_number(v: float, significant: int = 6) -> str:
+    """A number as people read it in print: thousands separators and about `significant` figures, never
+    scientific notation (1263500 -> 1,263,500, 0.000123456 -> 0.000123456)."""
+    v = float(v)
+    if not math.isfinite(v) or v == 0:
+        return "0" if v == 0 else str(v)
+    decimals = min(max(significant - 1 - math.floor(math.log10(abs(v))), 0), 12)
+    text = f"{v:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _no_minus_zero(text: str) -> str:

@@ -152,6 +152,7 @@ def run_recipe(store: Store, recipe: IndexRecipe, *, population_mask: object = N
     where = recipe.path or "recipe"
     lookup = _recipe_lookup(store, recipe, where)
     columns, geographies, periods, parts = {}, {}, {}, []
+    sources: dict[str, str] = {}  # each component's source -> its licence, in recipe order
     for comp in recipe.components:
         label = f"{where}: component '{comp.key}'"
         entry = _entry(store, comp.indicator, label)
@@ -170,6 +171,8 @@ def run_recipe(store: Store, recipe: IndexRecipe, *, population_mask: object = N
             raise CompositeError(f"{label}: the catalogue gives polarity '{entry.get('polarity')}', so say in the "
                                  "recipe whether a high value means more need (polarity = 'high') or less ('low').")
         columns[comp.key], geographies[comp.key], periods[comp.key] = values, geography, period
+        for used in (entry, per_entry) if comp.per else (entry,):
+            sources.setdefault(str(used.get("source") or used.get("id")), str(used.get("licence") or ""))
         parts.append(Component(comp.key, comp.weight, polarity, rank_population=comp.rank_population))
     distinct = sorted(set(geographies.values()))
     if len(distinct) > 1:
@@ -184,7 +187,7 @@ def run_recipe(store: Store, recipe: IndexRecipe, *, population_mask: object = N
     result = build_index(frame, parts, normalisation=recipe.normalisation, combine=recipe.combine,
                          missing=recipe.missing, population_mask=population_mask)
     result.provenance = {"recipe": where, "geography": distinct[0], "periods": periods,
-                         "period": recipe.period or max(periods.values())}
+                         "period": recipe.period or max(periods.values()), "sources": sources}
     return result
 
 
@@ -249,8 +252,9 @@ def save_index(store: Store, recipe: IndexRecipe, result: IndexResult, *, replac
     checksum = hashlib.sha256(recipe.text.encode("utf-8")).hexdigest()
     periods = result.provenance.get("periods", {})
     inputs = ", ".join(f"{k} ({p})" for k, p in periods.items()) or ", ".join(c.id for c in result.components)
-    source = (f"LIS Workbench composite index from recipe {Path(recipe.path or 'recipe').name} "
-              f"(sha256 {checksum[:12]}): {result.method()}. Inputs: {inputs}.")
+    sources = result.provenance.get("sources", {})
+    source = (f"{index_credit(recipe, result)} (sha256 {checksum[:12]}): {result.method()}. Inputs: {inputs}.")
+    licences = sorted({lic for lic in sources.values() if lic})
     scored = result.frame[result.frame["index_score"].notna()]
     outputs = (("score", "index_score", "score", "index score (higher = more need)", "high_is_bad"),
                ("rank", "index_rank", "rank", f"rank of {len(scored):,} (1 = most need)", "high_is_good"),
@@ -265,10 +269,18 @@ def save_index(store: Store, recipe: IndexRecipe, result: IndexResult, *, replac
         rows["suppressed"] = False
         entry = {"id": f"{recipe.id}_{suffix}", "title": f"{recipe.title} {suffix}", "theme": recipe.theme,
                  "unit": unit, "value_type": value_type, "polarity": polarity, "geography": geography,
-                 "source": source, "partner": "LIS Workbench", "licence": None, "notes": recipe.text}
+                 "source": source, "partner": "LIS Workbench", "licence": "; ".join(licences) or None,
+                 "notes": recipe.text}
         batches.append(ValueRows(entry, rows))
     store.write_indicators(batches, file=recipe.path, checksum=checksum, replace=replace)
     return [b.entry["id"] for b in batches]
+
+
+def index_credit(recipe: IndexRecipe, result: IndexResult) -> str:
+    """Who the index's numbers come from: its components' sources (MHCLG, ONS...), then the recipe that combined
+    them, so a map of the index credits the publishers rather than the tool."""
+    sources = "; ".join(result.provenance.get("sources", {})) or "the store's indicators"
+    return f"{sources}; combined as a composite index by recipe {Path(recipe.path or 'recipe').name} (LIS Workbench)"
 
 
 def stored_recipe(store: Store, indicator_id: str) -> IndexRecipe:

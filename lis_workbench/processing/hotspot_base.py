@@ -146,7 +146,10 @@ class HotspotAlgorithm(LisAlgorithm):
 
 
 def style_clusters_on_load(context, dest: str, field: str, metadata=None) -> None:
-    """The output's conventional cluster colours (and its input's metadata), saved with it and applied on load."""
+    """The output's cluster colours by the input's polarity (and its input's metadata), saved with it and applied
+    on load."""
     from ..qgis_bridge.hotspot_style import style_clusters
 
-    style_on_load(context, dest, lambda layer: style_clusters(layer, field), metadata)
+    found = metadata.keywords().get("polarity") if metadata is not None else None
+    polarity = found[0] if found else None
+    style_on_load(context, dest, lambda layer: style_clusters(layer, field, polarity), metadata)

@@ -1,31 +1,34 @@
-"""Conventional hotspot colours: Gi* hot (reds) and cold (blues) spots by confidence; LISA quadrants as GeoDa."""
+"""Hotspot maps in QGIS: draws the hotspot study's style description (core.hotspot_study.cluster_style), in which
+colour and words follow the indicator's polarity (a cluster of high need is red whatever the sign)."""
 
 from __future__ import annotations
 
 from qgis.core import QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsRendererCategory, QgsVectorLayer
+from qgis.PyQt.QtGui import QColor
 
-from ..core.hotspot import LISA_LABELS, NOT_SIGNIFICANT
-
-GI_COLOURS = [
-    ("Hot spot, 99% confidence", "#d7191c"), ("Hot spot, 95% confidence", "#fc8d59"),
-    ("Hot spot, 90% confidence", "#fed090"), (NOT_SIGNIFICANT, "#f0f0f0"),
-    ("Cold spot, 90% confidence", "#d1e5f0"), ("Cold spot, 95% confidence", "#91bfdb"),
-    ("Cold spot, 99% confidence", "#4575b4"),
-]
-LISA_COLOURS = [(LISA_LABELS[1], "#e31a1c"), (LISA_LABELS[4], "#f4a6a6"), (LISA_LABELS[2], "#a6b4f4"),
-                (LISA_LABELS[3], "#1f4fe0"), (NOT_SIGNIFICANT, "#f0f0f0")]
-NO_DATA = "#ffffff"
+from ..core.hotspot_study import cluster_style
+from ..core.palette import NoDataSymbol
+from .thematic import OUTLINE, no_data_fill
 
 
-def style_clusters(layer: QgsVectorLayer, field: str) -> None:
-    """A categorised renderer on the cluster field with the conventional colours and a "no data" class."""
-    palette = GI_COLOURS if field == "gi_cluster" else LISA_COLOURS
+def layer_polarity(layer: QgsVectorLayer) -> str | None:
+    """The polarity the store recorded in the layer's metadata (Load indicator, the dock), else None."""
+    found = layer.metadata().keywords().get("polarity") or []
+    return found[0] if found else None
+
+
+def style_clusters(layer: QgsVectorLayer, field: str, polarity: str | None = None) -> None:
+    """A categorised renderer on the cluster field (gi_cluster or lisa_cluster): one category per class of the
+    style description, in its order, and a hatched "no data" class. Without a polarity, the one recorded in the
+    layer's metadata; neutral when none is."""
+    polarity = polarity or layer_polarity(layer)
     categories = []
-    for label, colour in palette:
-        symbol = QgsFillSymbol.createSimple({"color": colour, "outline_color": "#636363", "outline_width": "0.15"})
-        categories.append(QgsRendererCategory(label, symbol, label))
-    blank = QgsFillSymbol.createSimple({"color": NO_DATA, "outline_color": "#969696", "outline_width": "0.15",
-                                        "style": "b_diagonal"})
-    categories.append(QgsRendererCategory(None, blank, "No data or left out"))
+    for entry in cluster_style(field, polarity):
+        if entry.value is None:
+            symbol = no_data_fill(NoDataSymbol(entry.colour, entry.hatch or "#ffffff", entry.label))
+        else:
+            symbol = QgsFillSymbol.createSimple({"color": QColor(entry.colour).name(), "outline_color": OUTLINE,
+                                                 "outline_width": "0.15"})
+        categories.append(QgsRendererCategory(entry.value, symbol, entry.label))
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
     layer.triggerRepaint()

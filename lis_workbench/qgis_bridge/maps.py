@@ -19,7 +19,7 @@ from qgis.core import (
 from ..__about__ import __version__
 from ..core import map_study
 from ..core.errors import LisError
-from ..core.map_study import MapSpec, classify_map, map_for_indicator, subtitle_text
+from ..core.map_study import MapSpec, classify_map, map_for_indicator, page_words, subtitle_text
 from ..core.palette import choose_ramp
 from . import layout as layouts
 from .compat import save_default_style
@@ -81,6 +81,10 @@ def _forget_styles(path: str, layer_name: str) -> None:
                 conn.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer_name,))
 
 
+__all__ = ["footer_text", "subtitle_text", "render_map", "style_thematic", "save_styled_gpkg",
+           "indicator_map_layer", "field_values"]
+
+
 def footer_text(spec: MapSpec) -> str:
     return map_study.footer_text(spec, __version__)
 
@@ -102,13 +106,33 @@ def _render_page(project, layers, spec, classification, out, extent, template, l
     target = QgsRectangle(extent or layers[0].extent())
     target.scale(1.05)
     layouts.fit_map(map_item, target)
-    layouts.set_legend(page.itemById("legend"), map_item, layers[0], spec.legend_title or spec.unit or spec.field,
-                       spec.period,
-                       legend_more)
-    layouts.set_text(page, "title", spec.title or layers[0].name())
-    layouts.set_text(page, "subtitle", subtitle_text(spec, classification))
+    title, subtitle, legend_title = page_words(spec, classification)
+    layouts.set_legend(page.itemById("legend"), map_item, layers[0], legend_title,
+                       map_study.period_words(spec.period), legend_more)
+    _set_title(page, title or layers[0].name())
+    layouts.set_text(page, "subtitle", subtitle)
     layouts.set_text(page, "footer", footer_text(spec))
     layouts.export(page, out)
+
+
+def _set_title(page, title: str) -> None:
+    """The page title, its font made up to 25% smaller when the whole title would not fit on its line, and only
+    then cut (a title should say its place, areas and period, not lose them to an ellipsis)."""
+    box = page.itemById("title")
+    if box is None:
+        return
+    for _ in range(5):
+        if layouts.fit_to_label(box, title) == title:
+            break
+        if hasattr(box, "textFormat"):
+            text_format = box.textFormat()
+            text_format.setSize(text_format.size() * 0.94)
+            box.setTextFormat(text_format)
+        else:  # QGIS before 3.24: the label's own font
+            font = box.font()
+            font.setPointSizeF(font.pointSizeF() * 0.94)
+            box.setFont(font)
+    box.setText(layouts.fit_to_label(box, title))
 
 
 def indicator_map_layer(store, indicator: str, period: str | None, spec: MapSpec):

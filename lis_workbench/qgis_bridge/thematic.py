@@ -1,13 +1,11 @@
-"""Choropleth styling in QGIS from engine class breaks: graduated renderer, "no data" class, labels."""
+"""Choropleth styling in QGIS from engine class breaks and colours (core.palette): graduated renderer, "no data"
+class, labels."""
 
 from __future__ import annotations
 
 from qgis.core import (
     QgsClassificationCustom,
-    QgsColorBrewerColorRamp,
     QgsFillSymbol,
-    QgsGradientColorRamp,
-    QgsGradientStop,
     QgsGraduatedSymbolRenderer,
     QgsPalLayerSettings,
     QgsRendererRange,
@@ -18,31 +16,28 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..core.palette import MAX_CLASSES, RampChoice
+from ..core import palette
+from ..core.palette import NO_DATA_LABEL, NoDataSymbol, RampChoice
 
-NO_DATA_LABEL = "No data (missing or suppressed)"
 OUTLINE = "#636363"
 
 
 def ramp_colours(choice: RampChoice, k: int) -> list[QColor]:
-    """k colours of a ColorBrewer scheme; its published colours where it has k classes, else interpolated
-    along its largest published set."""
-    if k <= 0:
-        return []
-    limit = MAX_CLASSES[choice.kind]
-    if 3 <= k <= limit:
-        ramp = QgsColorBrewerColorRamp(choice.name, k)
-    else:
-        base = QgsColorBrewerColorRamp(choice.name, 3 if k < 3 else limit)
-        n = base.count()
-        stops = [QgsGradientStop(i / (n - 1), base.color(i / (n - 1))) for i in range(1, n - 1)]
-        ramp = QgsGradientColorRamp(base.color(0), base.color(1), False, stops)
-    colours = [ramp.color(i / (k - 1)) if k > 1 else ramp.color(1.0) for i in range(k)]
-    return list(reversed(colours)) if choice.reverse else colours
+    """k colours of a ColorBrewer scheme as core.palette decides them."""
+    return [QColor(c) for c in palette.ramp_colours(choice, k)]
 
 
 def _fill(colour: QColor) -> QgsFillSymbol:
     return QgsFillSymbol.createSimple({"color": colour.name(), "outline_color": OUTLINE, "outline_width": "0.15"})
+
+
+def no_data_fill(symbol: NoDataSymbol) -> QgsFillSymbol:
+    """The no-data symbol: its fill with the hatching drawn across it (two layers, so the fill shows between the
+    lines)."""
+    fill = QgsFillSymbol.createSimple({"color": symbol.fill, "outline_color": OUTLINE, "outline_width": "0.15"})
+    hatch = QgsFillSymbol.createSimple({"color": symbol.hatch, "outline_style": "no", "style": "b_diagonal"})
+    fill.appendSymbolLayer(hatch.symbolLayer(0).clone())
+    return fill
 
 
 def graduated_renderer(field: str, intervals: list[tuple[float, float]], labels: list[str],
@@ -57,8 +52,7 @@ def graduated_renderer(field: str, intervals: list[tuple[float, float]], labels:
         return renderer
     rules = QgsRuleBasedRenderer.convertFromRenderer(renderer)
     root = rules.rootRule()
-    symbol = QgsFillSymbol.createSimple({"color": "#f0f0f0", "outline_color": OUTLINE, "outline_width": "0.15",
-                                         "style": "b_diagonal"})
+    symbol = no_data_fill(palette.no_data_symbol([c.name() for c in colours]))
     root.appendChild(QgsRuleBasedRenderer.Rule(symbol, 0, 0, f'"{field}" IS NULL', NO_DATA_LABEL))
     return rules
 

@@ -106,14 +106,15 @@ def test_composite_index_is_the_weighted_sum_of_zscores(lsoa_layer, tmp_path):
     assert 0 <= result["MAX_SHARE_CHANGING_DECILE"] <= 1
     assert {row["component"] for row in __import__("json").loads(result["SENSITIVITY"])} == {
         "income_rank", "health_rank", "no_quals"}
-    # the same layer styled as Processing styles it on load: ten graduated classes, decile 1 darkest
+    # the same layer styled as Processing styles it on load: ten graduated classes on ColorBrewer's 10-class RdBu
+    # (sequential schemes stop at 9), decile 1 (most in need) at the dark red end, as IMD deciles
     from lis_workbench.qgis_bridge.charts import style_index_deciles
 
     layer = QgsVectorLayer(str(out), "index", "ogr")
     style_index_deciles(layer)
     ranges = layer.renderer().ranges()
     assert len(ranges) == 10 and ranges[0].label() == "Decile 1 (most in need)"
-    assert ranges[0].symbol().color().lightness() < ranges[-1].symbol().color().lightness()
+    assert ranges[0].symbol().color().name() == "#67001f" and ranges[-1].symbol().color().name() == "#053061"
 
 
 def lsoa_layer_values(layer: QgsVectorLayer, field: str) -> pd.Series:

@@ -203,49 +203,54 @@ def test_cli_profiles_one_page_per_ward_with_values_from_the_lsoas(sample_store_
                           "--per-area", str(folder)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     reader = PdfReader(str(pdf))
-    assert len(reader.pages) == 25
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    methods = [i for i, text in enumerate(texts) if text.startswith("Methods")]
+    assert methods and methods[0] == 25 and len(reader.pages) == 25 + len(methods)  # 25 wards, then the methods
     assert len(list(folder.glob("profile_*.pdf"))) == 25
     with Store.open(sample_store_path) as store:
         lookup = store.lookup("lsoa11_ward23")
         wards = store.areas("ward23", with_geometry=False).set_index("area_code")["area_name"]
     first_ward = sorted(wards.items(), key=lambda kv: kv[1])[0]  # pages run in name order
     lsoas_in_ward = int((lookup["to_code"] == first_ward[0]).sum())
-    text = " ".join(reader.pages[0].extract_text().split())
-    assert first_ward[1] in text
-    assert "How the values were derived" in text
-    # the notes say how the ward's value was made: its LSOAs, counted here independently from the lookup
-    assert f"Ward: sum of {lsoas_in_ward} LSOAs through lookup lsoa11_ward23" in text
-    assert "ranks cannot be combined" in text  # IMD ranks are never averaged to wards
+    text = texts[0]
+    assert text.startswith(first_ward[1])
+    # the page says how the ward's value was made: its LSOAs, counted here independently from the lookup
+    assert f"How {first_ward[1]}'s values were made" in text
+    assert f"Total population, mid-2016: sum of {lsoas_in_ward} LSOAs" in text
+    words = " ".join(texts[25:])
+    assert "ranks cannot be combined" in words  # IMD ranks are never averaged to wards; the methods say so
+    assert "Ward values (through lookup lsoa11_ward23 (best fit)): sum of" in words
 
 
-def test_long_profiles_shrink_their_notes_to_fit_the_page(sample_store_path, tmp_path):
-    """Twenty indicators' notes at the designed 5.4 pt would run past the notes box; they are set smaller, so the
-    last words sit inside it (positions read back from the PDF with pdftotext -bbox), and too many is refused."""
+def test_long_profiles_continue_their_table_over_pages(sample_store_path, tmp_path):
+    """Twenty-eight indicators do not fit one page at 7 pt: the ward's table continues on a second page (the key
+    under its last part), every row is printed, and no word runs into the footer (positions read back from the
+    PDF with pdftotext -bbox)."""
     import re
 
-    from lis_workbench.core.errors import LisError
     from lis_workbench.core.profile import build_profiles
-    from lis_workbench.core.spine import derivation_notes
     from lis_workbench.core.store import Store
-    from lis_workbench.qgis_bridge.profile import NOTES_SIZE, export_profiles, notes_size
+    from lis_workbench.qgis_bridge.profile import FOOTER_TOP, export_profiles
 
     with Store.open(sample_store_path) as store:
         iod = sorted(i for i in store.catalogue()["id"] if i.startswith("iod2019_"))
-        long = [p for p in build_profiles(store, iod[:20]) if p.area_code == "E05015010"]  # Wigan Central
-        too_long = build_profiles(store, iod[:28])[:1]
-    texts = ["\n".join(derivation_notes(p)) for p in long]
-    assert notes_size(texts) < NOTES_SIZE
+        long = [p for p in build_profiles(store, iod[:28]) if p.area_code == "E05015010"]  # Wigan Central
     pdf = tmp_path / "long.pdf"
     export_profiles(long, pdf)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]
+    area = [p for p in pages if not p.lstrip().startswith("Methods")]
+    assert len(area) >= 2 and area[1].lstrip().startswith("Wigan Central (continued)")
+    words = " ".join(" ".join(area).split())
+    for row in long[0].rows:
+        assert row.value_text in words and " ".join(row.title.split()[:2]) in words, row.title
     boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout
-    words = [(float(y) / 72 * 25.4, w) for y, w in re.findall(r'yMax="([\d.]+)">([^<]*)<', boxes)]
-    notes = [(y, w) for y, w in words if 212 < y < 284]  # the notes box runs from 212 to 283 mm
-    last = derivation_notes(long[0])[-1].split()[-1]
-    assert any(w == last for _, w in notes)  # the final word of the final note is on the page ...
-    assert max(y for y, _ in notes) < 283  # ... and nothing runs past the box
-    with pytest.raises(LisError, match="give fewer indicators per profile"):
-        export_profiles(too_long, tmp_path / "too_long.pdf")
+    for page in boxes.split("<page ")[1:]:
+        ys = [float(y) / 72 * 25.4 for y in re.findall(r'yMax="([\d.]+)"', page)]
+        body = [y for y in ys if y < FOOTER_TOP]
+        footer = [y for y in ys if y >= FOOTER_TOP]
+        assert body and footer and max(body) < FOOTER_TOP - 0.5 and min(footer) > FOOTER_TOP + 1
 
 
 @pytest.mark.timeout(120)
