@@ -49,7 +49,8 @@ def site_cmd(store: str = STORE_ARG,
              save_costs: Path | None = typer.Option(None, help="Write the cost matrix used to this CSV."),
              quick: bool = typer.Option(False, help="Greedy/interchange quick look (not proven optimal)."),
              time_limit: float | None = typer.Option(None, help="Stop the exact solver after this many seconds."),
-             curve: Path | None = typer.Option(None, help="Coverage curve chart (PNG), 0..p new sites."),
+             curve: Path | None = typer.Option(None, help="Coverage curve chart (PNG): 0 to 2p new sites (until "
+                                                           "more stop adding), the chosen p marked."),
              gpkg: Path | None = typer.Option(None, help="Also write sites, allocation and demand layers here."),
              csv: Path | None = typer.Option(None, help="Also write the sites table here.")) -> None:
     """Site new services where they reach most need: maximal coverage, set covering or p-median."""
@@ -94,7 +95,7 @@ def site_cmd(store: str = STORE_ARG,
 
     site_layer, line_layer, demand_layer = outcome_layers(outcome, done.polygons, done.demand_title)
     page = MapSpec(field="service", title=done.map_title, unit=outcome.summary, period="",
-                   legend_title="Siting result", source=done.entry.get("source") or "",
+                   legend_title="Siting result", source=done.source,
                    licence=done.entry.get("licence") or "", provenance=done.provenance)
     if gpkg:
         gap_layer = demand_layer.clone()

@@ -23,6 +23,7 @@ from qgis.core import (
 
 from ..core import choices
 from ..core.choices import CLASSIFICATION_METHODS as METHODS
+from ..core.labels import LABELS_BY_DEFAULT
 from ..core.palette import DIVERGING, SEQUENTIAL
 from ..translation import QT_TRANSLATE_NOOP
 from .base import LisAlgorithm
@@ -105,8 +106,9 @@ class ThematicMapAlgorithm(LisAlgorithm):
                                                        optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.RAMP, "Colour ramp", list(RAMPS), defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(self.POLARITY, "Polarity", list(POLARITIES), defaultValue=0))
-        self.addParameter(QgsProcessingParameterBoolean(self.LABELS, "Label areas with their names",
-                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean(self.LABELS, "Name the areas on the map (not when too "
+                                                        "many to read on one page)",
+                                                        defaultValue=LABELS_BY_DEFAULT["map"]))
         self.addParameter(QgsProcessingParameterString(self.TITLE, "Map title", optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Styled layer",
                                                                   QgsProcessing.SourceType.TypeVectorPolygon))
@@ -115,8 +117,25 @@ class ThematicMapAlgorithm(LisAlgorithm):
                                                                 optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputString(self.SUMMARY, "Classes (as `lis map` reports them)"))
 
+    @staticmethod
+    def _label(layer, asked: bool, feedback) -> None:
+        """Name the areas when asked and core.labels finds them few enough to name on one page."""
+        from ..core.labels import NAME_FIELD, choose_label_geography, labels_wanted
+        from ..qgis_bridge.place_labels import label_areas
+
+        if not labels_wanted(asked, "map"):
+            return
+        if layer.fields().indexFromName(NAME_FIELD) < 0:
+            feedback.pushInfo(f"Not labelled: the layer has no {NAME_FIELD} field.")
+            return
+        choice = choose_label_geography(layer.name(), layer.featureCount())
+        if choice.geography:
+            label_areas(layer)
+        elif choice.note:
+            feedback.pushInfo(choice.note)
+
     def execute(self, parameters, context, feedback) -> dict:
-        from ..core.hotspot_study import FIELD, MEANING, WHAT
+        from ..core.hotspot_study import FIELD, WHAT, legend_title, polarity_words
         from ..core.map_study import MapSpec, classes_summary
         from ..qgis_bridge.hotspot_style import style_clusters
         from ..qgis_bridge.maps import render_map, save_styled_gpkg, style_thematic
@@ -134,9 +153,7 @@ class ThematicMapAlgorithm(LisAlgorithm):
         spec = MapSpec(field=field, method=METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
                        classes=self.parameterAsInt(parameters, self.CLASSES, context),
                        breaks=parse_breaks(self.parameterAsString(parameters, self.BREAKS, context)),
-                       ramp=None if ramp == "auto" else ramp, polarity=polarity, title=title,
-                       labels_field="area_name" if self.parameterAsBool(parameters, self.LABELS, context)
-                       and source.fields().indexFromName("area_name") >= 0 else None)
+                       ramp=None if ramp == "auto" else ramp, polarity=polarity, title=title)
         fill_from_layer(spec, source_layer)
         layer = QgsVectorLayer(f"MultiPolygon?crs={source.sourceCrs().authid()}", title, "memory")
         layer.dataProvider().addAttributes(list(source.fields()))
@@ -147,15 +164,18 @@ class ThematicMapAlgorithm(LisAlgorithm):
             layer.setMetadata(source_layer.metadata())
         feedback.setProgress(20)
         statistic = {cluster_field: name for name, cluster_field in FIELD.items()}.get(field)
-        if statistic:  # a Gi* or LISA result: its categories in their conventional colours, as `lis hotspot`
-            style_clusters(layer, field)
-            spec.unit, spec.method = MEANING[statistic], "categories"
+        if statistic:  # a Gi* or LISA result: its categories coloured by polarity, as `lis hotspot`
+            style_clusters(layer, field, spec.polarity)
+            spec.method = "categories"
+            spec.legend_title = legend_title(statistic, spec.polarity)
+            spec.subtitle = polarity_words(spec.polarity)
             spec.title = self.parameterAsString(parameters, self.TITLE, context) or f"{WHAT[statistic]}: {title}"
             classification = None
-            feedback.pushInfo(f"{field}: {WHAT[statistic]}, in the conventional cluster colours")
+            feedback.pushInfo(f"{field}: {WHAT[statistic]}. {spec.subtitle}")
         else:
             classification = style_thematic(layer, spec)
             feedback.pushInfo(classes_summary(spec, classification))
+        self._label(layer, self.parameterAsBool(parameters, self.LABELS, context), feedback)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         if not out.lower().endswith(".gpkg"):
             raise QgsProcessingException("The styled layer is written as a GeoPackage: give a .gpkg file.")

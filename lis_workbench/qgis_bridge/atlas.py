@@ -1,5 +1,7 @@
 """Atlases: one page per area of a coverage geography (wards by default), each zoomed on its area with the
-neighbours greyed out, from the same layout template as single maps; one PDF or one file per area."""
+neighbours greyed out and named, a locator of the whole coverage with the page's area picked out, from the same
+layout template as single maps; one PDF or one file per area. Which pages (core.atlas_study) and whether they
+are named (core.labels) is decided in the core."""
 
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..core.atlas_study import pages_with_data
 from ..core.errors import LisError
 from ..core.file_names import area_file_stem
 from ..core.map_study import MapSpec
 from . import layout as layouts
 from .compat import make_field
 from .maps import footer_text, subtitle_text
+from .place_labels import label_areas
 
 MASK_NEIGHBOURS = "@atlas_featureid <> $id"
 FILE_STEM, PAGE_TITLE = "lis_file_stem", "lis_page_title"
@@ -41,6 +45,42 @@ def mask_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
     root.appendChild(QgsRuleBasedRenderer.Rule(current, 0, 0, "ELSE", "This area"))
     mask.setRenderer(QgsRuleBasedRenderer(root))
     return mask
+
+
+def locator_layer(coverage: QgsVectorLayer) -> QgsVectorLayer:
+    """A copy of the coverage for the locator: every area pale, the atlas's current one filled dark."""
+    locator = coverage.clone()
+    locator.setName("Where this area is")
+    root = QgsRuleBasedRenderer.Rule(None)
+    other = QgsFillSymbol.createSimple({"color": "#f0f0f0", "outline_color": "#bdbdbd", "outline_width": "0.1"})
+    current = QgsFillSymbol.createSimple({"color": "#525252", "outline_color": "#252525", "outline_width": "0.2"})
+    root.appendChild(QgsRuleBasedRenderer.Rule(other, 0, 0, MASK_NEIGHBOURS, "Other areas"))
+    root.appendChild(QgsRuleBasedRenderer.Rule(current, 0, 0, "ELSE", "This area"))
+    locator.setRenderer(QgsRuleBasedRenderer(root))
+    return locator
+
+
+def pages_with_values(coverage: QgsVectorLayer, map_layer: QgsVectorLayer, field: str, name_field: str
+                      ) -> tuple[QgsVectorLayer, list[str]]:
+    """The coverage without the areas whose page would show only "No data" of the map layer's `field`
+    (core.atlas_study's rule), and the names of those left out. For doors that hold layers, not a store."""
+    from .frames import read_frame
+
+    if map_layer.fields().indexFromName(field) < 0 or coverage.crs() != map_layer.crs():
+        return coverage, []
+    code = "area_code" if coverage.fields().indexFromName("area_code") >= 0 else None
+    pages = read_frame(coverage, text=[name_field] + ([code] if code else []), geometry=True)
+    pages["area_code"] = pages[code] if code else pages["fid"].astype(str)
+    values = read_frame(map_layer, numeric=[field], text=["area_code"] if map_layer.fields().indexFromName(
+        "area_code") >= 0 else [], geometry=True)
+    if "area_code" not in values.columns:
+        values["area_code"] = ""
+    keep = pages_with_data(pages, values, field)
+    if keep.all():
+        return coverage, []
+    kept = coverage.materialize(QgsFeatureRequest().setFilterFids([int(f) for f in pages.loc[keep, "fid"]]))
+    kept.setName(coverage.name())
+    return kept, sorted(str(n) for n in pages.loc[~keep, name_field])
 
 
 def with_page_fields(coverage: QgsVectorLayer, name_field: str, title: Callable[[str], str]) -> QgsVectorLayer:
@@ -65,8 +105,9 @@ def with_page_fields(coverage: QgsVectorLayer, name_field: str, title: Callable[
 def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVectorLayer, spec: MapSpec,
                  classification, out: str | Path, single_file: bool = True, template: str | None = None,
                  progress: Callable[[float, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> list[str]:
-    """Write the atlas; returns the files written (one PDF, or one PDF/PNG per area)."""
+                 cancelled: Callable[[], bool] | None = None, labels: bool = True) -> list[str]:
+    """Write the atlas; returns the files written (one PDF, or one PDF/PNG per area). `labels` names the page's
+    area and its neighbours on the map."""
     if coverage.fields().indexFromName(name_field) < 0:
         raise LisError(f"The coverage layer has no field '{name_field}' for the page names.")
     if coverage.featureCount() == 0:
@@ -76,12 +117,15 @@ def export_atlas(coverage: QgsVectorLayer, name_field: str, map_layer: QgsVector
     coverage = with_page_fields(coverage, name_field, lambda name: layouts.fit_to_label(title_box,
                                                                                        f"{name}: {spec.title}"))
     mask = mask_layer(coverage)
-    with layouts.layers_in_project([coverage, map_layer, mask]):
-        return _export(page, coverage, name_field, map_layer, mask, spec, classification, Path(out), single_file,
-                       progress, cancelled)
+    if labels:
+        label_areas(mask, name_field, bold_current=True)
+    locator = locator_layer(coverage)
+    with layouts.layers_in_project([coverage, map_layer, mask, locator]):
+        return _export(page, coverage, name_field, map_layer, mask, locator, spec, classification, Path(out),
+                       single_file, progress, cancelled)
 
 
-def _export(page, coverage, name_field, map_layer, mask, spec, classification, out: Path, single_file,
+def _export(page, coverage, name_field, map_layer, mask, locator, spec, classification, out: Path, single_file,
             progress, cancelled) -> list[str]:
     map_item: QgsLayoutItemMap = page.itemById("map")
     map_item.setLayers([mask, map_layer])
@@ -91,6 +135,7 @@ def _export(page, coverage, name_field, map_layer, mask, spec, classification, o
     map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
     map_item.setAtlasMargin(0.12)
     layouts.set_legend(page.itemById("legend"), map_item, map_layer, spec.unit or spec.field, spec.period)
+    layouts.add_locator(page, locator)
     name_expr = f'"{name_field}"'
     layouts.set_text(page, "title", f'[% "{PAGE_TITLE}" %]')
     layouts.set_text(page, "subtitle", subtitle_text(spec, classification)
@@ -107,6 +152,8 @@ def _export(page, coverage, name_field, map_layer, mask, spec, classification, o
     # numbered, so two wards of the same name (Brooklands in Manchester and in Trafford) never share a file
     atlas.setFilenameExpression(f"'{out.stem}_' || lpad(@atlas_featurenumber, {len(str(total))}, '0') || '_' || "
                                 f'"{FILE_STEM}"')
+    # each page has its own scale: its scale bar's nice steps are worked out again once the map has moved
+    atlas.featureChanged.connect(lambda _feature: layouts.fit_scale_bar(page))
     feedback = QgsFeedback()
     if progress:
         feedback.progressChanged.connect(lambda p: progress(p / 100.0, "Exporting atlas pages"))

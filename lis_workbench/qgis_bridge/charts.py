@@ -16,13 +16,13 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPain
 from ..__about__ import __version__
 from ..core.classify import classify, nice_ceiling
 from ..core.errors import LisError
-from ..core.palette import RampChoice
+from ..core.palette import choose_ramp
 from ..core.trends import period_to_year
 from .maps import field_values
 from .thematic import style_layer
 
 #: Decile 1 (most need) darkest: YlOrRd run backwards over the ten deciles.
-INDEX_RAMP = RampChoice("YlOrRd", True, "sequential")
+INDEX_RAMP = choose_ramp("high_is_good", "decile")  # decile 1 (most in need) red: ColorBrewer's 10-class RdBu
 FONT = "DejaVu Sans"
 TREND_COLOURS = {"worsening": "#d7301f", "improving": "#2166ac"}
 NEUTRAL = "#8c8c8c"

@@ -11,7 +11,9 @@ from pathlib import Path
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
+    QgsFillSymbol,
     QgsLayoutExporter,
+    QgsLayoutItem,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
     QgsLayoutItemMap,
@@ -23,14 +25,18 @@ from qgis.core import (
     QgsPrintLayout,
     QgsProject,
     QgsReadWriteContext,
+    QgsRectangle,
     QgsScaleBarSettings,
+    QgsTextFormat,
     QgsUnitTypes,
+    QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor, QFont
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.errors import LisError
+from ..core.scale_bar import scale_bar_step
 from ..core.text_fit import wrap
 from .compat import set_label_font, set_legend_font
 
@@ -39,6 +45,7 @@ NORTH_ARROW = RESOURCES / "icons" / "north.svg"
 MAP_TEMPLATE = RESOURCES / "layouts" / "map_a4_landscape.qpt"
 FONT = "DejaVu Sans"
 REQUIRED_ITEMS = ("title", "subtitle", "map", "legend", "footer")
+LOCATOR_AT, LOCATOR_SIZE = (215.0, 137.0), (72.0, 48.0)  # the right column's foot, level with the map's bottom
 
 
 def fit_text(text: str, width_mm: float, size_pt: float, bold: bool = False, lines: int = 1) -> str:
@@ -63,6 +70,7 @@ def _label(layout, item_id: str, x: float, y: float, w: float, h: float, size: f
     set_label_font(label, font, QColor(colour))
     label.setText(item_id)
     label.setMode(QgsLayoutItemLabel.Mode.ModeFont)
+    label.setHAlign(Qt.AlignmentFlag.AlignLeft)  # not QGIS's default, justified, which spreads a line word by word
     label.setVAlign(Qt.AlignmentFlag.AlignTop)
     layout.addLayoutItem(label)
     label.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
@@ -75,6 +83,17 @@ def build_default_layout(project: QgsProject, name: str = "LIS map") -> QgsPrint
     layout = QgsPrintLayout(project)
     layout.initializeDefaults()  # one A4 landscape page
     layout.setName(name)
+    # made first, so the .qpt lists it after the main map: in the other order QGIS 3.22 printed
+    # "proj_create: unrecognized format" on every load of the template
+    locator = QgsLayoutItemMap(layout)
+    locator.setId("locator")
+    locator.setFrameEnabled(True)
+    locator.setFrameStrokeColor(QColor("#969696"))
+    locator.setCrs(QgsCoordinateReferenceSystem("EPSG:27700"))
+    layout.addLayoutItem(locator)
+    locator.attemptMove(QgsLayoutPoint(*LOCATOR_AT, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    locator.attemptResize(QgsLayoutSize(*LOCATOR_SIZE, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    locator.setVisibility(False)  # shown by the pages that need it (atlas pages: add_locator)
     _label(layout, "title", 10, 8, 277, 10, 17, bold=True)
     _label(layout, "subtitle", 10, 18, 277, 7, 10, colour="#525252")
     map_item = QgsLayoutItemMap(layout)
@@ -100,21 +119,92 @@ def build_default_layout(project: QgsProject, name: str = "LIS map") -> QgsPrint
     scalebar = QgsLayoutItemScaleBar(layout)
     scalebar.setId("scalebar")
     scalebar.setLinkedMap(map_item)
+    style_scale_bar(scalebar)
+    layout.addLayoutItem(scalebar)
+    # anchored by its lower-left corner inside the map frame, so a longer or shorter bar never crosses the frame
+    scalebar.setReferencePoint(QgsLayoutItem.ReferencePoint.LowerLeft)
+    scalebar.attemptMove(QgsLayoutPoint(14, 181, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    for item in (scalebar, north):  # place names keep clear of them
+        map_item.addLabelBlockingItem(item)
+    _label(layout, "footer", 10, 188, 277, 18, 7, colour="#525252")
+    return layout
+
+
+def style_scale_bar(scalebar: QgsLayoutItemScaleBar) -> None:
+    """Two black-and-white segments with haloed labels and no box (a box overlapping the map frame broke its
+    line); the segment length is set per page by fit_scale_bar."""
     scalebar.setStyle("Single Box")
     scalebar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers)
     scalebar.setUnitLabel("km")
     scalebar.setNumberOfSegments(2)
     scalebar.setNumberOfSegmentsLeft(0)
-    scalebar.setUnitsPerSegment(2)
-    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth)
-    scalebar.setMinimumBarWidth(25)
-    scalebar.setMaximumBarWidth(50)
-    scalebar.setBackgroundEnabled(True)
-    scalebar.setBackgroundColor(QColor(255, 255, 255, 210))
-    layout.addLayoutItem(scalebar)
-    scalebar.attemptMove(QgsLayoutPoint(12, 173, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
-    _label(layout, "footer", 10, 188, 277, 18, 7, colour="#525252")
-    return layout
+    scalebar.setUnitsPerSegment(1)
+    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFixed)
+    scalebar.setHeight(1.8)
+    scalebar.setLabelBarSpace(1.2)
+    scalebar.setBoxContentSpace(0.5)
+    scalebar.setBackgroundEnabled(False)
+    scalebar.setFrameEnabled(False)
+    text = QgsTextFormat()
+    text.setFont(QFont(FONT))
+    text.setSize(8)
+    text.setColor(QColor("#252525"))
+    buffer = text.buffer()
+    buffer.setEnabled(True)
+    buffer.setSize(0.8)
+    buffer.setColor(QColor("white"))
+    text.setBuffer(buffer)
+    scalebar.setTextFormat(text)
+
+
+def fit_scale_bar(layout: QgsPrintLayout) -> None:
+    """Give the layout's scale bar nice steps (core.scale_bar: 0-1-2 km, 0-200-400 m) for its map's scale now;
+    an atlas calls it again on every page."""
+    scalebar = layout.itemById("scalebar")
+    if not isinstance(scalebar, QgsLayoutItemScaleBar) or scalebar.linkedMap() is None:
+        return
+    map_item = scalebar.linkedMap()
+    width_mm = map_item.sizeWithUnits().width()
+    if not map_item.scale() > 0 or not width_mm > 0:
+        return
+    # the map's scale is paper to ground in its CRS's units; British National Grid is in metres
+    step = scale_bar_step(map_item.scale() / 1000.0, width_mm)
+    km = step.unit == "km"
+    scalebar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers if km else QgsUnitTypes.DistanceUnit.DistanceMeters)
+    scalebar.setUnitLabel(step.unit)
+    scalebar.setNumberOfSegments(step.segments)
+    scalebar.setNumberOfSegmentsLeft(0)
+    scalebar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFixed)
+    scalebar.setUnitsPerSegment(step.units_per_segment)
+    scalebar.update()
+
+
+def add_locator(layout: QgsPrintLayout, areas: QgsVectorLayer, whole: QgsRectangle | None = None) -> bool:
+    """Show the layout's locator: `areas` (a layer styled to pick out the page's area) over their whole extent,
+    with the main map's extent outlined. False (and hidden) when the layout has no locator item or the legend
+    reaches down to it."""
+    locator, map_item, legend = (layout.itemById(i) for i in ("locator", "map", "legend"))
+    if not isinstance(locator, QgsLayoutItemMap) or map_item is None:
+        return False
+    if legend is not None:
+        legend_foot = legend.positionWithUnits().y() + legend.sizeWithUnits().height()
+        if legend_foot > locator.positionWithUnits().y() - 2:
+            locator.setVisibility(False)
+            return False
+    locator.setLayers([areas])
+    locator.setCrs(areas.crs())
+    locator.setKeepLayerSet(True)
+    locator.setAtlasDriven(False)
+    extent = QgsRectangle(whole or areas.extent())
+    extent.scale(1.04)
+    fit_map(locator, extent)
+    overview = locator.overview()
+    overview.setLinkedMap(map_item)
+    overview.setFrameSymbol(QgsFillSymbol.createSimple({"style": "no", "outline_color": "#c51b7d",
+                                                        "outline_width": "0.5"}))
+    overview.setEnabled(True)
+    locator.setVisibility(True)
+    return True
 
 
 def load_layout(project: QgsProject, template: str | Path | None = None, name: str = "LIS map") -> QgsPrintLayout:
@@ -147,6 +237,8 @@ def fit_map(map_item: QgsLayoutItemMap, extent) -> None:
     map_item.setExtent(extent)
     map_item.attemptResize(size)
     map_item.zoomToExtent(extent)
+    if map_item.layout() is not None:
+        fit_scale_bar(map_item.layout())  # the bar's steps follow the scale just set
 
 
 def set_legend(legend: QgsLayoutItemLegend, map_item: QgsLayoutItemMap, layer, title: str, group: str,
@@ -222,6 +314,7 @@ def pdf_settings(dpi: int = 150) -> QgsLayoutExporter.PdfExportSettings:
 
 def export(layout: QgsPrintLayout, path: str | Path, dpi: int = 150) -> None:
     """Write the layout to .pdf or .png (by extension), with a clear error on failure."""
+    fit_scale_bar(layout)
     exporter = QgsLayoutExporter(layout)
     path = str(path)
     Path(path).parent.mkdir(parents=True, exist_ok=True)

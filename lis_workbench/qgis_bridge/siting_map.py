@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from qgis.core import (
+    Qgis,
     QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
     QgsGeometry,
@@ -25,9 +26,14 @@ from qgis.PyQt.QtCore import QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 
 from ..core.siting.plan import SitingOutcome
-from .compat import LABEL_OVER_POINT
 from .layers import layer_from_frame
 
+# Placement around a point: QgsPalLayerSettings.Placement until 3.26, Qgis.LabelPlacement after.
+LABEL_AROUND_POINT = getattr(Qgis, "LabelPlacement", QgsPalLayerSettings.Placement).AroundPoint  # qt6: ok
+#: A chosen site's label: its rank, then its name from the candidates layer when it has one.
+SITE_LABEL = ("CASE WHEN \"status\" = 'new' THEN to_string(to_int(\"rank\")) || "
+              "if(coalesce(attribute('name'), '') <> '', '. ' || attribute('name'), '') "
+              "ELSE '' END")
 SERVICE = {"reach": "Within reach", "gap": "Beyond reach: a gap", "none": "No demand counted"}
 SITE_STATUS = {"new": "New site (chosen)", "existing": "Existing site", "candidate": "Candidate, not chosen"}
 
@@ -82,7 +88,8 @@ def _wrap(text: str, width: int = 34) -> str:
 
 
 def style_sites(layer: QgsVectorLayer) -> None:
-    """New sites: large magenta stars labelled with their rank; existing: black squares; others: small dots."""
+    """New sites: large magenta stars named with their rank and name ("1. Westfield Community School"); existing:
+    black squares; others: small dots."""
     looks = [("new", {"name": "star", "color": "#c51b7d", "outline_color": "#ffffff", "size": "5.5"}),
              ("existing", {"name": "square", "color": "#252525", "outline_color": "#ffffff", "size": "3.2"}),
              ("candidate", {"name": "circle", "color": "#bdbdbd", "outline_color": "#737373", "size": "1.4"})]
@@ -90,22 +97,25 @@ def style_sites(layer: QgsVectorLayer) -> None:
                   for key, props in looks]
     layer.setRenderer(QgsCategorizedSymbolRenderer("status", categories))
     settings = QgsPalLayerSettings()
-    settings.fieldName = "CASE WHEN \"status\" = 'new' THEN to_string(to_int(\"rank\")) ELSE '' END"
+    settings.fieldName = SITE_LABEL
     settings.isExpression = True
     text = QgsTextFormat()
     font = QFont("DejaVu Sans")
     font.setBold(True)
     text.setFont(font)
-    text.setSize(9)
-    text.setColor(QColor("#c51b7d"))
+    text.setSize(8)
+    text.setColor(QColor("#8e0152"))
     buffer = text.buffer()
     buffer.setEnabled(True)
     buffer.setSize(1.0)
     buffer.setColor(QColor("white"))
     text.setBuffer(buffer)
     settings.setFormat(text)
-    settings.placement = LABEL_OVER_POINT
-    settings.yOffset = -4.0
+    settings.placement = LABEL_AROUND_POINT
+    settings.dist = 1.5
+    settings.autoWrapLength = 24
+    settings.displayAll = True  # a chosen site is always named, even where names crowd
+    settings.priority = 10
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     layer.setLabelsEnabled(True)
 
@@ -130,7 +140,8 @@ CURVE_TITLES = {"mclp": "Demand within reach by number of new sites",
 def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
               chosen: int | None = None, subtitle: str = "") -> None:
     """A line chart of demand covered (or average distance) against the number of new sites, with the values
-    printed at each point, so a planner sees where extra sites stop paying off."""
+    printed at each point and the chosen number marked; the curve runs on past it (dashed, to 2p or until sites
+    stop adding), so a planner sees where extra sites stop paying off."""
     title = CURVE_TITLES[model]
     width, height = 1400, 800
     image = QImage(width, height, QImage.Format.Format_ARGB32)
@@ -188,9 +199,17 @@ def curve_png(curve: pd.DataFrame, out: str | Path, model: str, unit_label: str,
     painter.setPen(QPen(QColor("#525252"), 2))
     painter.drawLine(plot.bottomLeft(), plot.bottomRight())
     painter.drawLine(plot.bottomLeft(), plot.topLeft())
-    painter.setPen(QPen(QColor("#c51b7d"), 4))
+    if chosen is not None and ks.min() <= chosen <= ks.max():
+        top, foot = at(chosen, y_max), at(chosen, 0)
+        painter.setPen(QPen(QColor("#8c8c8c"), 2, Qt.PenStyle.DashLine))
+        painter.drawLine(top, foot)
+        painter.setPen(QColor("#252525"))
+        painter.drawText(QRectF(top.x() + 10, plot.top() + 5, 400, 30),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"Chosen: {chosen} new site(s)")
     points = [at(k, v) for k, v in zip(ks, values)]
-    for a, b in zip(points, points[1:]):
+    for k, a, b in zip(ks[1:], points, points[1:]):
+        beyond = chosen is not None and k > chosen  # what more sites would add: the same line, dashed
+        painter.setPen(QPen(QColor("#c51b7d"), 4, Qt.PenStyle.DashLine if beyond else Qt.PenStyle.SolidLine))
         painter.drawLine(a, b)
     for k, p, v in zip(ks, points, values):
         big = chosen is not None and k == chosen

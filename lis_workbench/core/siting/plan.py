@@ -13,7 +13,7 @@ from ..errors import ParameterError
 from .common import MODELS, SitingError, SitingResult, check_single_source
 from .costs import euclidean_costs, read_cost_matrix, write_cost_matrix
 from .network import network_costs
-from .solve import coverage_curve, gap_areas, solve
+from .solve import coverage_curve, curve_sites, gap_areas, solve
 
 Progress = Callable[[float, str], None]
 
@@ -108,9 +108,10 @@ def run_plan(plan: SitingPlan, demand: pd.DataFrame, sites: pd.DataFrame,
     curve = None
     if plan.curve and plan.model in ("mclp", "pmedian") and capacity is None and plan.p:
         say(0.6, "Coverage curve")
-        curve = coverage_curve(cost, weights, plan.p, plan.model, radius=plan.radius, fixed=fixed,
-                                      exact=not plan.quick, time_limit=plan.time_limit,
-                                      solved={plan.p: result}, cancelled=cancelled)
+        curve = coverage_curve(cost, weights, curve_sites(plan.p), plan.model, radius=plan.radius, fixed=fixed,
+                               exact=not plan.quick, time_limit=plan.time_limit, solved={plan.p: result},
+                               cancelled=cancelled, flat_after=plan.p)
+        curve.attrs["chosen"] = int(plan.p)
         curve.attrs["total_demand"] = float(weights.sum())  # average distance = objective / total demand
     say(0.9, "Results")
     out = _tables(plan, demand, sites, cost, result)

@@ -1,4 +1,4 @@
-"""One model by name, the quick greedy look, the coverage curve over 0..p new sites, and the gap areas."""
+"""One model by name, the quick greedy look, the coverage curve over 0..2p new sites, and the gap areas."""
 
 from __future__ import annotations
 
@@ -63,13 +63,15 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
                    radius: float | None = None, fixed: np.ndarray | None = None,
                    exact: bool = True, time_limit: float | None = None,
                    solved: dict[int, SitingResult] | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> pd.DataFrame:
+                   cancelled: Callable[[], bool] | None = None, flat_after: int | None = None) -> pd.DataFrame:
     """Demand covered (MCLP) or total weighted distance (p-median) for 0..p_max new sites, each solved on its own
     (exact by default), so a planner sees where extra sites stop paying off. ``solved`` gives answers already
-    found (new sites -> result), which are used as they are."""
+    found (new sites -> result), which are used as they are. Past ``flat_after`` new sites the curve stops at
+    the first site that gains nothing (every reachable need is reached: more sites only repeat the line)."""
     fixed = np.zeros(cost.shape[1], bool) if fixed is None else np.asarray(fixed, bool)
     total = float(np.asarray(weights, float).sum())
-    rows = []
+    p_max = min(p_max, int((~fixed).sum()))  # no more new sites than there are candidates
+    rows: list[dict] = []
     for k in range(0, p_max + 1):
         stop_if_cancelled(cancelled)
         if model == "pmedian" and k == 0 and not fixed.any():
@@ -85,9 +87,18 @@ def coverage_curve(cost: np.ndarray, weights: np.ndarray, p_max: int, model: str
             res = solve_mclp(cost, weights, radius, k, fixed=fixed, time_limit=time_limit) if exact else \
                 greedy(cost, weights, k, "mclp", fixed=fixed, radius=radius)
         covered = float(np.asarray(weights, float)[res.covered].sum()) if radius is not None else np.nan
+        gain = abs(float(res.objective) - float(rows[-1]["objective"])) if rows else np.inf
         rows.append({"new_sites": k, "objective": res.objective, "covered_demand": covered,
                      "covered_share": covered / total if total else np.nan, "optimal": res.optimal})
+        if flat_after is not None and k > flat_after and not gain > 1e-9 * max(abs(float(res.objective)), 1.0):
+            break
     return pd.DataFrame(rows)
+
+
+def curve_sites(p: int) -> int:
+    """How far the coverage curve runs for p new sites: to 2p, so what sites beyond the chosen p would add (and
+    where that stops) shows beside the choice."""
+    return 2 * int(p)
 
 
 def solve(model: str, cost: np.ndarray, weights: np.ndarray, *, p: int | None = None, radius: float | None = None,

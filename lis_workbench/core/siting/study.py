@@ -4,6 +4,7 @@ run it, so a study gives the same answer from either."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,14 @@ from .plan import SitingOutcome, SitingPlan, run_plan
 
 MODEL_WORDS = {"mclp": "most demand within reach", "lscp": "fewest sites to reach the demand",
                "pmedian": "shortest average distance"}
+#: The open data behind a schools layer (Get Information About Schools), credited on any page siting among them.
+DFE_SCHOOLS_CREDIT = ("Schools: Department for Education, Get Information About Schools (open establishments), "
+                      "Open Government Licence v3.0")
+_OPERATOR_WORDS = {"=": "is", "==": "is", "<>": "is not", "!=": "is not", "<": "is below", "<=": "is at most",
+                   ">": "is above", ">=": "is at least", "like": "matches", "ilike": "matches", "in": "is",
+                   "not in": "is not"}
+_CLAUSE = re.compile(r"""^\s*"?([A-Za-z_][\w ]*?)"?\s*(not\s+in|ilike|like|in|<>|!=|<=|>=|==|=|<|>)\s*(.+?)\s*$""",
+                     re.IGNORECASE)
 
 
 @dataclass
@@ -48,6 +57,50 @@ class SitingStudy:
     curve: bool = True
 
 
+def filter_words(expression: str | None) -> str:
+    """An attribute filter as a reader says it: "education_phase = 'Primary'" -> "education phase is Primary";
+    clauses joined by AND or OR keep their joining word. A filter beyond that (functions, brackets) is
+    "a filter on their attributes", never the expression itself."""
+    if not expression or not expression.strip():
+        return ""
+    parts = re.split(r"\s+(and|or)\s+(?=(?:[^']*'[^']*')*[^']*$)", expression.strip(), flags=re.IGNORECASE)
+    words = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            words.append(part.lower())
+            continue
+        match = _CLAUSE.match(part)
+        if not match or "(" in match.group(1):
+            return "a filter on their attributes"
+        name, operator, value = match.groups()
+        operator = " ".join(operator.lower().split())
+        if operator in ("in", "not in"):
+            items = [v.strip().strip("'\"") for v in value.strip().lstrip("(").rstrip(")").split(",")]
+            value = " or ".join(i for i in items if i)
+        elif "(" in value:
+            return "a filter on their attributes"
+        else:
+            value = value.strip("'\"")
+        words.append(f"{name.replace('_', ' ').strip()} {_OPERATOR_WORDS[operator]} {value}")
+    return " ".join(words)
+
+
+def layer_words(layer: str, title: str | None, expression: str | None) -> str:
+    """A store point layer and its filter in words: "Schools and nurseries (GIAS) where education phase is
+    Primary"."""
+    filtered = filter_words(expression)
+    return f"{title or layer}{f' where {filtered}' if filtered else ''}"
+
+
+def sites_credit(title: str | None, columns: Sequence[str]) -> str:
+    """The credit a siting page owes its sites' data: DfE's for a Get Information About Schools layer (its title
+    says GIAS or schools, or it has GIAS's urn and phase columns), else none."""
+    text = (title or "").lower()
+    if "gias" in text or "school" in text or {"urn", "education_phase"} <= set(columns):
+        return DFE_SCHOOLS_CREDIT
+    return ""
+
+
 @dataclass
 class StudyResult:
     """The outcome with what a page needs: the demand areas, their title, the map title and the provenance."""
@@ -60,6 +113,7 @@ class StudyResult:
     map_title: str
     unit: str                               # "m" or "minutes"
     provenance: str
+    source: str = ""                        # the page's source line: the demand's source, then the sites' credit
 
 
 def store_centroids(store, geography: str) -> pd.DataFrame | None:
@@ -95,9 +149,9 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     points = centroid_points(Path(study.centroids), study.centroids_epsg) if study.centroids else \
         store_centroids(store, entry["geography"])
     table = demand_table(values, need_values, rule, points, polygons)
-    sites = sites_table(store.points(study.candidates, study.candidates_filter),
-                        store.points(study.existing, study.existing_filter) if study.existing else None,
-                        capacity_field=study.capacity)
+    candidates = store.points(study.candidates, study.candidates_filter)
+    existing = store.points(study.existing, study.existing_filter) if study.existing else None
+    sites = sites_table(candidates, existing, capacity_field=study.capacity)
     checksum = store.checksum()
     sites = within_study_area(sites, table, study_margin(study.radius))
     outcome = run_plan(plan, table, sites, progress, cancelled)
@@ -107,16 +161,23 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
     reach = f"reach {study.radius:,.0f} {unit}" if study.radius is not None else "no reach set"
     capacity = f"; capacities from {study.capacity}, {assignment_words(study.single_source)}" if study.capacity \
         else ""
+    titles = {name: store.geography(name)["title"] for name in (study.candidates, study.existing) if name}
+    open_sites = (f"; existing: {layer_words(study.existing, titles[study.existing], study.existing_filter)}"
+                  if study.existing else "")
     provenance = (f"Siting ({study.model}: {MODEL_WORDS[study.model]}); demand {study.demand} "
-                  f"({table.attrs['located_by']}){need_words}; candidates {study.candidates}"
-                  f"{f' where {study.candidates_filter}' if study.candidates_filter else ''}"
-                  f"{f'; existing {study.existing}' if study.existing else ''}"
+                  f"({table.attrs['located_by']}){need_words}; candidates: "
+                  f"{layer_words(study.candidates, titles[study.candidates], study.candidates_filter)}"
+                  f"{open_sites}"
                   f"{capacity}; {study.distance} distance, {reach}; "
                   f"{'proven optimal' if outcome.result.optimal else 'not proven optimal'}. Store checksum "
                   f"{checksum[:16]}.")
     map_title = {"mclp": f"Where {study.p} new site(s) reach most need",
                  "pmedian": f"Where {study.p} new site(s) are nearest to need",
                  "lscp": "The fewest sites that reach the need"}[study.model]
+    credits = dict.fromkeys(c for c in [sites_credit(titles[study.candidates], candidates.columns),
+                                        sites_credit(titles[study.existing], existing.columns)
+                                        if study.existing and existing is not None else ""] if c)
+    source = "; ".join([entry.get("source") or "", *credits])
     return StudyResult(outcome=outcome, demand=table, polygons=polygons, entry=entry,
                        demand_title=f"{entry['title']}{need_words}", map_title=map_title, unit=unit,
-                       provenance=provenance)
+                       provenance=provenance, source=source.strip("; "))
