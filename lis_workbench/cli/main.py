@@ -23,6 +23,7 @@ from . import (
     inequality,
     maps,
     profiles,
+    publish,
     siting,
     stats,
     store,
@@ -36,7 +37,8 @@ app.add_typer(store.app, name="store")
 app.add_typer(geography.app, name="geography")
 app.add_typer(geography.lookup_app, name="lookup")
 app.add_typer(store.sample_app, name="sample")
-for module in (indicators, maps, hotspots, siting, profiles, indices, trends, aggregate, compare, inequality, stats):
+for module in (indicators, maps, hotspots, siting, profiles, publish, indices, trends, aggregate, compare, inequality,
+               stats):
     module.register(app)
 
 

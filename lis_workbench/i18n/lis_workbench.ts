@@ -4,42 +4,42 @@
 <context>
     <name>LisDock</name>
     <message>
-        <location filename="../ui/dock.py" line="109"/>
+        <location filename="../ui/dock.py" line="116"/>
         <source>&lt;b&gt;{store}&lt;/b&gt;: {indicators} indicators on {geographies}; {points} facility layers.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="163"/>
+        <location filename="../ui/dock.py" line="170"/>
         <source>{shown} of {total} indicators shown.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="219"/>
+        <location filename="../ui/dock.py" line="226"/>
         <source>Added {layer}: {count} areas.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="248"/>
+        <location filename="../ui/dock.py" line="255"/>
         <source>Mapped {layer}: {classes}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="316"/>
+        <location filename="../ui/dock.py" line="323"/>
         <source>{task}... (progress and Cancel in the task bar)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="404"/>
+        <location filename="../ui/dock.py" line="411"/>
         <source>{summary}. Chart: {chart}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="432"/>
+        <location filename="../ui/dock.py" line="461"/>
         <source>Wrote {file}: {summary}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="166"/>
+        <location filename="../ui/dock.py" line="173"/>
         <source>No indicator matches. Clear the search or filters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -51,6 +51,21 @@
     <message>
         <location filename="../ui/dock.py" line="41"/>
         <source>Open a store in a PostgreSQL/PostGIS database (a saved QGIS connection and the store&apos;s schema, or its address)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="63"/>
+        <source>Publish website…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="64"/>
+        <source>An accessible website of the borough in a folder: ward profiles, indicator maps with tables and CSVs, methods and an accessibility statement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="455"/>
+        <source>Folder for the website</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -382,6 +397,11 @@
     <message>
         <location filename="../processing/sii.py" line="26"/>
         <source>Slope index of inequality (Fingertips)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/publish_website.py" line="23"/>
+        <source>Publish website</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

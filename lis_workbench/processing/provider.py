@@ -40,13 +40,14 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .lscp import LscpAlgorithm
         from .mclp import MclpAlgorithm
         from .pmedian import PMedianAlgorithm
+        from .publish_website import PublishWebsiteAlgorithm
         from .sii import SiiAlgorithm
         from .spatial_weights import SpatialWeightsAlgorithm
         from .thematic_map import ThematicMapAlgorithm
         from .trend import TrendAlgorithm
 
         for algorithm in (ImportIndicatorsAlgorithm(), LoadIndicatorAlgorithm(), ThematicMapAlgorithm(),
-                          ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), TrendAlgorithm(),
+                          ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), PublishWebsiteAlgorithm(), TrendAlgorithm(),
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
                           MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm(),

@@ -60,6 +60,13 @@ class LisDock(QDockWidget, FORM):
         self.importButton.clicked.connect(self.open_import_dialog)
         self.profileButton.clicked.connect(lambda: self.make_profiles())
         self.indexButton.clicked.connect(lambda: self.make_index())
+        self.publishButton = QPushButton(self.tr("Publish website…"))
+        self.publishButton.setToolTip(self.tr("An accessible website of the borough in a folder: ward profiles, "
+                                              "indicator maps with tables and CSVs, methods and an accessibility "
+                                              "statement"))
+        self.publishButton.setEnabled(False)
+        self.publishButton.clicked.connect(lambda: self.publish_website())
+        self.analyseLayout.addWidget(self.publishButton, 3, 0, 1, 3)
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -138,7 +145,7 @@ class LisDock(QDockWidget, FORM):
 
     def _store_buttons(self) -> list:
         """The actions on the whole store (enabled while one is open)."""
-        return [self.importButton, self.profileButton, self.indexButton]
+        return [self.importButton, self.profileButton, self.indexButton, self.publishButton]
 
     # ------------------------------------------------------------------ catalogue
     def refresh_catalogue(self, *_args) -> None:
@@ -335,7 +342,7 @@ class LisDock(QDockWidget, FORM):
             from ..qgis_bridge.store_layers import keep_result
 
             layer = layer_from_frame(result.table, f"{result.page.title} ({result.page.period})")
-            style_clusters(layer, result.field)
+            style_clusters(layer, result.field, result.entry.get("polarity"))
             set_provenance(layer, dict(result.entry, period=result.page.period))
             kept = keep_result(layer, f"{chosen[0]}_hotspots")
             QgsProject.instance().addMapLayer(kept)
@@ -434,6 +441,28 @@ class LisDock(QDockWidget, FORM):
 
         return self._run("Building area profiles", lambda store, progress, cancelled: run_profile_study(
             store, ProfileStudy(borough=borough)), done)
+
+    def publish_website(self, folder: str | None = None, borough: str | None = None):
+        """The borough's website (core.publish) into `folder` (asked for when not given), built in a task with
+        progress and Cancel. Returns the task."""
+        from ..core.publish import PublishStudy, run_publish_study
+
+        if self.store is None:
+            return None
+        if folder is None:
+            from qgis.PyQt.QtWidgets import QFileDialog
+
+            folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the website"))
+            if not folder:
+                return None
+
+        def done(result):
+            index = os.path.join(result.folder, "index.html")
+            self.statusLabel.setText(html.escape(self.tr("Wrote {file}: {summary}.").format(file=index,
+                                                                                           summary=result.summary)))
+
+        return self._run("Publishing the website", lambda store, progress, cancelled: run_publish_study(
+            store, PublishStudy(out=folder, borough=borough), progress, cancelled), done)
 
     def make_index(self, recipe: str | None = None):
         """A composite index from a recipe (asked for when not given), added to the map by decile. Returns the

@@ -12,8 +12,8 @@ import sys
 #: what loading the provider must not import (QGIS itself aside)
 HEAVY = {"pandas", "numpy", "scipy", "matplotlib", "osgeo"}
 ALGORITHMS = {"aggregate", "areaprofiles", "compare", "compositeindex", "exportatlas", "gistar", "globalmoran",
-              "importindicators", "loadindicator", "localmoran", "lscp", "mclp", "pmedian", "spatialweights",
-              "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel", "sii"}
+              "importindicators", "loadindicator", "localmoran", "lscp", "mclp", "pmedian", "publishwebsite",
+              "spatialweights", "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel", "sii"}
 
 #: run in a fresh interpreter, where nothing else has imported the engine yet
 LOAD = """

@@ -22,6 +22,8 @@ SETTINGS = {
                  "puts each small area's demand",
     "suppress_below": "small-number suppression: counts from 1 to this minus 1 (e.g. 5 or 10) are withheld from "
                       "maps, atlases, profiles, comparisons and exports, with secondary suppression; 0: none",
+    "publish_contact": "who readers of a published website contact about accessibility problems, e.g. an e-mail "
+                       "address or a phone number (its accessibility statement)",
 }
 
 

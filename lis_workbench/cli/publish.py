@@ -1,0 +1,32 @@
+"""`lis publish`: an accessible static website of one borough (ward profiles, indicator maps, methods, an
+accessibility statement) that opens from a folder, a network drive or any web server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .console import STORE_ARG, console, open_store, run_with_progress
+
+
+def register(app: typer.Typer) -> None:
+    app.command("publish")(publish_cmd)
+
+
+def publish_cmd(store: str = STORE_ARG,
+                out: Path = typer.Option(..., "--out", help="The folder the website is written into (index.html "
+                                                            "and the pages beside it)."),
+                borough: str | None = typer.Option(None, help="The borough (a code or name of the store's home "
+                                                              "geography); needed when the store serves several."),
+                indicators: str | None = typer.Option(None, help="Comma-separated indicator ids, in page order "
+                                                                 "(default: the store's profile indicators).")) -> None:
+    """A website of the borough: a home page, one profile page per ward, one page per indicator (map, text,
+    table and CSV), how the figures are made and an accessibility statement (WCAG 2.2 AA)."""
+    from ..core.publish import PublishStudy, run_publish_study
+
+    study = PublishStudy(out=out, borough=borough,
+                         indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None)
+    with open_store(store) as opened:
+        result = run_with_progress("Publishing", lambda report: run_publish_study(opened, study, progress=report))
+    console.print(f"Wrote {Path(result.folder) / 'index.html'}: {result.summary}", markup=False, highlight=False)
