@@ -6,12 +6,13 @@ OUT := out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers xvfb spatialite-bin libsqlite3-mod-spatialite gdal-bin \
 	python3-gdal python3-venv poppler-utils python3-numpy python3-pandas python3-scipy \
-	fonts-dejavu-core xauth pyqt5-dev-tools postgresql-15 postgresql-15-postgis-3 python3-psycopg2
+	fonts-dejavu-core xauth pyqt5-dev-tools postgresql-15 postgresql-15-postgis-3 python3-psycopg2 \
+	nodejs chromium
 QGIS_ENV := QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-$$(id -u)
 
 .PHONY: setup demo test test-unit test-qgis344 package bench lint i18n screenshot clean
 
-setup: .stamp-apt .stamp-venv
+setup: .stamp-apt .stamp-venv .stamp-npm
 
 .stamp-apt: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -26,14 +27,20 @@ setup: .stamp-apt .stamp-venv
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# axe-core and playwright-core for the website's accessibility check (tools/axe/check.mjs, tests/web), as locked.
+.stamp-npm: tools/axe/package.json tools/axe/package-lock.json .stamp-apt
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends npm
+	cd tools/axe && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 demo: setup
 	$(VENV)/bin/lis sample build --out $(OUT)
 	$(QGIS_ENV) $(VENV)/bin/lis map $(OUT)/wigan_store.gpkg imd2019_imd_decile --method decile \
 		--out $(OUT)/imd2019_decile_map.png --gpkg $(OUT)/imd2019_decile_map.gpkg
 	$(QGIS_ENV) $(VENV)/bin/lis atlas $(OUT)/wigan_store.gpkg imd2019_imd_decile --method decile --out $(OUT)/wigan_ward_atlas.pdf
 	$(QGIS_ENV) $(VENV)/bin/lis profile $(OUT)/wigan_store.gpkg --out $(OUT)/wigan_ward_profiles.pdf
-	$(QGIS_ENV) $(VENV)/bin/lis hotspot $(OUT)/wigan_store.gpkg imd2019_imd_rank --out $(OUT)/imd2019_hotspots.png \
-		--gpkg $(OUT)/imd2019_hotspots.gpkg
+	$(QGIS_ENV) $(VENV)/bin/lis hotspot $(OUT)/wigan_store.gpkg imd2025_imd_score --out $(OUT)/imd2025_hotspots.png \
+		--gpkg $(OUT)/imd2025_hotspots.gpkg
 	$(QGIS_ENV) $(VENV)/bin/lis site $(OUT)/wigan_store.gpkg --demand pop2016_age_0_4 --need "imd2019_imd_decile<=3" \
 		--candidates schools --candidates-filter "education_phase = 'Primary'" \
 		--p 3 --radius 1500 \
@@ -47,13 +54,17 @@ demo: setup
 		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv --funnel $(OUT)/income_deprivation_funnel.png
 	$(QGIS_ENV) $(VENV)/bin/lis inequality $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
 		--chart $(OUT)/income_deprivation_inequality.png --csv $(OUT)/income_deprivation_inequality.csv
+	$(QGIS_ENV) $(VENV)/bin/lis publish $(OUT)/wigan_store.gpkg --out $(OUT)/site
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
-	@echo "  wigan_ward_profiles.pdf, imd2019_hotspots.png, childrens_centres_map.png, childrens_centres_curve.png,"
+	@echo "  wigan_ward_profiles.pdf, imd2025_hotspots.png (IMD 2025 score: red = clusters of need),"
+	@echo "  childrens_centres_map.png, childrens_centres_curve.png,"
 	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv,"
-	@echo "  income_deprivation_funnel.png, income_deprivation_inequality.png (SII across IMD deciles)"
+	@echo "  income_deprivation_funnel.png, income_deprivation_inequality.png (SII across IMD deciles),"
+	@echo "  site/index.html (the accessible website: ward profiles, indicator pages, methods, accessibility)"
 
+# LIS_REQUIRE_BROWSER=1: the website's accessibility test fails, rather than skips, without Chromium or tools/axe.
 test: setup
-	$(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
+	LIS_REQUIRE_BROWSER=1 $(QGIS_ENV) $(PY) -m pytest tests -p no:cacheprovider
 
 # The whole suite again on QGIS 3.44 LTR (Python 3.14, numpy 2, pandas 2.3): a Debian testing root built once by
 # debootstrap outside the work tree (~/.cache/lis-workbench/qgis344, LIS_QGIS344_ROOT), the same packaged zip.
