@@ -89,14 +89,15 @@ def site_cmd(store: str = STORE_ARG,
     from ..qgis_bridge.app import start_qgis
 
     start_qgis()
-    from ..core.map_study import MapSpec
+    from ..core.map_study import MapSpec, heading_for
     from ..qgis_bridge.maps import render_map, save_styled_gpkg
     from ..qgis_bridge.siting_map import curve_png, outcome_layers
 
     site_layer, line_layer, demand_layer = outcome_layers(outcome, done.polygons, done.demand_title)
-    page = MapSpec(field="service", title=done.map_title, unit=outcome.summary, period="",
-                   legend_title="Siting result", source=done.source,
-                   licence=done.entry.get("licence") or "", provenance=done.provenance)
+    page = MapSpec(field="service", title=done.map_title, unit=outcome.summary, period=done.period,
+                   legend_title="Siting result", source=done.source, credits=done.credits, place=done.place,
+                   areas=done.areas, licence=done.entry.get("licence") or "", provenance=done.provenance)
+    page.heading = heading_for(page)
     if gpkg:
         gap_layer = demand_layer.clone()
         gap_layer.setSubsetString('"gap" = 1')  # areas with need beyond reach of every open site

@@ -149,7 +149,7 @@ def legend_title_for(spec: MapSpec) -> str:
         return spec.legend_title
     unit = (spec.unit or "").strip()
     if " " in unit and len(unit) > 4:
-        return unit
+        return unit[:1].upper() + unit[1:]  # a legend's title starts with a capital: "Rank of 32,844 (...)"
     if spec.value_type == "count" and unit.isalpha():
         return f"Number of {unit}"
     short = re.sub(r",[^,]*\b(19|20)\d\d\b[^,]*$", "", spec.title or "").strip() or spec.title or spec.field

@@ -41,6 +41,7 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
             self.OUTPUT, "Indicator layer", QgsProcessing.SourceType.TypeVectorPolygon))
 
     def execute(self, parameters, context, feedback) -> dict:
+        from ..core.credits import store_credits
         from ..core.store import Store
         from ..qgis_bridge.frames import write_features
         from ..qgis_bridge.layers import bng, indicator_fields, layer_metadata, provenance_text
@@ -52,6 +53,7 @@ class LoadIndicatorAlgorithm(LisAlgorithm):
             entry = store.indicator(indicator)
             frame = store.get_values(indicator, period, with_geometry=True, all_areas=True)
             checksum = store.checksum()
+            entry["credits"] = store_credits(store, [entry])  # the page credits: source, boundaries, OS year
         feedback.pushInfo(f"{entry['title']}: {len(frame)} areas of {entry['geography']}, "
                           f"period {frame['period'].iloc[0] if len(frame) else '-'}")
         fields = indicator_fields()

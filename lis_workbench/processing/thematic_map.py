@@ -71,6 +71,7 @@ def fill_from_layer(spec: MapSpec, layer) -> MapSpec:
     spec.polarity = spec.polarity or layer_polarity(layer)
     spec.licence = spec.licence or next(iter(metadata.licenses()), "")
     spec.provenance = spec.provenance or layer_keyword(layer, "provenance") or metadata.abstract()
+    spec.credits = spec.credits or layer_keyword(layer, "credits")
     return spec
 
 

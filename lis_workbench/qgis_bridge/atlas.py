@@ -23,7 +23,7 @@ from qgis.PyQt.QtCore import QVariant
 from ..core.atlas_study import pages_with_data
 from ..core.errors import LisError
 from ..core.file_names import area_file_stem
-from ..core.map_study import MapSpec
+from ..core.map_study import MapSpec, legend_title_for
 from . import layout as layouts
 from .compat import make_field
 from .maps import footer_text, subtitle_text
@@ -134,7 +134,7 @@ def _export(page, coverage, name_field, map_layer, mask, locator, spec, classifi
     map_item.setAtlasDriven(True)
     map_item.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
     map_item.setAtlasMargin(0.12)
-    layouts.set_legend(page.itemById("legend"), map_item, map_layer, spec.unit or spec.field, spec.period)
+    layouts.set_legend(page.itemById("legend"), map_item, map_layer, legend_title_for(spec), spec.period)
     layouts.add_locator(page, locator)
     name_expr = f'"{name_field}"'
     layouts.set_text(page, "title", f'[% "{PAGE_TITLE}" %]')

@@ -64,7 +64,8 @@ def layer_metadata(entry: dict) -> QgsLayerMetadata:
                           "value_type": [entry.get("value_type") or ""],
                           "unit": [entry.get("unit") or ""], "period": [str(entry.get("period") or "")],
                           "source": [entry.get("source") or ""],
-                          "provenance": [provenance_line(entry) if entry.get("store") else ""]})
+                          "provenance": [provenance_line(entry) if entry.get("store") else ""],
+                          "credits": [entry.get("credits") or ""]})
     return metadata
 
 

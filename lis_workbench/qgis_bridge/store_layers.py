@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qgis.core import QgsProject, QgsSettings, QgsVectorLayer, QgsVectorLayerJoinInfo
 
+from ..core.credits import store_credits
 from ..core.errors import LisError
 from .layers import layer_metadata
 
@@ -95,7 +96,8 @@ def indicator_layer(store, indicator: str, period: str | None = None,
     join.setPrefix("")
     join.setUsingMemoryCache(True)
     areas.addJoin(join)
-    entry.update(period=period, store=store.path, store_checksum=store.checksum())
+    entry.update(period=period, store=store.path, store_checksum=store.checksum(),
+                 credits=store_credits(store, [entry]))
     areas.setMetadata(layer_metadata(entry))
     return areas
 

@@ -197,6 +197,10 @@ def test_siting_page_names_sites_and_says_its_filter_in_words(sample_store_path,
     assert "education_phase" not in text and "= 'Primary'" not in text
     assert "where education phase is Primary" in text
     assert "Department for Education, Get Information About Schools" in text
+    # the title says where and when; the credits name the boundaries drawn and their year, not today's
+    assert text.startswith("Where 3 new site(s) reach most need, Wigan 2011 LSOAs, 2016")
+    assert "Boundaries: Lower layer super output areas 2011" in text
+    assert "Crown copyright and database right 2011." in text
     sites = pd.read_csv(tmp_path / "sites.csv")
     chosen = sites[sites["selected"] == 1].sort_values("rank")
     for rank, name in zip(chosen["rank"], chosen["name"]):

@@ -207,8 +207,9 @@ def test_an_atlas_has_the_same_pages_from_the_cli_and_from_the_dock_through_proc
 
     assert page_count(by_cli) == page_count(by_processing) == result["PAGES"] == 25
     cli, door = pdf_pages(by_cli), pdf_pages(by_processing)
-    assert cli[0].startswith("Abram: Index of Multiple Deprivation decile, IoD 2019 decile (1 = most deprived 10%) "
-                             "· 2019 · 10 classes by deciles · higher is better · page 1 of 25")
+    assert cli[0].startswith("Abram: Index of Multiple Deprivation decile, IoD 2019 2019 · 10 classes by deciles · "
+                             "higher is better · page 1 of 25 ")
+    assert "Decile (1 = most deprived" in cli[0] and "Douglas" in cli[0]  # the legend; a neighbour's label
     # title, subtitle, legend, scale bar, source, licence and provenance (core.map_study.provenance_line, which the
     # map layer's metadata records for Processing): the same words on every page
     assert "Indicator imd2019_imd_decile, period 2019, from" in cli[0]

@@ -194,7 +194,7 @@ def test_legend_title_is_never_a_bare_unit_nor_the_subtitle():
     assert legend_title_for(MapSpec(title="Road distance to a GP surgery, IoD 2019", unit="km")) == \
         "Road distance to a GP surgery (km)"
     rank = MapSpec(title="IMD rank", unit="rank of 32,844 (1 = most deprived)", period="2019")
-    assert legend_title_for(rank) == "rank of 32,844 (1 = most deprived)"
+    assert legend_title_for(rank) == "Rank of 32,844 (1 = most deprived)"
     assert rank.unit not in page_words(rank, None)[1]
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..credits import store_credits
+from ..map_study import MapSpec, fill_place
 from .capacitated import assignment_words
 from .common import check_single_source
 from .demand import NeedRule, demand_table, sites_table, study_margin, within_study_area
@@ -114,6 +116,10 @@ class StudyResult:
     unit: str                               # "m" or "minutes"
     provenance: str
     source: str = ""                        # the page's source line: the demand's source, then the sites' credit
+    credits: str = ""                       # the page's credit line (core.credits): indicators, boundaries, sites
+    place: str = ""                         # the borough ("Wigan"), for the page title
+    areas: str = ""                         # the demand areas in words ("2011 LSOAs")
+    period: str = ""                        # the demand's period
 
 
 def store_centroids(store, geography: str) -> pd.DataFrame | None:
@@ -178,6 +184,9 @@ def run_study(store, study: SitingStudy, progress: Callable[[float, str], None] 
                                         sites_credit(titles[study.existing], existing.columns)
                                         if study.existing and existing is not None else ""] if c)
     source = "; ".join([entry.get("source") or "", *credits])
+    used = [entry, *([store.indicator(rule.indicator)] if rule else [])]
+    page = fill_place(store, entry, MapSpec(credits=store_credits(store, used, extra=list(credits))))
     return StudyResult(outcome=outcome, demand=table, polygons=polygons, entry=entry,
                        demand_title=f"{entry['title']}{need_words}", map_title=map_title, unit=unit,
-                       provenance=provenance, source=source.strip("; "))
+                       provenance=provenance, source=source.strip("; "), credits=page.credits, place=page.place,
+                       areas=page.areas, period=str(values["period"].iloc[0]) if len(values) else "")
