@@ -126,29 +126,36 @@ class GeographyStore(StoreBase):
                                   prune: bool) -> dict:
         """Write the layer and its catalogue rows in one transaction (codes dropped by a replacement checked, or
         pruned, inside it); returns what was pruned."""
+        with self._write(f"adding geography {name}"):
+            return self._register_layer(name, kind, layer_name, geometry_type, fields, rows, title, source,
+                                        repaired, prune)
+
+    def _register_layer(self, name: str, kind: str, layer_name: str, geometry_type: str, fields: list[str],
+                        rows: list, title: str, source: str | None, repaired: int, prune: bool) -> dict:
+        """The body of _write_layer_and_register, inside the caller's write (custom areas add their lookup and
+        definition in the same transaction)."""
         conn = self._conn
         codes = [(name, values[0], values[1]) for values, _ in rows]
-        with self._write(f"adding geography {name}"):
-            old = conn.execute("SELECT layer_name FROM lis_geography WHERE name = ?", (name,)).fetchone()
-            pruned = self._release_codes(name, {c for _, c, _ in codes}, prune) if old else {}
-            if self.is_database:
-                if old and old[0] != layer_name:
-                    postgres.drop_feature_table(conn, old[0])
-                postgres.replace_feature_table(conn, layer_name, geometry_type, fields, rows)
-            else:
-                if old and old[0] != layer_name:
-                    feature_tables.drop_table(conn, self.kind, old[0])
-                feature_tables.replace_table(conn, self.kind, layer_name, geometry_type, fields, rows)
-            conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
-            conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
-            conn.execute(
-                "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
-                "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
-                (name, kind, title, layer_name, basename(source), len(rows), repaired, now()))
-            self._insert_rows("lis_area", ("geography", "area_code", "area_name"), codes)
-            self._audit("add_geography", name, source, None, len(rows), None,
-                        f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else "")
-                        + (f"; pruned {_pruned_words(pruned)}" if pruned else ""))
+        old = conn.execute("SELECT layer_name FROM lis_geography WHERE name = ?", (name,)).fetchone()
+        pruned = self._release_codes(name, {c for _, c, _ in codes}, prune) if old else {}
+        if self.is_database:
+            if old and old[0] != layer_name:
+                postgres.drop_feature_table(conn, old[0])
+            postgres.replace_feature_table(conn, layer_name, geometry_type, fields, rows)
+        else:
+            if old and old[0] != layer_name:
+                feature_tables.drop_table(conn, self.kind, old[0])
+            feature_tables.replace_table(conn, self.kind, layer_name, geometry_type, fields, rows)
+        conn.execute("DELETE FROM lis_geography WHERE name = ?", (name,))
+        conn.execute("DELETE FROM lis_area WHERE geography = ?", (name,))
+        conn.execute(
+            "INSERT INTO lis_geography (name, kind, title, layer_name, source, feature_count, "
+            "repaired, added_at) VALUES (?,?,?,?,?,?,?,?)",
+            (name, kind, title, layer_name, basename(source), len(rows), repaired, now()))
+        self._insert_rows("lis_area", ("geography", "area_code", "area_name"), codes)
+        self._audit("add_geography", name, source, None, len(rows), None,
+                    f"{kind} layer {layer_name}" + (f", {repaired} geometries repaired" if repaired else "")
+                    + (f"; pruned {_pruned_words(pruned)}" if pruned else ""))
         return pruned
 
     def _release_codes(self, geography: str, kept: set[str], prune: bool) -> dict:

@@ -25,6 +25,8 @@ from .names import check_indicator_id, check_layer_name
 from .schema import VALUE_FIELDS
 from .settings import SettingsStore
 
+#: lis_meta key prefix of a custom area set's definition (add_area_set).
+AREA_SET_KEY = "custom_areas."
 CATALOGUE_FIELDS = ("id", "title", "theme", "unit", "value_type", "polarity", "geography",
                     "source", "partner", "licence", "notes", "denominator", "import_file", "import_checksum",
                     "row_count", "imported_at")
@@ -250,18 +252,57 @@ class Store(GeographyStore, BenchmarkStore, SettingsStore):
         if self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (name,)) and not replace:
             raise GeographyError(f"The store already has a lookup called '{name}'.")
         with self._write(f"adding lookup {name}"):
-            self._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
-            self._conn.execute("DELETE FROM lis_lookup_row WHERE lookup = ?", (name,))
-            self._conn.execute(
-                "INSERT INTO lis_lookup (name, from_geography, to_geography, method, source, added_at) "
-                "VALUES (?,?,?,?,?,?)", (name, from_geography, to_geography, method, basename(source), now()))
-            self._insert_rows(
-                "lis_lookup_row", ("lookup", "from_code", "to_code", "weight"),
-                [(name, str(a), str(b), float(w)) for a, b, w in
-                 pairs[["from_code", "to_code", "weight"]].itertuples(index=False)])
-            self._audit("add_lookup", name, source, None, len(pairs), None,
-                        f"{from_geography} -> {to_geography} ({method})")
+            self._put_lookup(name, from_geography, to_geography, pairs, method, source)
         return len(pairs)
+
+    def _put_lookup(self, name: str, from_geography: str, to_geography: str, pairs: pd.DataFrame, method: str,
+                    source: str | None) -> None:
+        """Write a checked lookup (from_code, to_code, weight) inside the caller's write, replacing one of its name."""
+        self._conn.execute("DELETE FROM lis_lookup WHERE name = ?", (name,))
+        self._conn.execute("DELETE FROM lis_lookup_row WHERE lookup = ?", (name,))
+        self._conn.execute(
+            "INSERT INTO lis_lookup (name, from_geography, to_geography, method, source, added_at) "
+            "VALUES (?,?,?,?,?,?)", (name, from_geography, to_geography, method, basename(source), now()))
+        self._insert_rows(
+            "lis_lookup_row", ("lookup", "from_code", "to_code", "weight"),
+            [(name, str(a), str(b), float(w)) for a, b, w in
+             pairs[["from_code", "to_code", "weight"]].itertuples(index=False)])
+        self._audit("add_lookup", name, source, None, len(pairs), None,
+                    f"{from_geography} -> {to_geography} ({method})")
+
+    def add_area_set(self, name: str, of: str, rows: list, pairs: pd.DataFrame, definition: dict, *,
+                     title: str, source: str | None, replace: bool = False) -> str:
+        """Store custom areas (core/custom_areas.py builds them) in one transaction: geography `name` (rows:
+        ((code, name), multipolygon)), lookup `<of>_<name>` from its small areas (pairs: from_code, to_code, weight)
+        and its definition (a `custom_areas.<name>` row of lis_meta, JSON). Returns the lookup's name."""
+        lookup = f"{of}_{name}"
+        check_layer_name(name)
+        check_layer_name(lookup)
+        self._check_new_geography(name, replace)
+        if self._scalar("SELECT COUNT(*) FROM lis_lookup WHERE name = ?", (lookup,)) and not replace:
+            raise GeographyError(f"The store already has a lookup called '{lookup}'.", option="replace")
+        bad = sorted(set(pairs["from_code"]) - set(self.area_codes(of)))
+        if bad:
+            raise GeographyError(f"Custom areas {name}: {len(bad)} code(s) are not areas of {of}, e.g. "
+                                 f"{', '.join(map(str, bad[:5]))}.")
+        key = f"{AREA_SET_KEY}{name}"
+        with self._write(f"adding custom areas {name}"):
+            self._conn.execute("DELETE FROM lis_lookup_row WHERE lookup = ?", (lookup,))  # not a replacement's user
+            self._register_layer(name, "areas", f"geo_{name}", "MULTIPOLYGON", ["area_code", "area_name"], rows,
+                                 title, source, 0, prune=False)
+            self._put_lookup(lookup, of, name, pairs, "custom", source)
+            self._conn.execute("DELETE FROM lis_meta WHERE key = ?", (key,))
+            self._conn.execute("INSERT INTO lis_meta (key, value) VALUES (?, ?)",
+                               (key, json.dumps(definition, sort_keys=True)))
+            self._audit("add_custom_areas", name, source, None, len(rows), None,
+                        f"{len(rows)} custom areas of {of} ({definition.get('method')}); lookup {lookup}")
+        return lookup
+
+    def area_sets(self) -> dict[str, dict]:
+        """The definitions of the store's custom areas (see add_area_set): name -> definition."""
+        rows = self._conn.execute("SELECT key, value FROM lis_meta WHERE key LIKE ? ORDER BY key",
+                                  (f"{AREA_SET_KEY}%",)).fetchall()
+        return {key[len(AREA_SET_KEY):]: json.loads(value) for key, value in rows}
 
     def lookups(self) -> pd.DataFrame:
         return self._frame("SELECT l.name, l.from_geography, l.to_geography, l.method, l.source, "
