@@ -15,7 +15,10 @@ from ..__about__ import __version__
 from ..core.errors import LisError, ParameterError
 from . import (
     aggregate,
+    areas,
     compare,
+    emerging,
+    events,
     geography,
     hotspots,
     indicators,
@@ -36,9 +39,10 @@ app = typer.Typer(help="LIS Workbench: the shared indicator store and its analys
 app.add_typer(store.app, name="store")
 app.add_typer(geography.app, name="geography")
 app.add_typer(geography.lookup_app, name="lookup")
+app.add_typer(areas.app, name="areas")
 app.add_typer(store.sample_app, name="sample")
 for module in (indicators, maps, hotspots, siting, profiles, publish, indices, trends, aggregate, compare, inequality,
-               stats):
+               stats, emerging, events):
     module.register(app)
 
 

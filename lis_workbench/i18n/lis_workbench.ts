@@ -280,7 +280,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/thematic_map.py" line="79"/>
+        <location filename="../processing/thematic_map.py" line="81"/>
         <source>Maps and publications</source>
         <translation type="unfinished"></translation>
     </message>
@@ -300,7 +300,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/export_atlas.py" line="27"/>
+        <location filename="../processing/export_atlas.py" line="28"/>
         <source>Export atlas</source>
         <translation type="unfinished"></translation>
     </message>
@@ -360,7 +360,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../processing/thematic_map.py" line="78"/>
+        <location filename="../processing/thematic_map.py" line="80"/>
         <source>Thematic map</source>
         <translation type="unfinished"></translation>
     </message>
@@ -402,6 +402,21 @@
     <message>
         <location filename="../processing/publish_website.py" line="23"/>
         <source>Publish website</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/custom_areas.py" line="28"/>
+        <source>Custom areas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/emerging_hotspots.py" line="21"/>
+        <source>Emerging hot spots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../processing/event_rates.py" line="26"/>
+        <source>Events to rates</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -28,7 +28,10 @@ class LisWorkbenchProvider(QgsProcessingProvider):
         from .compare import CompareAlgorithm
         from .composite_index import CompositeIndexAlgorithm
         from .crude_rate import CrudeRateAlgorithm
+        from .custom_areas import CustomAreasAlgorithm
         from .dsr import DsrAlgorithm
+        from .emerging_hotspots import EmergingHotspotsAlgorithm
+        from .event_rates import EventRatesAlgorithm
         from .export_atlas import ExportAtlasAlgorithm
         from .funnel import FunnelAlgorithm
         from .gistar import GiStarAlgorithm
@@ -50,6 +53,8 @@ class LisWorkbenchProvider(QgsProcessingProvider):
                           ExportAtlasAlgorithm(), AreaProfilesAlgorithm(), PublishWebsiteAlgorithm(), TrendAlgorithm(),
                           GiStarAlgorithm(), LocalMoranAlgorithm(), GlobalMoranAlgorithm(), SpatialWeightsAlgorithm(),
                           CompositeIndexAlgorithm(), AggregateAlgorithm(), CompareAlgorithm(),
+                          EmergingHotspotsAlgorithm(),
                           MclpAlgorithm(), LscpAlgorithm(), PMedianAlgorithm(), CrudeRateAlgorithm(),
-                          DsrAlgorithm(), IsrAlgorithm(), FunnelAlgorithm(), SiiAlgorithm()):
+                          DsrAlgorithm(), IsrAlgorithm(), FunnelAlgorithm(), SiiAlgorithm(),
+                          CustomAreasAlgorithm(), EventRatesAlgorithm()):
             self.addAlgorithm(algorithm)

@@ -13,7 +13,8 @@ import sys
 HEAVY = {"pandas", "numpy", "scipy", "matplotlib", "osgeo"}
 ALGORITHMS = {"aggregate", "areaprofiles", "compare", "compositeindex", "exportatlas", "gistar", "globalmoran",
               "importindicators", "loadindicator", "localmoran", "lscp", "mclp", "pmedian", "publishwebsite",
-              "spatialweights", "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel", "sii"}
+              "spatialweights", "thematicmap", "trend", "cruderate", "dsr", "isr", "funnel", "sii", "emerginghotspots",
+              "customareas", "eventrates"}
 
 #: run in a fresh interpreter, where nothing else has imported the engine yet
 LOAD = """
