@@ -54,13 +54,14 @@ demo: setup
 		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv --funnel $(OUT)/income_deprivation_funnel.png
 	$(QGIS_ENV) $(VENV)/bin/lis inequality $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
 		--chart $(OUT)/income_deprivation_inequality.png --csv $(OUT)/income_deprivation_inequality.csv
-	$(QGIS_ENV) $(VENV)/bin/lis publish $(OUT)/wigan_store.gpkg --out $(OUT)/site
+	$(QGIS_ENV) $(VENV)/bin/lis publish $(OUT)/wigan_store.gpkg --out $(OUT)/site --hotspots imd2025_imd_score \
+		--siting $(OUT)/childrens_centres.gpkg
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
 	@echo "  wigan_ward_profiles.pdf, imd2025_hotspots.png (IMD 2025 score: red = clusters of need),"
 	@echo "  childrens_centres_map.png, childrens_centres_curve.png,"
 	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv,"
 	@echo "  income_deprivation_funnel.png, income_deprivation_inequality.png (SII across IMD deciles),"
-	@echo "  site/index.html (the accessible website: ward profiles, indicator pages, methods, accessibility)"
+	@echo "  site/index.html (the accessible website: ward profiles, indicator pages, hot spots, siting, methods)"
 
 # LIS_REQUIRE_BROWSER=1: the website's accessibility test fails, rather than skips, without Chromium or tools/axe.
 test: setup

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .console import STORE_ARG, console, open_store, run_with_progress
+from .console import STORE_ARG, console, open_store, run_with_progress, weights_cache
 
 
 def register(app: typer.Typer) -> None:
@@ -20,13 +20,22 @@ def publish_cmd(store: str = STORE_ARG,
                 borough: str | None = typer.Option(None, help="The borough (a code or name of the store's home "
                                                               "geography); needed when the store serves several."),
                 indicators: str | None = typer.Option(None, help="Comma-separated indicator ids, in page order "
-                                                                 "(default: the store's profile indicators).")) -> None:
+                                                                 "(default: the store's profile indicators)."),
+                hotspots: str | None = typer.Option(None, "--hotspots", help="Comma-separated indicator ids: a page "
+                                                    "of hot and cold spots (Getis-Ord Gi*) for each."),
+                siting: Path | None = typer.Option(None, "--siting", help="A siting result GeoPackage (`lis site "
+                                                   "--gpkg`): a page of the chosen sites and the areas they reach."),
+                permutations: int = typer.Option(999, help="Permutations of the hot and cold spots test."),
+                seed: int = typer.Option(12345, help="Random seed of the hot and cold spots test.")) -> None:
     """A website of the borough: a home page, one profile page per ward, one page per indicator (map, text,
-    table and CSV), how the figures are made and an accessibility statement (WCAG 2.2 AA)."""
+    table and CSV), how the figures are made and an accessibility statement (WCAG 2.2 AA); with --hotspots and
+    --siting also hot and cold spots pages and a siting page."""
     from ..core.publish import PublishStudy, run_publish_study
 
     study = PublishStudy(out=out, borough=borough,
-                         indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None)
+                         indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None,
+                         hotspots=[i.strip() for i in hotspots.split(",") if i.strip()] if hotspots else None,
+                         siting=siting, permutations=permutations, seed=seed, cache=weights_cache())
     with open_store(store) as opened:
         result = run_with_progress("Publishing", lambda report: run_publish_study(opened, study, progress=report))
     console.print(f"Wrote {Path(result.folder) / 'index.html'}: {result.summary}", markup=False, highlight=False)

@@ -24,6 +24,7 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
     GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Maps and publications")
     GROUP_ID = "maps"
     STORE, OUTPUT, BOROUGH, INDICATORS = "STORE", "OUTPUT", "BOROUGH", "INDICATORS"
+    HOTSPOTS, SITING = "HOTSPOTS", "SITING"
     INDEX, PAGES, SUMMARY = "INDEX", "PAGES", "SUMMARY"
     HELP = ("A website of one borough for the public, written into a folder: a home page, one profile page per ward "
             "(each indicator's value, the borough and England, the rank, a spine chart with its table, trends "
@@ -34,7 +35,13 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
             "server. The store's small-number rule is applied. The same site as `lis publish`.\n\n"
             "Borough: a code or name of the store's home geography (needed when the store serves several). "
             "Indicators: ids separated by commas (empty: the store's profile indicators). The accessibility "
-            "statement gives the store's publish_contact setting as the contact for problems, when it is set.")
+            "statement gives the store's publish_contact setting as the contact for problems, when it is set.\n\n"
+            "Hot and cold spots: indicator ids separated by commas; each gets a page with a map of its hot and cold "
+            "spots (Getis-Ord Gi*, 999 permutations, seed 12345, as the Hotspots algorithm's defaults; clusters of "
+            "greater need in warm colours), the counts in words, every area in a table and a CSV. Siting result: "
+            "a GeoPackage written by `lis site --gpkg` (layers sites and demand); it gets a page naming the chosen "
+            "sites with the demand each adds, the coverage in words, a map of the areas within reach or in the gap, "
+            "tables and CSVs.")
 
     def define(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
@@ -44,6 +51,11 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
                                                        "only one)", optional=True))
         self.addParameter(QgsProcessingParameterString(self.INDICATORS, "Indicators (ids, comma-separated; empty: "
                                                        "the store's profile indicators)", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.HOTSPOTS, "Hot and cold spots of (indicator ids, "
+                                                       "comma-separated; empty: none)", optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.SITING, "Siting result (GeoPackage; empty: none)", behavior=QgsProcessingParameterFile.Behavior.File,
+            fileFilter="GeoPackage (*.gpkg)", optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, "Website folder"))
         self.addOutput(QgsProcessingOutputFile(self.INDEX, "Home page"))
         self.addOutput(QgsProcessingOutputNumber(self.PAGES, "Pages"))
@@ -60,8 +72,11 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
 
         indicators = text(self.INDICATORS)
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
+        hotspots = text(self.HOTSPOTS)
         study = PublishStudy(out=folder, borough=text(self.BOROUGH),
-                             indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None)
+                             indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None,
+                             hotspots=[i.strip() for i in hotspots.split(",") if i.strip()] if hotspots else None,
+                             siting=self.parameterAsFile(parameters, self.SITING, context) or None)
         with Store.open(self.parameterAsFile(parameters, self.STORE, context)) as store:
             result = run_publish_study(store, study, progress=progress_from_feedback(feedback),
                                        cancelled=cancelled_from_feedback(feedback))

@@ -163,13 +163,21 @@ def test_the_check_reports_each_deliberate_defect(browser, tmp_path):
 # ------------------------------------------------------------------ the published website of the sample store
 @pytest.fixture(scope="module")
 def site(sample_store_path, tmp_path_factory) -> Path:
-    """`lis publish` of the Wigan sample store (a private copy), as a user runs it."""
+    """`lis publish` of the Wigan sample store (a private copy), as a user runs it, with the hot and cold spots of
+    the IMD 2025 score and the siting result of `make demo`'s `lis site` (made here)."""
     out = tmp_path_factory.mktemp("published")
     store = out / "wigan_store.gpkg"
     shutil.copyfile(sample_store_path, store)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    sited = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "site", str(store), "--demand",
+                            "pop2016_age_0_4", "--need", "imd2019_imd_decile<=3", "--candidates", "schools",
+                            "--candidates-filter", "education_phase = 'Primary'", "--p", "3", "--radius", "1500",
+                            "--out", str(out / "sites.png"), "--gpkg", str(out / "sites.gpkg")],
+                           capture_output=True, text=True, timeout=600, env=env)
+    assert sited.returncode == 0, sited.stderr
     proc = subprocess.run([sys.executable, "-m", "lis_workbench.cli", "publish", str(store), "--out",
-                           str(out / "site")], capture_output=True, text=True, timeout=600,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+                           str(out / "site"), "--hotspots", "imd2025_imd_score", "--siting", str(out / "sites.gpkg")],
+                          capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
     return out / "site"
 
@@ -200,8 +208,10 @@ def test_every_page_type_is_published_and_checked(site_report, site):
     assert indicator_pages, "no indicator page"
     statement = [name for name, p in pages.items() if (p.h1 or "").lower().startswith("accessibility statement")]
     assert statement, "no accessibility statement"
+    results = [name for name, p in pages.items() if (p.h1 or "").startswith(("Hot and cold spots: ", "Siting: "))]
+    assert sorted(results) == ["hotspots-imd2025_imd_score.html", "siting.html"], "no hotspot or siting page"
     home_links = set(pages["index.html"].links)
-    for page in [*ward_pages.values(), *indicator_pages, *statement]:
+    for page in [*ward_pages.values(), *indicator_pages, *statement, *results]:
         assert page in home_links or f"./{page}" in home_links, f"the home page does not link to {page}"
     # check.mjs opened every page at both widths
     assert sorted({(r["page"], r["width"]) for r in report["records"]}) == sorted(

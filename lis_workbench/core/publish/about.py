@@ -12,8 +12,10 @@ from .words import plural
 
 
 def index_page(site: Site, wards: Sequence[tuple[str, str]], indicators: Sequence[tuple[str, str]],
-               label: str, sources: Sequence[tuple[str, str]], notes: Sequence[str]) -> str:
-    """The home page: wards: (file, name); indicators: (file, link text); sources: (source, licence)."""
+               label: str, sources: Sequence[tuple[str, str]], notes: Sequence[str],
+               results: Sequence[tuple[str, str]] = ()) -> str:
+    """The home page: wards: (file, name); indicators: (file, link text); sources: (source, licence); results:
+    (file, link text) of the hot and cold spots and siting pages."""
     n_w, n_i = len(wards), len(indicators)
     body = [f"<h1>{esc(site.borough)}: {esc(plural(label, 2))} in figures</h1>",
             f'<p class="lead">Figures for the {n_w} {esc(plural(label, n_w))} of {esc(site.borough)} on {n_i} '
@@ -23,6 +25,7 @@ def index_page(site: Site, wards: Sequence[tuple[str, str]], indicators: Sequenc
             link_list(wards, columns=True),
             '<h2 id="indicators">Indicators</h2>',
             link_list(indicators),
+            *(['<h2 id="results">Hot and cold spots and siting</h2>', link_list(results)] if results else []),
             "<h2>About this site</h2>",
             f"<p>Made on {esc(site.made)} by {esc(site.tool)} from the indicator store {esc(site.store)}, whose "
             f"content checksum (SHA-256) is <code>{esc(site.checksum)}</code>. The same store always gives the "

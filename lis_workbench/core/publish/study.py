@@ -28,9 +28,12 @@ from ..profile import AreaProfile
 from ..profile_study import ProfileStudy, run_profile_study
 from ..safe_csv import write_csv
 from ..suppression import store_rule
+from ..weights_cache import WeightsCache
 from .about import accessibility_page, index_page, methods_page
+from .hotspots import PERMUTATIONS, SEED, best_fit, hotspot_csv, hotspot_page, hotspot_page_data
 from .layout import STYLESHEET, Site
 from .pages import MapPicture, class_labels, indicator_page, ward_page
+from .siting import read_siting, siting_csvs, siting_page, siting_page_data
 from .svg_map import MapShapes, area_shapes, class_colours, map_svg
 from .words import AreaValue, shown_value
 
@@ -44,13 +47,19 @@ MAP_CLASSES = 5
 @dataclass
 class PublishStudy:
     """Where the site goes (a folder), for which borough (code or name; default the store's only one) and which
-    indicators (default: the profile study's)."""
+    indicators (default: the profile study's); optionally the indicators to publish hot and cold spots of (Gi*,
+    `permutations` and `seed` as the hotspot study's) and a siting result GeoPackage to publish."""
 
     out: str | os.PathLike
     borough: str | None = None
     indicators: Sequence[str] | None = None
     geography: str | None = None
     lookup: str | None = None
+    hotspots: Sequence[str] | None = None
+    siting: str | os.PathLike | None = None
+    permutations: int = PERMUTATIONS
+    seed: int = SEED
+    cache: WeightsCache | None = None
 
 
 @dataclass
@@ -80,6 +89,11 @@ def run_publish_study(store, study: PublishStudy, progress: Callable[[float, str
     folder = Path(study.out)
     if folder.exists() and not folder.is_dir():
         raise ParameterError(f"{folder} is a file; the website needs a folder.", option="out")
+    hotspots = list(dict.fromkeys(i.strip() for i in study.hotspots or () if i.strip()))
+    for ind in hotspots:
+        store.indicator(ind)  # an unknown indicator stops here, before any work
+    if study.siting is not None:
+        read_siting(study.siting)  # so does a file that is not a siting result
     report(0.02, "Building the ward profiles")
     result = run_profile_study(store, ProfileStudy(indicators=study.indicators, geography=study.geography,
                                                    lookup=study.lookup, borough=study.borough))
@@ -88,12 +102,14 @@ def run_publish_study(store, study: PublishStudy, progress: Callable[[float, str
     prov = dict(profiles[0].provenance) if profiles else {}
     label = str(prov.get("area_label") or "area")
     geography = str(prov.get("geography") or store.setting("area_geography"))
+    nav = [("index.html", "Home"), ("index.html#wards", f"{label.capitalize()}s"),
+           ("index.html#indicators", "Indicators")]
+    if hotspots or study.siting is not None:
+        nav.append(("index.html#results", "Hot spots and siting"))
     site = Site(borough=result.borough.name, made=_made(prov.get("created_at")), store=store.label,
                 checksum=str(prov.get("store_checksum") or store.checksum()),
                 tool=str(prov.get("tool") or "LIS Workbench"),
-                nav=[("index.html", "Home"), ("index.html#wards", f"{label.capitalize()}s"),
-                     ("index.html#indicators", "Indicators"), ("methods.html", "How the figures are made"),
-                     ("accessibility.html", "Accessibility")])
+                nav=[*nav, ("methods.html", "How the figures are made"), ("accessibility.html", "Accessibility")])
     area_files = _area_files(profiles, label)
     entries = {ind: store.indicator(ind) for ind in result.indicators}
     indicator_files = _indicator_files(result.indicators)
@@ -111,7 +127,7 @@ def run_publish_study(store, study: PublishStudy, progress: Callable[[float, str
             (staging / name).write_text(text, encoding="utf-8", newline="\n")
             written.append(name)
 
-        steps = len(profiles) + len(result.indicators) + 3
+        steps = len(profiles) + len(result.indicators) + len(hotspots) + (study.siting is not None) + 3
         done = 0
 
         def step(message: str) -> None:
@@ -135,13 +151,40 @@ def run_publish_study(store, study: PublishStudy, progress: Callable[[float, str
             write(indicator_files[ind], indicator_page(site, indicator_files[ind], entries[ind], areas, picture,
                                                        csv_name, size_bytes, area_files, label))
             step(f"Page of {entries[ind]['title']}")
+        site_areas = {str(r.area_code): (str(r.area_name or r.area_code), r.geometry) for r in shapes.itertuples()}
+        lookup = str(prov.get("lookup") or "") or None
+        rule = store_rule(store)
+        results: list[tuple[str, str]] = []
+        for ind in hotspots:
+            data = hotspot_page_data(store, ind, label=label, site_geography=geography, lookup=lookup,
+                                     site_areas=site_areas, rule=rule, permutations=study.permutations,
+                                     seed=study.seed, cache=study.cache, cancelled=cancelled)
+            name = "hotspots-" + _indicator_files([ind])[ind].removeprefix("indicator-")
+            csv_name = name.removesuffix(".html") + ".csv"
+            write_csv(hotspot_csv(data, label), staging / csv_name)
+            written.append(csv_name)
+            write(name, hotspot_page(site, name, data, csv_name, (staging / csv_name).stat().st_size, label))
+            results.append((name, f"Hot and cold spots: {data.entry['title']}"))
+            result.notes.extend(n for n in data.notes if n not in result.notes and n.startswith("Small numbers"))
+            step(f"Hot and cold spots of {data.entry['title']}")
+        if study.siting is not None:
+            small = store.lookup_info(lookup)["from_geography"] if lookup else ""
+            data_s = siting_page_data(study.siting, label=label, site_areas=site_areas,
+                                      lookup=best_fit(store, small, geography, lookup) if small else {})
+            csvs = []
+            for frame, csv_name in zip(siting_csvs(data_s), ("siting-sites.csv", "siting-areas.csv")):
+                write_csv(frame, staging / csv_name)
+                written.append(csv_name)
+                csvs.append((csv_name, (staging / csv_name).stat().st_size))
+            write("siting.html", siting_page(site, "siting.html", data_s, csvs[0], csvs[1], label))
+            results.append(("siting.html", "Siting: where new sites reach most need"))
+            step("Siting page")
         write("index.html", index_page(
             site, [(area_files[p.area_code], p.area_name or p.area_code) for p in
                    sorted(profiles, key=lambda p: str(p.area_name or p.area_code).lower())],
             [(indicator_files[i], _indicator_link(entries[i], profiles, n)) for n, i in enumerate(result.indicators)],
-            label, _sources(entries, store, geography, prov), result.notes))
+            label, _sources(entries, store, geography, prov), result.notes, results))
         step("Home page")
-        rule = store_rule(store)
         write("methods.html", methods_page(
             site, [dict(entries[i], period=_period(profiles, n)) for n, i in enumerate(result.indicators)],
             _examples(profiles, result.indicators), indicator_files, label, prov, rule.words if rule else None,

@@ -27,6 +27,9 @@ TOLERANCE_M = 5.0
 WIDTH = 800.0
 PAD = 6.0
 LABEL_FONT, LABEL_SIZE, LABEL_INK, LABEL_WRAP = "'DejaVu Sans', sans-serif", 12.0, "#1a1a1a", 120.0
+#: A chosen site's marker (white number on it: 8.6:1), the printed siting map's magenta.
+SITE_FILL = "#8e0152"
+MARK = 13.0  # the marker's radius in viewBox units
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def area_shapes(wkbs: Mapping[str, bytes], tolerance: float = TOLERANCE_M, width
         inner = geom.PointOnSurface()
         if inner is not None and not inner.IsEmpty():
             anchors[code] = ((inner.GetX() - minx) * scale + PAD, (maxy - inner.GetY()) * scale + PAD,
-                             geom.GetArea() * scale * scale)
+                             (geom.GetArea() if _polygons(geom) else 0.0) * scale * scale)
         parts = []
         for polygon in _polygons(geom):
             for i in range(polygon.GetGeometryCount()):
@@ -124,6 +127,70 @@ def map_svg(shapes: MapShapes, fills: Mapping[str, int], tips: Mapping[str, str]
     return "\n".join(out)
 
 
+def layered_shapes(layers: Mapping[str, Mapping[str, bytes]], tolerance: float = TOLERANCE_M,
+                   width: float = WIDTH) -> dict[str, MapShapes]:
+    """Several layers (name -> code -> WKB: polygons, or points whose anchor is the point) drawn into one viewBox,
+    so small areas, ward outlines and sites line up; each layer's shapes apart."""
+    merged = {f"{name}\x1f{code}": wkb for name, shapes in layers.items() for code, wkb in shapes.items()}
+    together = area_shapes(merged, tolerance, width)
+    out = {}
+    for name in layers:
+        prefix = f"{name}\x1f"
+        out[name] = MapShapes({k[len(prefix):]: v for k, v in together.paths.items() if k.startswith(prefix)},
+                              together.size,
+                              {k[len(prefix):]: v for k, v in together.anchors.items() if k.startswith(prefix)})
+    return out
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A labelled point on a map (a site): where it sits in the viewBox, its label and tooltip."""
+
+    x: float
+    y: float
+    label: str
+    tip: str
+
+
+def category_svg(shapes: MapShapes, fills: Mapping[str, str | None], tips: Mapping[str, str], *, title: str,
+                 desc: str, outlines: MapShapes | None = None, names: Mapping[str, str] | None = None,
+                 points: Sequence[MapPoint] = (), ident: str = "map") -> str:
+    """A map of categories: one <path> per area filled with its category's colour (None: hatched, no data) and
+    its tooltip; optional `outlines` (e.g. wards) drawn over them, named by `names` where the names fit; optional
+    `points` as numbered markers. role="img", named by its <title> and described by `desc`."""
+    width, height = shapes.size
+    out = [f'<svg class="map" viewBox="0 0 {width:g} {height:g}" role="img" '
+           f'aria-labelledby="{ident}-title {ident}-desc" focusable="false">',
+           f'<title id="{ident}-title">{escape(title, quote=False)}</title>',
+           f'<desc id="{ident}-desc">{escape(desc, quote=False)}</desc>',
+           "<defs>" + hatch_pattern(f"{ident}-{NO_DATA_ID}") + "</defs>",
+           f'<g stroke="{BOUNDARY if outlines is None else "#8a8a8a"}" stroke-width="0.5" stroke-linejoin="round" '
+           'fill-rule="evenodd">']
+    for code in sorted(shapes.paths):
+        fill = fills.get(code) or f"url(#{ident}-{NO_DATA_ID})"
+        out.append(f'<path d="{shapes.paths[code]}" fill="{fill}"><title>{escape(tips.get(code, code), quote=False)}'
+                   "</title></path>")
+    out.append("</g>")
+    if outlines is not None:
+        out.append(f'<g fill="none" stroke="{BOUNDARY}" stroke-width="1.6" stroke-linejoin="round" '
+                   'fill-rule="evenodd">' + "".join(f'<path d="{d}"/>' for _, d in sorted(outlines.paths.items()))
+                   + "</g>")
+        if names:  # a name never hides a point
+            out.append(_labels(outlines, names, [(p.x - MARK, p.y - MARK, p.x + MARK, p.y + MARK) for p in points]))
+    if points:
+        out.append(f'<g font-family="{LABEL_FONT}" font-size="{LABEL_SIZE + 2:g}" font-weight="700" '
+                   'text-anchor="middle">')
+        for point in points:
+            out.append(f'<g><title>{escape(point.tip, quote=False)}</title>'
+                       f'<circle cx="{point.x:.1f}" cy="{point.y:.1f}" r="{MARK:g}" fill="{SITE_FILL}" '
+                       f'stroke="#ffffff" stroke-width="2.5"/>'
+                       f'<text x="{point.x:.1f}" y="{point.y + 5:.1f}" fill="#ffffff">'
+                       f"{escape(point.label, quote=False)}</text></g>")
+        out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def label_lines(name: str, width: float = LABEL_WRAP, size: float = LABEL_SIZE) -> list[str]:
     """A name broken into lines no wider than `width` where it can be: at spaces, and after the hyphens of
     place names ("Ashton-in-" / "Makerfield South")."""
@@ -143,11 +210,12 @@ def label_lines(name: str, width: float = LABEL_WRAP, size: float = LABEL_SIZE) 
     return lines
 
 
-def _labels(shapes: MapShapes, names: Mapping[str, str]) -> str:
+def _labels(shapes: MapShapes, names: Mapping[str, str],
+            blocked: Sequence[tuple[float, float, float, float]] = ()) -> str:
     """Area names at their inner points, dark on a white halo (readable on every class and the hatch), in up to
     lines; the largest areas first, and a name that would overlap one already placed is left off (every
     area's name and value is in its tooltip and the page's table)."""
-    placed: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[float, float, float, float]] = list(blocked)
     out = [f'<g font-family="{LABEL_FONT}" font-size="{LABEL_SIZE:g}" text-anchor="middle" fill="{LABEL_INK}" '
            f'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">']
     width, height = shapes.size
