@@ -54,6 +54,11 @@ demo: setup
 		--benchmark england --csv $(OUT)/income_deprivation_vs_england.csv --funnel $(OUT)/income_deprivation_funnel.png
 	$(QGIS_ENV) $(VENV)/bin/lis inequality $(OUT)/wigan_store.gpkg iod2019_income_numerator --denominator pop2015_total \
 		--chart $(OUT)/income_deprivation_inequality.png --csv $(OUT)/income_deprivation_inequality.csv
+	$(QGIS_ENV) $(VENV)/bin/lis emerging $(OUT)/wigan_store.gpkg claimant_rate --correction none \
+		--out $(OUT)/claimant_emerging_hotspots.png --csv $(OUT)/claimant_emerging_hotspots.csv
+	$(VENV)/bin/lis areas add $(OUT)/wigan_store.gpkg neighbourhoods --codes sample_data/wigan_neighbourhoods_lsoa11.csv
+	$(QGIS_ENV) $(VENV)/bin/lis profile $(OUT)/wigan_store.gpkg --geography neighbourhoods --lookup lsoa11_neighbourhoods \
+		--out $(OUT)/neighbourhood_profiles.pdf
 	$(QGIS_ENV) $(VENV)/bin/lis publish $(OUT)/wigan_store.gpkg --out $(OUT)/site --hotspots imd2025_imd_score \
 		--siting $(OUT)/childrens_centres.gpkg
 	@echo "Demo outputs in $(OUT)/: wigan_store.gpkg, imd2019_decile_map.png, wigan_ward_atlas.pdf,"
@@ -61,7 +66,9 @@ demo: setup
 	@echo "  childrens_centres_map.png, childrens_centres_curve.png,"
 	@echo "  wigan_vulnerability_index.png, claimant_trend.png, claimant_change.png, income_deprivation_vs_england.csv,"
 	@echo "  income_deprivation_funnel.png, income_deprivation_inequality.png (SII across IMD deciles),"
-	@echo "  site/index.html (the accessible website: ward profiles, indicator pages, hot spots, siting, methods)"
+	@echo "  site/index.html (the accessible website: ward profiles, indicator pages, hot spots, siting, methods),"
+	@echo "  claimant_emerging_hotspots.png (emerging hot spots of the claimant rate, 34 months),"
+	@echo "  neighbourhood_profiles.pdf (profiles of three custom neighbourhoods made of LSOAs)"
 
 # LIS_REQUIRE_BROWSER=1: the website's accessibility test fails, rather than skips, without Chromium or tools/axe.
 test: setup
@@ -94,6 +101,7 @@ bench: setup
 	$(PY) bench/siting.py --skip-slow-reference
 	$(PY) bench/composite.py
 	$(PY) bench/lookup.py
+	$(PY) bench/emerging.py
 
 lint: setup
 	$(VENV)/bin/ruff check lis_workbench tests bench tools

@@ -498,4 +498,7 @@ def area_label(geography: str) -> str:
                           ("lad", "district")):
         if name.startswith(prefix):
             return label
+    if re.fullmatch(r"[a-z][a-z _-]*[a-z]", name):  # a custom set named in words: "neighbourhoods" -> neighbourhood
+        words = re.sub(r"[_-]+", " ", name)
+        return words[:-1] if words.endswith("s") and not words.endswith("ss") and len(words) > 3 else words
     return f"{geography} area"

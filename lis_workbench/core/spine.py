@@ -169,11 +169,18 @@ def _spine(out: list[str], y: float, row: ProfileRow) -> None:
                    'stroke-width="1"/>')
     if england is not None:  # drawn last and hollow, so it shows even where it falls on the area's circle
         _diamond(out, x_of(england), mid)
-    # the borough's lowest and highest values under the ends of the bar, when both fit without touching
+    # the borough's lowest and highest values under the ends of the bar; a short bar (few areas, close values)
+    # has them side by side under its middle, never touching; neither when the column cannot hold both
     low, high = _short(spread["min"], row), _short(spread["max"], row)
-    if text_width(low, SMALL_SIZE) + text_width(high, SMALL_SIZE) + 6 <= bar_r - bar_l + 20:
-        out.append(_text(max(bar_l, left), y + 53, low, SMALL_SIZE, anchor="start", fill=GREY))
-        out.append(_text(min(bar_r, right), y + 53, high, SMALL_SIZE, anchor="end", fill=GREY))
+    total = text_width(low, SMALL_SIZE) + text_width(high, SMALL_SIZE) + 6
+    if total <= bar_r - bar_l:
+        start, end = bar_l, bar_r
+    else:
+        start = min(max((bar_l + bar_r - total) / 2, left), right - total)
+        end = start + total
+    if total <= right - left:
+        out.append(_text(start, y + 53, low, SMALL_SIZE, anchor="start", fill=GREY))
+        out.append(_text(end, y + 53, high, SMALL_SIZE, anchor="end", fill=GREY))
 
 
 def _spark(out: list[str], y: float, row: ProfileRow) -> None:

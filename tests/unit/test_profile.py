@@ -648,3 +648,30 @@ def test_svg_escapes_text_and_wraps_long_titles():
     assert len(lines) == 2 and lines[1].text.endswith("…")
     assert all(_box(t)[2] <= COLS["indicator"][1] for t in lines)
     assert any("R&D <says> so" in t for t in texts)
+
+
+def test_a_short_spine_keeps_its_lowest_and_highest_labels_apart():
+    """Three neighbourhoods with close values and England far off: the bar is short, and the borough's lowest and
+    highest values under it used to print over each other ("4.6%6.1%")."""
+    row = ProfileRow(indicator="x", title="Household overcrowding", unit="% of households", polarity="high_is_bad",
+                     kind="rate", period="2019", value=4.6, value_text="4.6%", method="m", incomplete=0,
+                     borough_value=5.0, borough_text="4.4%", borough_method="b", benchmark_value=9.1,
+                     benchmark_text="9.1%", benchmark_method="e", benchmark_comparable=True, rank=3, rank_of=3,
+                     comparator=5.0, comparator_label="borough value", comparison="better",
+                     spine={"min": 4.6, "q1": 4.8, "median": 5.2, "q3": 5.6, "max": 6.1}, series=[],
+                     derivation="d", number_style="percent")
+    profile = AreaProfile("N1", "Leigh", [row], {"area_label": "neighbourhood"})
+    group = ET.fromstring(profile_svg(profile)).find(f".//{SVG}g[@id='row-1']")
+    labels = [t for t in group.iter(f"{SVG}text") if t.text in ("4.6%", "6.1%")
+              and COLS["spine"][0] - 1 <= _box(t)[0] <= COLS["spine"][1]]
+    assert len(labels) == 2
+    (l1, _, r1, _), (l2, _, r2, _) = sorted(_box(t) for t in labels)
+    assert r1 <= l2 and l1 >= COLS["spine"][0] and r2 <= COLS["spine"][1]
+
+
+def test_a_custom_geography_named_in_words_is_called_by_its_singular():
+    from lis_workbench.core.geography import area_label
+
+    assert area_label("neighbourhoods") == "neighbourhood"
+    assert area_label("team_around_the_place") == "team around the place"
+    assert (area_label("ward22"), area_label("lsoa11"), area_label("geo7")) == ("ward", "LSOA", "geo7 area")

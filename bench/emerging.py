@@ -1,9 +1,9 @@
 """Emerging hot spots benchmark: LIS Workbench's core.emerging (Gi* per month on one weights matrix, Mann-Kendall,
 Esri's categories) beside esda.G_Local run once per month, in the same process.
 
-    .venv/bin/python bench/bench_emerging.py                 # Greater Manchester wards, 34 months
-    .venv/bin/python bench/bench_emerging.py --repeats 1     # quicker
-    .venv/bin/python bench/bench_emerging.py --esda-permutations 999   # esda with its default permutations too
+    .venv/bin/python bench/emerging.py                 # Greater Manchester wards, 34 months
+    .venv/bin/python bench/emerging.py --repeats 1     # quicker
+    .venv/bin/python bench/emerging.py --esda-permutations 999   # esda with its default permutations too
 
 Data: <repo>/../shared/data/greater_manchester/: indicators/gm_claimant_count_wards_2015_2017_monthly.csv (claimant
 rate by 2015 ward, all 215 GM wards, January 2015 to October 2017) and boundaries/gm_wards_2022_bgc.geojson. No
