@@ -21,6 +21,11 @@ def publish_cmd(store: str = STORE_ARG,
                                                               "geography); needed when the store serves several."),
                 indicators: str | None = typer.Option(None, help="Comma-separated indicator ids, in page order "
                                                                  "(default: the store's profile indicators)."),
+                geography: str | None = typer.Option(None, help="One profile page per area of this geography "
+                                                                "(default: the store's area geography, e.g. "
+                                                                "ward23; or a custom set from `lis areas add`)."),
+                lookup: str | None = typer.Option(None, help="Lookup from the indicators' areas to the pages' "
+                                                             "(default: the store's)."),
                 hotspots: str | None = typer.Option(None, "--hotspots", help="Comma-separated indicator ids: a page "
                                                     "of hot and cold spots (Getis-Ord Gi*) for each."),
                 siting: Path | None = typer.Option(None, "--siting", help="A siting result GeoPackage (`lis site "
@@ -32,7 +37,7 @@ def publish_cmd(store: str = STORE_ARG,
     --siting also hot and cold spots pages and a siting page."""
     from ..core.publish import PublishStudy, run_publish_study
 
-    study = PublishStudy(out=out, borough=borough,
+    study = PublishStudy(out=out, borough=borough, geography=geography, lookup=lookup,
                          indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None,
                          hotspots=[i.strip() for i in hotspots.split(",") if i.strip()] if hotspots else None,
                          siting=siting, permutations=permutations, seed=seed, cache=weights_cache())

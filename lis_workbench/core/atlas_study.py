@@ -12,6 +12,7 @@ from osgeo import ogr
 
 from .borough import Borough, areas_within, choose_borough
 from .errors import GeographyError
+from .geography import surface_area
 from .labels import LabelChoice, labels_wanted
 from .map_study import MapSpec, map_for_indicator
 
@@ -124,7 +125,7 @@ def pages_with_data(pages: pd.DataFrame, values: pd.DataFrame, value_field: str 
                               & (boxes[:, 3] > miny))
         covered, page_area = 0.0, page.GetArea()
         for j in near:
-            overlap = page.Intersection(shapes[j]).GetArea()
+            overlap = surface_area(page.Intersection(shapes[j]))  # a neighbour that only touches: 0
             covered += overlap
             if overlap > 0.5 * shapes[j].GetArea() or covered >= share * page_area:
                 keep[i] = True

@@ -164,7 +164,7 @@ def overlap_lookup(origin: Mapping[str, bytes], target: Mapping[str, bytes],
         near = np.flatnonzero((env[:, 0] <= maxx) & (env[:, 1] >= minx) & (env[:, 2] <= maxy) & (env[:, 3] >= miny))
         pieces = []
         for i in near:
-            overlap = _area(geom.Intersection(to_geoms[i]))
+            overlap = surface_area(geom.Intersection(to_geoms[i]))
             if overlap > 0:
                 pieces.append((to_codes[i], overlap / area if area > 0 else 0.0,
                                overlap / to_area[i] if to_area[i] > 0 else 0.0))
@@ -223,7 +223,7 @@ def _polygon(code: str, wkb: bytes):
 _SURFACES = (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbGeometryCollection)
 
 
-def _area(geom) -> float:
+def surface_area(geom) -> float:
     """The area of an intersection; neighbours that only touch give a line or a point, of no area."""
     return geom.GetArea() if geom is not None and ogr.GT_Flatten(geom.GetGeometryType()) in _SURFACES else 0.0
 

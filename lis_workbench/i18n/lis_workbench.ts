@@ -68,6 +68,56 @@
         <source>Folder for the website</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>Emerging hot spots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>Where hot and cold spots of this indicator are new, intensifying, persistent, fading... over its periods (Gi* per period, Mann-Kendall trend, ArcGIS Pro&apos;s categories), added to the map styled; the CSV is written beside the results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>Import events…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>Your own events (incidents, referrals, addresses as points or postcodes, with dates) counted per area and period, as rates of a store population if asked (opens &quot;Events to rates&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>Custom area from selection…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="32"/>
+        <source>The areas selected on the map (small areas of the store, or any polygons: small areas by population-weighted centroid) stored as a custom area every indicator aggregates to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="124"/>
+        <source>Choose a polygon layer in the Layers panel and select the areas on the map first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="128"/>
+        <source>Select the areas of {layer} on the map first (the Select Features tool).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="133"/>
+        <source>Custom area from selection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../ui/local_actions.py" line="133"/>
+        <source>Name of the custom area (e.g. Wigan North):</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>LisDockBase</name>

@@ -24,7 +24,7 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
     GROUP = QT_TRANSLATE_NOOP("LisWorkbench", "Maps and publications")
     GROUP_ID = "maps"
     STORE, OUTPUT, BOROUGH, INDICATORS = "STORE", "OUTPUT", "BOROUGH", "INDICATORS"
-    HOTSPOTS, SITING = "HOTSPOTS", "SITING"
+    HOTSPOTS, SITING, GEOGRAPHY, LOOKUP = "HOTSPOTS", "SITING", "GEOGRAPHY", "LOOKUP"
     INDEX, PAGES, SUMMARY = "INDEX", "PAGES", "SUMMARY"
     HELP = ("A website of one borough for the public, written into a folder: a home page, one profile page per ward "
             "(each indicator's value, the borough and England, the rank, a spine chart with its table, trends "
@@ -35,7 +35,9 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
             "server. The store's small-number rule is applied. The same site as `lis publish`.\n\n"
             "Borough: a code or name of the store's home geography (needed when the store serves several). "
             "Indicators: ids separated by commas (empty: the store's profile indicators). The accessibility "
-            "statement gives the store's publish_contact setting as the contact for problems, when it is set.\n\n"
+            "statement gives the store's publish_contact setting as the contact for problems, when it is set. "
+            "Geography and lookup: the areas with a profile page each (default: the store's wards; e.g. a custom "
+            "set of neighbourhoods made with Custom areas) and the lookup to them.\n\n"
             "Hot and cold spots: indicator ids separated by commas; each gets a page with a map of its hot and cold "
             "spots (Getis-Ord Gi*, 999 permutations, seed 12345, as the Hotspots algorithm's defaults; clusters of "
             "greater need in warm colours), the counts in words, every area in a table and a CSV. Siting result: "
@@ -51,6 +53,10 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
                                                        "only one)", optional=True))
         self.addParameter(QgsProcessingParameterString(self.INDICATORS, "Indicators (ids, comma-separated; empty: "
                                                        "the store's profile indicators)", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.GEOGRAPHY, "Profile areas' geography (empty: the "
+                                                       "store's area geography; or a custom set)", optional=True))
+        self.addParameter(QgsProcessingParameterString(self.LOOKUP, "Lookup to them (empty: the store's)",
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterString(self.HOTSPOTS, "Hot and cold spots of (indicator ids, "
                                                        "comma-separated; empty: none)", optional=True))
         self.addParameter(QgsProcessingParameterFile(
@@ -73,7 +79,8 @@ class PublishWebsiteAlgorithm(LisAlgorithm):
         indicators = text(self.INDICATORS)
         folder = self.parameterAsString(parameters, self.OUTPUT, context)
         hotspots = text(self.HOTSPOTS)
-        study = PublishStudy(out=folder, borough=text(self.BOROUGH),
+        study = PublishStudy(out=folder, borough=text(self.BOROUGH), geography=text(self.GEOGRAPHY),
+                             lookup=text(self.LOOKUP),
                              indicators=[i for i in indicators.split(",") if i.strip()] if indicators else None,
                              hotspots=[i.strip() for i in hotspots.split(",") if i.strip()] if hotspots else None,
                              siting=self.parameterAsFile(parameters, self.SITING, context) or None)

@@ -42,3 +42,31 @@ def test_publish_refuses_in_one_line(built_stores, tmp_path):
     result = run_lis("publish", store)
     assert result.returncode == 2 and "--out" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_publish_pages_for_custom_neighbourhoods(built_stores, tmp_path):
+    """Custom areas publish like wards (issue 18): a page per neighbourhood, whose count is the sum of its LSOAs'
+    values in the partner file (summed here with pandas, not by the engine)."""
+    import html
+    import shutil
+
+    import pandas as pd
+    from unit_helpers import SAMPLE
+
+    store = tmp_path / "store.gpkg"
+    shutil.copyfile(built_stores("gpkg"), store)
+    codes = SAMPLE / "wigan_neighbourhoods_lsoa11.csv"
+    assert run_lis("areas", "add", store, "neighbourhoods", "--codes", codes).returncode == 0
+    out = tmp_path / "site"
+    result = run_lis("publish", store, "--out", out, "--geography", "neighbourhoods", "--lookup",
+                     "lsoa11_neighbourhoods", "--indicators", "iod2019_income_numerator", timeout=300)
+    assert result.returncode == 0, result.stderr
+    pages = sorted(p.name for p in out.glob("neighbourhood-*.html"))
+    assert pages == ["neighbourhood-hindley_ince_and_abram.html", "neighbourhood-leigh.html",
+                     "neighbourhood-wigan_town_centre.html"]
+    income = pd.read_csv(SAMPLE / "wigan_imd2019_indicators.csv")
+    code_col, count_col = "lsoa11_code", "income_domain_numerator"
+    hoods = pd.read_csv(codes).merge(income[[code_col, count_col]], left_on="code", right_on=code_col)
+    leigh = int(hoods.loc[hoods["name"] == "Leigh", count_col].sum())
+    text = html.unescape((out / "neighbourhood-leigh.html").read_text(encoding="utf-8"))
+    assert f"{leigh:,}" in text
