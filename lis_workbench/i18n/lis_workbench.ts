@@ -4,67 +4,67 @@
 <context>
     <name>LisDock</name>
     <message>
-        <location filename="../ui/dock.py" line="116"/>
+        <location filename="../ui/dock.py" line="118"/>
         <source>&lt;b&gt;{store}&lt;/b&gt;: {indicators} indicators on {geographies}; {points} facility layers.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="170"/>
+        <location filename="../ui/dock.py" line="173"/>
         <source>{shown} of {total} indicators shown.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="226"/>
+        <location filename="../ui/dock.py" line="229"/>
         <source>Added {layer}: {count} areas.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="255"/>
+        <location filename="../ui/dock.py" line="258"/>
         <source>Mapped {layer}: {classes}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="323"/>
+        <location filename="../ui/dock.py" line="326"/>
         <source>{task}... (progress and Cancel in the task bar)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="411"/>
+        <location filename="../ui/dock.py" line="414"/>
         <source>{summary}. Chart: {chart}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="461"/>
+        <location filename="../ui/dock.py" line="477"/>
         <source>Wrote {file}: {summary}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="173"/>
+        <location filename="../ui/dock.py" line="176"/>
         <source>No indicator matches. Clear the search or filters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="40"/>
+        <location filename="../ui/dock.py" line="41"/>
         <source>PostGIS store…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="41"/>
+        <location filename="../ui/dock.py" line="42"/>
         <source>Open a store in a PostgreSQL/PostGIS database (a saved QGIS connection and the store&apos;s schema, or its address)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="63"/>
+        <location filename="../ui/dock.py" line="64"/>
         <source>Publish website…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="64"/>
+        <location filename="../ui/dock.py" line="65"/>
         <source>An accessible website of the borough in a folder: ward profiles, indicator maps with tables and CSVs, methods and an accessibility statement</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="455"/>
+        <location filename="../ui/dock.py" line="471"/>
         <source>Folder for the website</source>
         <translation type="unfinished"></translation>
     </message>
@@ -99,22 +99,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/local_actions.py" line="124"/>
+        <location filename="../ui/local_actions.py" line="129"/>
         <source>Choose a polygon layer in the Layers panel and select the areas on the map first.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/local_actions.py" line="128"/>
+        <location filename="../ui/local_actions.py" line="133"/>
         <source>Select the areas of {layer} on the map first (the Select Features tool).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/local_actions.py" line="133"/>
+        <location filename="../ui/local_actions.py" line="138"/>
         <source>Custom area from selection</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../ui/local_actions.py" line="133"/>
+        <location filename="../ui/local_actions.py" line="138"/>
         <source>Name of the custom area (e.g. Wigan North):</source>
         <translation type="unfinished"></translation>
     </message>

@@ -15,6 +15,7 @@ from ..core.errors import LisError
 from ..core.palette import DIVERGING, SEQUENTIAL
 from ..core.store import Store
 from ..core.store.address import is_database_address
+from . import local_actions
 
 FORM, _ = uic.loadUiType(str(Path(__file__).with_name("dock.ui")))
 ALL = "All themes"
@@ -67,6 +68,7 @@ class LisDock(QDockWidget, FORM):
         self.publishButton.setEnabled(False)
         self.publishButton.clicked.connect(lambda: self.publish_website())
         self.analyseLayout.addWidget(self.publishButton, 3, 0, 1, 3)
+        local_actions.add_buttons(self)  # emerging hot spots, events, custom area from selection
         header = self.catalogueTree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, header.Stretch)
@@ -141,11 +143,12 @@ class LisDock(QDockWidget, FORM):
     def _indicator_buttons(self) -> list:
         """The actions on the chosen indicator (enabled when one with values is chosen)."""
         return [self.addButton, self.mapButton, self.atlasButton, self.hotspotButton, self.siteButton,
-                self.compareButton, self.trendButton]
+                self.compareButton, self.trendButton, self.emergingButton]
 
     def _store_buttons(self) -> list:
         """The actions on the whole store (enabled while one is open)."""
-        return [self.importButton, self.profileButton, self.indexButton, self.publishButton]
+        return [self.importButton, self.profileButton, self.indexButton, self.publishButton, self.eventsButton,
+                self.areaButton]
 
     # ------------------------------------------------------------------ catalogue
     def refresh_catalogue(self, *_args) -> None:
@@ -414,6 +417,19 @@ class LisDock(QDockWidget, FORM):
         if len(self.store.indicator(chosen[0])["periods"]) < 2:
             return self._say("A trend needs at least two periods; this indicator has one.")
         return self._run("Measuring change and trend", work, done)
+
+    def emerging_hotspots(self, start: str | None = None, end: str | None = None):
+        """Emerging hot spots of the chosen indicator, added to the map styled (ui.local_actions). Returns the task."""
+        return local_actions.emerging_hotspots(self, start, end)
+
+    def import_events(self, params: dict | None = None):
+        """Open "Events to rates", or with params (`file` and core.events.EventSpec's fields) count the events in a
+        task (ui.local_actions). Returns the task."""
+        return local_actions.import_events(self, params)
+
+    def custom_area_from_selection(self, name: str | None = None, layer=None):
+        """One custom area from the features selected on the map (ui.local_actions). Returns the task."""
+        return local_actions.custom_area_from_selection(self, name, layer)
 
     def make_profiles(self, pdf: str | None = None, borough: str | None = None):
         """Profile pages for the store's (or the named) borough into `pdf` (asked for when not given). The rows are
