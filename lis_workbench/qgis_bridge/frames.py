@@ -229,7 +229,9 @@ def column_cells(column: pd.Series, kind) -> list:
     values = column.to_numpy()
     if values.dtype.kind == "f" and kind in (QVariant.Type.Double, None):
         return [None if v != v else v for v in values.tolist()]  # NaN -> None
-    if values.dtype.kind in "iu" and kind in (QVariant.Type.Double, QVariant.Type.Int, None):
+    if values.dtype.kind == "f" and kind in (QVariant.Type.Int, QVariant.Type.LongLong):
+        return [None if v != v else int(v) for v in values.tolist()]  # whole numbers read as floats (NaN: NULL)
+    if values.dtype.kind in "iu" and kind in (QVariant.Type.Double, QVariant.Type.Int, QVariant.Type.LongLong, None):
         return [float(v) for v in values.tolist()] if kind == QVariant.Type.Double else values.tolist()
     if kind == QVariant.Type.String:  # text stays text; anything else as cell() writes it
         return [v if type(v) is str else cell(v, kind) for v in values.tolist()]

@@ -209,3 +209,18 @@ def test_the_straight_writer_takes_the_plain_case_and_declines_the_rest(areas, t
     # 3D geometry is left to QGIS, and nothing is left behind
     assert not write_gpkg(str(tmp_path / "z.gpkg"), frame, layer.fields(), QgsWkbTypes.Type.MultiPolygonZ, layer.crs())
     assert not (tmp_path / "z.gpkg").exists()
+
+
+def test_whole_numbers_read_as_floats_go_back_to_integer_fields_as_cell_writes_them():
+    """An integer field with a missing value comes back as floats (NaN): the column is converted at once, as the
+    value-by-value rule (cell) converts each one, NULL for the missing."""
+    import pandas as pd
+    from qgis.PyQt.QtCore import QVariant
+
+    from lis_workbench.qgis_bridge.frames import cell, column_cells
+
+    column = pd.Series([3.0, float("nan"), 32844.0, -1.0])
+    for kind in (QVariant.Type.Int, QVariant.Type.LongLong):
+        cells = column_cells(column, kind)
+        assert cells == [3, None, 32844, -1] and all(type(c) is int for c in cells if c is not None)
+    assert column_cells(column, QVariant.Type.Int) == [cell(v, QVariant.Type.Int) for v in column]
