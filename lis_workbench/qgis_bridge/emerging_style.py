@@ -3,13 +3,10 @@ which each category has a colour and a sentence saying what it means, warm for t
 
 from __future__ import annotations
 
-from qgis.core import QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsRendererCategory, QgsVectorLayer
-from qgis.PyQt.QtGui import QColor
+from qgis.core import QgsVectorLayer
 
 from ..core.emerging_study import FIELD, emerging_style
-from ..core.palette import NoDataSymbol
-from .hotspot_style import layer_polarity
-from .thematic import OUTLINE, no_data_fill
+from .hotspot_style import categorised, layer_polarity
 
 
 def style_emerging(layer: QgsVectorLayer, polarity: str | None = None, field: str = FIELD,
@@ -22,13 +19,4 @@ def style_emerging(layer: QgsVectorLayer, polarity: str | None = None, field: st
     index = layer.fields().indexOf(field)
     if not all_categories and index >= 0:
         present = {str(v) for v in layer.uniqueValues(index) if v is not None and str(v) != "NULL"}
-    categories = []
-    for entry in emerging_style(polarity, present):
-        if entry.value is None:
-            symbol = no_data_fill(NoDataSymbol(entry.colour, entry.hatch or "#ffffff", entry.label))
-        else:
-            symbol = QgsFillSymbol.createSimple({"color": QColor(entry.colour).name(), "outline_color": OUTLINE,
-                                                 "outline_width": "0.15"})
-        categories.append(QgsRendererCategory(entry.value, symbol, entry.label))
-    layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
-    layer.triggerRepaint()
+    categorised(layer, field, emerging_style(polarity, present))

@@ -21,9 +21,14 @@ def style_clusters(layer: QgsVectorLayer, field: str, polarity: str | None = Non
     """A categorised renderer on the cluster field (gi_cluster or lisa_cluster): one category per class of the
     style description, in its order, and a hatched "no data" class. Without a polarity, the one recorded in the
     layer's metadata; neutral when none is."""
-    polarity = polarity or layer_polarity(layer)
+    categorised(layer, field, cluster_style(field, polarity or layer_polarity(layer)))
+
+
+def categorised(layer: QgsVectorLayer, field: str, entries) -> None:
+    """A categorised renderer on `field` from a style description (core: value, label, colour and, for no data,
+    hatch), in its order: hotspot and emerging hot spot maps draw their categories alike."""
     categories = []
-    for entry in cluster_style(field, polarity):
+    for entry in entries:
         if entry.value is None:
             symbol = no_data_fill(NoDataSymbol(entry.colour, entry.hatch or "#ffffff", entry.label))
         else:
