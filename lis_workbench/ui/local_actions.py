@@ -97,7 +97,7 @@ def write_polygons(layer: QgsVectorLayer, features: list, title: str, path) -> N
     """The selected polygons as one area (field name = title) in a GeoPackage, in the layer's own CRS."""
     copy = QgsVectorLayer("MultiPolygon", "selection", "memory")
     copy.setCrs(layer.crs())
-    copy.dataProvider().addAttributes([QgsField("name", QVariant.String)])
+    copy.dataProvider().addAttributes([QgsField("name", QVariant.Type.String)])
     copy.updateFields()
     for feature in features:
         geometry = QgsGeometry(feature.geometry())
