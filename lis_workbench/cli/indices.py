@@ -29,7 +29,7 @@ def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or 
               step: float = typer.Option(0.2, help="Sensitivity: move each weight up and down by this share."),
               top: int = typer.Option(10, help="How many of the most-in-need areas to list.")) -> None:
     """Build a composite (need / vulnerability) index from a recipe: normalise, weight, combine, rank, decile."""
-    from ..core.index_recipe import load_recipe, run_recipe, save_index
+    from ..core.index_recipe import index_credits, load_recipe, run_recipe, save_index
 
     parsed = load_recipe(recipe)
     with open_store(store) as opened:
@@ -37,6 +37,7 @@ def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or 
         geography = result.provenance["geography"]
         areas = opened.areas(geography, with_geometry=out is not None)
         checksum = opened.checksum()
+        credits = index_credits(opened, parsed, result)
         saved = save_index(opened, parsed, result, replace=replace) if save else []
     table = result.frame.reset_index().merge(areas, on="area_code", how="left")
     table = table.sort_values(["index_rank", "area_code"], na_position="last")
@@ -80,11 +81,11 @@ def index_cmd(recipe: Path = typer.Argument(..., help="An index recipe (TOML or 
     if saved:
         console.print(f"Saved {', '.join(saved)} into {store}")
     if out:
-        _index_map(table, parsed, result, out, checksum)
+        _index_map(table, parsed, result, out, checksum, credits)
         console.print(f"Wrote {out}")
 
 
-def _index_map(table, recipe, result, out: Path, checksum: str) -> None:
+def _index_map(table, recipe, result, out: Path, checksum: str, credits: str) -> None:
     """A decile map page of the index (decile 1, the most in need, darkest)."""
     import numpy as np
 
@@ -107,5 +108,6 @@ def _index_map(table, recipe, result, out: Path, checksum: str) -> None:
                    unit="Decile (1 = most in need)", period=str(result.provenance.get("period") or ""),
                    source=index_credit(recipe, result),
                    licence="; ".join(sorted({v for v in result.provenance.get("sources", {}).values() if v})),
-                   provenance=f"{result.method()}. Inputs: {periods}. Store checksum {checksum[:16]}.")
+                   provenance=f"{result.method()}. Inputs: {periods}. Store checksum {checksum[:16]}.",
+                   credits=credits)
     render_map([layer], spec, classification, out)

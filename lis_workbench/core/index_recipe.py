@@ -283,6 +283,17 @@ def index_credit(recipe: IndexRecipe, result: IndexResult) -> str:
     return f"{sources}; combined as a composite index by recipe {Path(recipe.path or 'recipe').name} (LIS Workbench)"
 
 
+def index_credits(store: Store, recipe: IndexRecipe, result: IndexResult) -> str:
+    """The credit line of a map of the index: its components' sources and licences, the boundaries of its areas
+    (with their year, for the OS line) and the recipe that combined them."""
+    from .credits import store_credits
+
+    used = [c.indicator for c in recipe.components] + [c.per for c in recipe.components if c.per]
+    name = Path(recipe.path or "recipe").name
+    return store_credits(store, list(dict.fromkeys(used)), [str(result.provenance.get("geography") or "")],
+                         extra=[f"Combined as a composite index by recipe {name} (LIS Workbench)"])
+
+
 def stored_recipe(store: Store, indicator_id: str) -> IndexRecipe:
     """The recipe an index indicator was saved with (its catalogue notes), ready for run_recipe() again."""
     entry = store.indicator(indicator_id)

@@ -255,3 +255,18 @@ def test_the_vulnerability_index_credits_its_publishers(store):
     assert "recipe wigan_vulnerability_index.toml" in entry["source"] and entry["licence"] == "OGL v3.0"
     line = store_credits(store, [entry])
     assert line.startswith("Source: MHCLG") and "Licence: OGL v3.0." in line
+
+
+def test_the_index_map_credits_its_components_boundaries_and_their_year(store):
+    """`lis index --out`'s page: each component's publisher, the LSOA boundaries it is drawn on with their year
+    (not today's), then the recipe."""
+    from unit_helpers import SAMPLE
+
+    from lis_workbench.core.index_recipe import index_credits, load_recipe, run_recipe
+
+    recipe = load_recipe(SAMPLE / "wigan_vulnerability_index.toml")
+    line = index_credits(store, recipe, run_recipe(store, recipe))
+    assert line.startswith("Source: MHCLG English Indices of Deprivation 2019, File 2; ONS Census 2011")
+    assert "Boundaries: Lower layer super output areas 2011, Office for National Statistics" in line
+    assert line.endswith("Combined as a composite index by recipe wigan_vulnerability_index.toml (LIS Workbench). "
+                         "Contains OS data © Crown copyright and database right 2011.")
