@@ -279,7 +279,17 @@ def layers_in_project(layers) -> Iterator[None]:
 
 
 def save_template(layout: QgsPrintLayout, path: str | Path) -> None:
-    layout.saveAsTemplate(str(path), QgsReadWriteContext())
+    """Save the page as a .qpt template that travels: our own north arrow is written by its file name (a template
+    read back finds it among our icons), never by this machine's path."""
+    north = layout.itemById("north")
+    kept = north.picturePath() if north is not None else ""
+    if north is not None and Path(kept).parent == NORTH_ARROW.parent:
+        north.setPicturePath(Path(kept).name)
+    try:
+        layout.saveAsTemplate(str(path), QgsReadWriteContext())
+    finally:
+        if north is not None:
+            north.setPicturePath(kept)
 
 
 def set_text(layout: QgsPrintLayout, item_id: str, text: str) -> None:

@@ -228,3 +228,19 @@ def test_site_layer_labels_carry_rank_and_name():
         context.setFeature(feature)
         texts.append(expression.evaluate(context))
     assert texts == ["1. Westfield School", "", "2"]
+
+
+def test_templates_name_no_path_of_this_machine(tmp_path):
+    """The shipped template and one saved by save_template name our north arrow by its file name, so they work
+    on any machine (a template re-saved here once held this machine's absolute path)."""
+    from pathlib import Path
+
+    from lis_workbench.qgis_bridge import layout as layouts
+
+    shipped = layouts.MAP_TEMPLATE.read_text(encoding="utf-8")
+    assert re.findall(r'\bfile="([^"]*)"', shipped) == ["north.svg"]
+    page = layouts.load_layout(QgsProject.instance(), layouts.MAP_TEMPLATE, "page")
+    assert Path(page.itemById("north").picturePath()) == layouts.NORTH_ARROW  # found among our icons
+    layouts.save_template(page, tmp_path / "saved.qpt")
+    assert re.findall(r'\bfile="([^"]*)"', (tmp_path / "saved.qpt").read_text(encoding="utf-8")) == ["north.svg"]
+    assert Path(page.itemById("north").picturePath()) == layouts.NORTH_ARROW
