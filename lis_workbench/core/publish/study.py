@@ -35,7 +35,7 @@ from .layout import STYLESHEET, Site
 from .pages import MapPicture, class_labels, indicator_page, ward_page
 from .siting import read_siting, siting_csvs, siting_page, siting_page_data
 from .svg_map import MapShapes, area_shapes, class_colours, map_svg
-from .words import AreaValue, shown_value
+from .words import AreaValue, plural, shown_value
 
 #: The stylesheet copied beside the pages.
 CSS = Path(__file__).resolve().parents[2] / "resources" / "publish" / STYLESHEET
@@ -78,8 +78,8 @@ class PublishResult:
     @property
     def summary(self) -> str:
         """The line every door reports."""
-        return (f"{len(self.pages)} pages for {self.borough.name} ({self.areas} {self.label}s, "
-                f"{len(self.indicators)} indicators) in {self.folder}")
+        return (f"{len(self.pages)} pages for {self.borough.name} ({self.areas} {plural(self.label, self.areas)}, "
+                f"{len(self.indicators)} {plural('indicator', len(self.indicators))}) in {self.folder}")
 
 
 def run_publish_study(store, study: PublishStudy, progress: Callable[[float, str], None] | None = None,
